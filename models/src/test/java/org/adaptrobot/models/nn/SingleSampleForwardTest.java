@@ -1,0 +1,51 @@
+package org.adaptrobot.models.nn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.management.ManagementFactory;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class SingleSampleForwardTest {
+
+  private final Mlp mlp = Mlp.of(12, new int[] {64, 64}, 2, Activation.TANH, Activation.IDENTITY);
+
+  @Test
+  void singleSampleForwardEqualsBatchedForward() {
+    double[] p = new double[mlp.layout().size()];
+    mlp.initialise(p, new SplittableRandom(1));
+    double[] x = FiniteDifferences.random(new SplittableRandom(2), 4 * 12, 2.0);
+    double[] batched = mlp.forward(p, x, 4, mlp.newTape(4)).clone();
+    Mlp.Workspace ws = mlp.newWorkspace();
+    double[] y = new double[2];
+    for (int b = 0; b < 4; b++) {
+      mlp.forward(p, 0, x, b * 12, y, 0, ws);
+      assertThat(y[0]).isEqualTo(batched[2 * b]);
+      assertThat(y[1]).isEqualTo(batched[2 * b + 1]);
+    }
+  }
+
+  @Test
+  void singleSampleForwardAllocatesNothing() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    double[] p = new double[mlp.layout().size()];
+    mlp.initialise(p, new SplittableRandom(1));
+    double[] x = FiniteDifferences.random(new SplittableRandom(2), 12, 2.0);
+    double[] y = new double[2];
+    Mlp.Workspace ws = mlp.newWorkspace();
+    for (int i = 0; i < 20_000; i++) {
+      mlp.forward(p, 0, x, 0, y, 0, ws);
+    }
+    long id = Thread.currentThread().threadId();
+    long before = threads.getThreadAllocatedBytes(id);
+    for (int i = 0; i < 10_000; i++) {
+      x[0] = y[0];
+      mlp.forward(p, 0, x, 0, y, 0, ws);
+    }
+    long allocated = threads.getThreadAllocatedBytes(id) - before;
+    // The measurement itself may cost a few bytes; 10,000 calls allocating even 8 bytes each would
+    // show 80,000.
+    assertThat(allocated).isLessThan(1_000);
+  }
+}
