@@ -1,0 +1,179 @@
+package org.adaptrobot.models.nn;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What a bundle's manifest says about one graph, enough to rebuild a differentiable Java copy from
+ * the graph's initializers. One record per network family; {@link #type()} is the manifest's {@code
+ * architecture.type}.
+ */
+public sealed interface NetworkArchitecture
+    permits NetworkArchitecture.MlpArchitecture,
+        NetworkArchitecture.GaussianPolicyArchitecture,
+        NetworkArchitecture.ContextMlpArchitecture,
+        NetworkArchitecture.GruArchitecture {
+
+  /**
+   * Manifest name of the family: {@code mlp}, {@code gaussian_mlp}, {@code context_mlp}, {@code
+   * gru}.
+   */
+  String type();
+
+  /** The flat parameter layout; its slice names are the graph's initializer names. */
+  ParameterLayout layout();
+
+  /** Size of one sample's main input (observation, or state and action for a dynamics model). */
+  int inputSize();
+
+  /** Size of one sample's main output (action, action mean, or predicted state change). */
+  int outputSize();
+
+  /**
+   * A plain MLP.
+   *
+   * @param layerSizes input, hidden..., output
+   * @param activations one per layer
+   */
+  record MlpArchitecture(int[] layerSizes, List<Activation> activations)
+      implements NetworkArchitecture {
+    public MlpArchitecture {
+      layerSizes = layerSizes.clone();
+      activations = List.copyOf(activations);
+    }
+
+    public static MlpArchitecture of(Mlp mlp) {
+      return new MlpArchitecture(mlp.layerSizes(), Arrays.asList(mlp.activations()));
+    }
+
+    public Mlp build() {
+      return new Mlp(layerSizes, activations.toArray(Activation[]::new));
+    }
+
+    @Override
+    public int[] layerSizes() {
+      return layerSizes.clone();
+    }
+
+    @Override
+    public String type() {
+      return "mlp";
+    }
+
+    @Override
+    public ParameterLayout layout() {
+      return build().layout();
+    }
+
+    @Override
+    public int inputSize() {
+      return layerSizes[0];
+    }
+
+    @Override
+    public int outputSize() {
+      return layerSizes[layerSizes.length - 1];
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof MlpArchitecture m
+          && Arrays.equals(m.layerSizes, layerSizes)
+          && m.activations.equals(activations);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(layerSizes) * 31 + activations.hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return "mlp" + Arrays.toString(layerSizes) + activations;
+    }
+  }
+
+  /** A Gaussian policy: an MLP for the mean and a state-independent {@code log_std}. */
+  record GaussianPolicyArchitecture(MlpArchitecture mean) implements NetworkArchitecture {
+    public GaussianPolicy build() {
+      return new GaussianPolicy(mean.build(), 0.0);
+    }
+
+    @Override
+    public String type() {
+      return "gaussian_mlp";
+    }
+
+    @Override
+    public ParameterLayout layout() {
+      return build().layout();
+    }
+
+    @Override
+    public int inputSize() {
+      return mean.inputSize();
+    }
+
+    @Override
+    public int outputSize() {
+      return mean.outputSize();
+    }
+  }
+
+  /**
+   * An MLP on {@code [x, context]} with the context vector as an adaptable tensor; {@code
+   * network.layerSizes()[0]} is the input size plus the context size.
+   */
+  record ContextMlpArchitecture(MlpArchitecture network, int contextSize)
+      implements NetworkArchitecture {
+    public ContextMlp build() {
+      return new ContextMlp(network.build(), contextSize);
+    }
+
+    @Override
+    public String type() {
+      return "context_mlp";
+    }
+
+    @Override
+    public ParameterLayout layout() {
+      return build().layout();
+    }
+
+    @Override
+    public int inputSize() {
+      return network.inputSize() - contextSize;
+    }
+
+    @Override
+    public int outputSize() {
+      return network.outputSize();
+    }
+  }
+
+  /** A GRU cell with an MLP head on the new hidden state (see {@link GruNetwork}). */
+  record GruArchitecture(int inputSize, int hiddenSize, MlpArchitecture head)
+      implements NetworkArchitecture {
+    public GruNetwork build() {
+      return new GruNetwork(
+          inputSize,
+          hiddenSize,
+          new Mlp(head.layerSizes(), head.activations().toArray(Activation[]::new), "head."));
+    }
+
+    @Override
+    public String type() {
+      return "gru";
+    }
+
+    @Override
+    public ParameterLayout layout() {
+      return build().layout();
+    }
+
+    @Override
+    public int outputSize() {
+      return head.outputSize();
+    }
+  }
+}
