@@ -1,0 +1,241 @@
+package org.adaptrobot.models.bundle;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.adaptrobot.models.nn.NetworkArchitecture;
+
+/**
+ * The contents of a bundle's {@code manifest.json}: everything the runtime needs to run and adapt a
+ * meta-trained controller, and where it came from. Parse and write it with {@link ManifestCodec};
+ * the JSON schema is {@code manifest.schema.json} next to this class.
+ *
+ * @param formatVersion {@code MAJOR.MINOR}; readers reject an unknown major version
+ * @param name short identifier of the bundle
+ * @param description free text, may be empty
+ * @param observation what the controller sees
+ * @param action what it commands
+ * @param controlRateHz rate the controller was trained for, hertz
+ * @param graphs ONNX graphs by role ({@code policy} is required; {@code dynamics}, {@code encoder}
+ *     are optional)
+ * @param adaptation how the controller adapts on the robot
+ * @param provenance how the bundle was made
+ * @param files SHA-256 (lower-case hex) of every other file in the bundle, by relative path
+ */
+public record Manifest(
+    String formatVersion,
+    String name,
+    String description,
+    ObservationSpec observation,
+    ActionSpec action,
+    double controlRateHz,
+    Map<String, GraphSpec> graphs,
+    AdaptationSpec adaptation,
+    Provenance provenance,
+    Map<String, String> files) {
+
+  public static final String FILE_NAME = "manifest.json";
+  public static final int FORMAT_MAJOR = 1;
+  public static final String FORMAT_VERSION = "1.0";
+  public static final String POLICY = "policy";
+  public static final String DYNAMICS = "dynamics";
+
+  public Manifest {
+    graphs = Collections.unmodifiableMap(new LinkedHashMap<>(graphs));
+    files = Collections.unmodifiableMap(new LinkedHashMap<>(files));
+  }
+
+  /** The same manifest with another file table. */
+  public Manifest withFiles(Map<String, String> newFiles) {
+    return new Manifest(
+        formatVersion,
+        name,
+        description,
+        observation,
+        action,
+        controlRateHz,
+        graphs,
+        adaptation,
+        provenance,
+        newFiles);
+  }
+
+  /**
+   * Observation specification. All arrays have one entry per name.
+   *
+   * @param names observation components, in input order
+   * @param units SI unit of each component (for example {@code m/s}, {@code rad}, {@code V})
+   * @param low lower physical bound
+   * @param high upper physical bound
+   * @param mean normalisation mean subtracted before the policy
+   * @param std normalisation standard deviation (positive) divided by before the policy
+   */
+  public record ObservationSpec(
+      List<String> names,
+      List<String> units,
+      double[] low,
+      double[] high,
+      double[] mean,
+      double[] std) {
+    public ObservationSpec {
+      names = List.copyOf(names);
+      units = List.copyOf(units);
+      low = low.clone();
+      high = high.clone();
+      mean = mean.clone();
+      std = std.clone();
+    }
+
+    public int size() {
+      return names.size();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ObservationSpec s
+          && s.names.equals(names)
+          && s.units.equals(units)
+          && Arrays.equals(s.low, low)
+          && Arrays.equals(s.high, high)
+          && Arrays.equals(s.mean, mean)
+          && Arrays.equals(s.std, std);
+    }
+
+    @Override
+    public int hashCode() {
+      return names.hashCode();
+    }
+  }
+
+  /**
+   * Action specification. All arrays have one entry per name.
+   *
+   * @param names action components, in output order
+   * @param units SI unit of each component
+   * @param low lower bound the safety layer enforces
+   * @param high upper bound the safety layer enforces
+   * @param maxChangePerStep largest change between consecutive control steps (positive)
+   */
+  public record ActionSpec(
+      List<String> names,
+      List<String> units,
+      double[] low,
+      double[] high,
+      double[] maxChangePerStep) {
+    public ActionSpec {
+      names = List.copyOf(names);
+      units = List.copyOf(units);
+      low = low.clone();
+      high = high.clone();
+      maxChangePerStep = maxChangePerStep.clone();
+    }
+
+    public int size() {
+      return names.size();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ActionSpec s
+          && s.names.equals(names)
+          && s.units.equals(units)
+          && Arrays.equals(s.low, low)
+          && Arrays.equals(s.high, high)
+          && Arrays.equals(s.maxChangePerStep, maxChangePerStep);
+    }
+
+    @Override
+    public int hashCode() {
+      return names.hashCode();
+    }
+  }
+
+  /**
+   * One ONNX graph of the bundle.
+   *
+   * @param file relative path of the {@code .onnx} file
+   * @param architecture how to rebuild a differentiable copy from its initializers
+   */
+  public record GraphSpec(String file, NetworkArchitecture architecture) {}
+
+  /**
+   * How the controller adapts.
+   *
+   * @param mode the adaptation mechanism
+   * @param graph role of the graph that adapts (null for {@code none})
+   * @param adaptableTensors parameter tensors that change (exported as graph inputs)
+   * @param innerLearningRates one rate for all tensors, or one per tensor (α; per-parameter
+   *     Meta-SGD rates are stored as a tensor in the graph instead)
+   * @param innerSteps gradient steps per adaptation
+   * @param supportWindow most recent transitions adapted on (M)
+   * @param queryWindow transitions held out to accept or reject an update (K)
+   * @param loss {@code mse}, {@code gaussian_nll} or {@code policy_gradient}
+   */
+  public record AdaptationSpec(
+      AdaptationMode mode,
+      String graph,
+      List<String> adaptableTensors,
+      double[] innerLearningRates,
+      int innerSteps,
+      int supportWindow,
+      int queryWindow,
+      String loss) {
+    public AdaptationSpec {
+      adaptableTensors = List.copyOf(adaptableTensors);
+      innerLearningRates = innerLearningRates.clone();
+    }
+
+    /** No adaptation. */
+    public static AdaptationSpec none() {
+      return new AdaptationSpec(AdaptationMode.NONE, null, List.of(), new double[0], 0, 0, 0, null);
+    }
+
+    /** The inner learning rate of the i-th adaptable tensor. */
+    public double innerLearningRate(int tensor) {
+      return innerLearningRates.length == 1 ? innerLearningRates[0] : innerLearningRates[tensor];
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof AdaptationSpec a
+          && a.mode == mode
+          && java.util.Objects.equals(a.graph, graph)
+          && a.adaptableTensors.equals(adaptableTensors)
+          && Arrays.equals(a.innerLearningRates, innerLearningRates)
+          && a.innerSteps == innerSteps
+          && a.supportWindow == supportWindow
+          && a.queryWindow == queryWindow
+          && java.util.Objects.equals(a.loss, loss);
+    }
+
+    @Override
+    public int hashCode() {
+      return mode.hashCode() * 31 + adaptableTensors.hashCode();
+    }
+  }
+
+  /**
+   * Training provenance, after Tribuo's: enough to reproduce the bundle.
+   *
+   * @param algorithm trainer algorithm (for example {@code maml}, {@code analytic})
+   * @param hyperparameters the algorithm's settings by name (numbers, strings, booleans)
+   * @param seed master random seed
+   * @param codeVersion version (and commit, when known) of the code that trained it
+   * @param metrics evaluation figures by name
+   * @param created ISO-8601 UTC time of export
+   */
+  public record Provenance(
+      String algorithm,
+      Map<String, Object> hyperparameters,
+      long seed,
+      String codeVersion,
+      Map<String, Double> metrics,
+      String created) {
+    public Provenance {
+      hyperparameters = Collections.unmodifiableMap(new LinkedHashMap<>(hyperparameters));
+      metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+    }
+  }
+}

@@ -1,0 +1,360 @@
+package org.adaptrobot.models.bundle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.adaptrobot.models.onnx.OnnxExport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BundleTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  private Path valid() throws Exception {
+    Path b = dir.resolve("bundle");
+    TestBundles.write(b);
+    return b;
+  }
+
+  private static void editManifest(Path bundle, Consumer<ObjectNode> edit) throws Exception {
+    Path m = bundle.resolve(Manifest.FILE_NAME);
+    ObjectNode root = (ObjectNode) JSON.readTree(m.toFile());
+    edit.accept(root);
+    Files.write(m, JSON.writeValueAsBytes(root));
+  }
+
+  /** Replaces a file and records its new hash, so only the content problem remains. */
+  private static void replaceHashed(Path bundle, String name, byte[] data) throws Exception {
+    Files.write(bundle.resolve(name), data);
+    editManifest(bundle, root -> ((ObjectNode) root.get("files")).put(name, Sha256.hex(data)));
+  }
+
+  private static BundleException failure(Path bundle) {
+    try {
+      Bundle.load(bundle);
+    } catch (BundleException e) {
+      return e;
+    }
+    throw new AssertionError("bundle " + bundle + " loaded but should have been rejected");
+  }
+
+  @Test
+  void validBundleLoadsWithEveryGraphAndItsParameters() throws Exception {
+    Bundle b = Bundle.load(valid());
+    assertThat(b.graphs()).containsOnlyKeys("policy", "dynamics");
+    assertThat(b.graph("policy").parameters().values())
+        .containsExactly(TestBundles.params(TestBundles.POLICY.layout().size(), 1));
+    assertThat(b.graph("dynamics").info().adaptableInputs())
+        .containsOnlyKeys("layers.1.weight", "layers.1.bias");
+    assertThat(b.manifest().files()).containsOnlyKeys("policy.onnx", "dynamics.onnx");
+  }
+
+  @Test
+  void manifestSurvivesAWriteReadRoundTrip() throws Exception {
+    Manifest m = Bundle.load(valid()).manifest();
+    assertThat(ManifestCodec.parse(ManifestCodec.write(m))).isEqualTo(m);
+  }
+
+  @Test
+  void zipOfTheSameFilesLoadsTheSame() throws Exception {
+    Path zip = dir.resolve("bundle.zip");
+    TestBundles.write(zip);
+    Bundle fromZip = Bundle.load(zip);
+    Bundle fromDir = Bundle.load(valid());
+    assertThat(fromZip.manifest().files()).isEqualTo(fromDir.manifest().files());
+    assertThat(fromZip.graph("dynamics").parameters().values())
+        .containsExactly(fromDir.graph("dynamics").parameters().values());
+  }
+
+  @Test
+  void zipWithEverythingInOneFolderLoads() throws Exception {
+    Path b = valid();
+    Path zip = dir.resolve("folder.zip");
+    try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(zip))) {
+      for (String name : new String[] {"manifest.json", "policy.onnx", "dynamics.onnx"}) {
+        z.putNextEntry(new ZipEntry("my-bundle/" + name));
+        z.write(Files.readAllBytes(b.resolve(name)));
+        z.closeEntry();
+      }
+    }
+    assertThat(Bundle.load(zip).graphs()).containsOnlyKeys("policy", "dynamics");
+  }
+
+  @Test
+  void zipEntryEscapingTheBundleIsRefused() throws Exception {
+    Path zip = dir.resolve("evil.zip");
+    try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(zip))) {
+      z.putNextEntry(new ZipEntry("../outside.onnx"));
+      z.write(1);
+      z.closeEntry();
+    }
+    assertThat(failure(zip))
+        .hasMessageContaining("evil.zip")
+        .hasMessageContaining("../outside.onnx");
+  }
+
+  @Test
+  void notABundleAtAllIsReported() throws Exception {
+    Path junk = dir.resolve("junk.zip");
+    Files.writeString(junk, "this is not a zip");
+    assertThat(failure(junk))
+        .hasMessageContaining("junk.zip")
+        .hasMessageContaining("manifest.json");
+    assertThat(failure(dir.resolve("absent")))
+        .hasMessageContaining("absent")
+        .hasMessageContaining("no such bundle");
+  }
+
+  @Test
+  void missingGraphFileIsNamed() throws Exception {
+    Path b = valid();
+    Files.delete(b.resolve("policy.onnx"));
+    assertThat(failure(b).problems())
+        .anySatisfy(
+            p -> assertThat(p).startsWith("policy.onnx:").contains("missing from the bundle"));
+  }
+
+  @Test
+  void missingManifestIsNamed() throws Exception {
+    Path b = valid();
+    Files.delete(b.resolve("manifest.json"));
+    assertThat(failure(b))
+        .hasMessageContaining("manifest.json is missing")
+        .hasMessageContaining("policy.onnx");
+  }
+
+  @Test
+  void truncatedOnnxIsReportedAsNotAModel() throws Exception {
+    Path b = valid();
+    byte[] full = Files.readAllBytes(b.resolve("policy.onnx"));
+    replaceHashed(b, "policy.onnx", Arrays.copyOf(full, full.length / 3));
+    assertThat(failure(b).problems())
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("policy.onnx:")
+                    .containsAnyOf("not a valid ONNX model", "no graph nodes"));
+  }
+
+  @Test
+  void corruptOnnxIsReportedAsNotAModel() throws Exception {
+    Path b = valid();
+    byte[] data = Files.readAllBytes(b.resolve("dynamics.onnx"));
+    for (int i = 0; i < 64; i++) {
+      data[i] = (byte) 0xff;
+    }
+    replaceHashed(b, "dynamics.onnx", data);
+    assertThat(failure(b).problems())
+        .anySatisfy(
+            p -> assertThat(p).startsWith("dynamics.onnx:").contains("not a valid ONNX model"));
+  }
+
+  @Test
+  void changedFileFailsItsHashWithExpectedAndFoundDigests() throws Exception {
+    Path b = valid();
+    Path f = b.resolve("dynamics.onnx");
+    byte[] data = Files.readAllBytes(f);
+    String expected = Sha256.hex(data);
+    data[data.length - 1] ^= 1; // inside the last float of the last initializer
+    Files.write(f, data);
+    assertThat(failure(b).problems())
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("dynamics.onnx: SHA-256 mismatch")
+                    .contains("files.\"dynamics.onnx\"")
+                    .contains("expects " + expected)
+                    .contains("found " + Sha256.hex(data)));
+  }
+
+  @Test
+  void manifestObservationCountThatDisagreesWithTheGraphIsReported() throws Exception {
+    Path b = valid();
+    editManifest(
+        b,
+        root -> {
+          ObjectNode obs = (ObjectNode) root.get("observation_spec");
+          ((ArrayNode) obs.get("names")).add("extra");
+          ((ArrayNode) obs.get("units")).add("m");
+          for (String k : new String[] {"low", "mean"}) {
+            ((ArrayNode) obs.get(k)).add(0.0);
+          }
+          ((ArrayNode) obs.get("high")).add(1.0);
+          ((ArrayNode) obs.get("std")).add(1.0);
+        });
+    // the manifest now says 5 observations while its own policy architecture and graph take 4
+    assertThat(failure(b).problems())
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .isEqualTo(
+                        "manifest.json: graphs.policy.architecture: expected input size 5"
+                            + " (observation_spec has 5 names), found 4"));
+  }
+
+  @Test
+  void graphWhoseShapeDisagreesWithTheManifestArchitectureIsReported() throws Exception {
+    Path b = valid();
+    // A policy graph for 3 observations under a manifest that declares 4.
+    var other =
+        new org.adaptrobot.models.nn.NetworkArchitecture.GaussianPolicyArchitecture(
+            org.adaptrobot.models.nn.NetworkArchitecture.MlpArchitecture.of(
+                org.adaptrobot.models.nn.Mlp.of(
+                    3,
+                    new int[] {16},
+                    2,
+                    org.adaptrobot.models.nn.Activation.TANH,
+                    org.adaptrobot.models.nn.Activation.IDENTITY)));
+    replaceHashed(
+        b,
+        "policy.onnx",
+        OnnxExport.export(other, TestBundles.params(other.layout().size(), 3), Set.of()));
+    assertThat(failure(b).problems())
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .isEqualTo(
+                        "policy.onnx: input 'input' has shape [batch, 3], manifest.json"
+                            + " graphs.policy.architecture expects [batch, 4]"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .isEqualTo(
+                        "policy.onnx: initializer 'layers.0.weight' has shape [3, 16], the"
+                            + " architecture expects [4, 16]"));
+  }
+
+  @Test
+  void nanWeightsAreReportedWithTensorAndIndex() throws Exception {
+    Path b = valid();
+    double[] p = TestBundles.params(TestBundles.DYNAMICS.layout().size(), 2);
+    p[5] = Double.NaN;
+    replaceHashed(
+        b,
+        "dynamics.onnx",
+        OnnxExport.export(TestBundles.DYNAMICS, p, Set.of("layers.1.weight", "layers.1.bias")));
+    assertThat(failure(b).problems())
+        .containsExactly(
+            "dynamics.onnx: initializer 'layers.0.weight' holds NaN at index 5; weights must be finite");
+  }
+
+  @Test
+  void infiniteWeightsAreReportedWithTensorAndIndex() throws Exception {
+    Path b = valid();
+    double[] p = TestBundles.params(TestBundles.POLICY.layout().size(), 1);
+    int logStd = TestBundles.POLICY.layout().slice("log_std").offset();
+    p[logStd + 1] = Double.POSITIVE_INFINITY;
+    replaceHashed(b, "policy.onnx", OnnxExport.export(TestBundles.POLICY, p, Set.of()));
+    assertThat(failure(b).problems())
+        .containsExactly(
+            "policy.onnx: initializer 'log_std' holds Infinity at index 1; weights must be finite");
+  }
+
+  @Test
+  void unknownMajorFormatVersionIsRejected() throws Exception {
+    Path b = valid();
+    editManifest(b, root -> root.put("format_version", "2.0"));
+    assertThat(failure(b))
+        .hasMessage(
+            "manifest.json: format_version: this runtime reads major version 1 (\"1.x\"), found"
+                + " \"2.0\"; use a runtime that supports it or re-export the bundle");
+  }
+
+  @Test
+  void newerMinorVersionWithUnknownFieldsStillLoads() throws Exception {
+    Path b = valid();
+    editManifest(b, root -> root.put("format_version", "1.7").put("added_in_1_7", true));
+    assertThat(Bundle.load(b).manifest().formatVersion()).isEqualTo("1.7");
+  }
+
+  @Test
+  void missingRequiredFieldIsNamedByItsPath() throws Exception {
+    Path b = valid();
+    editManifest(b, root -> ((ObjectNode) root.get("action_spec")).remove("low"));
+    assertThat(failure(b).problems())
+        .containsExactly("manifest.json: action_spec.low: is required but missing");
+  }
+
+  @Test
+  void everyManifestProblemIsReportedAtOnce() throws Exception {
+    Path b = valid();
+    editManifest(
+        b,
+        root -> {
+          root.remove("name");
+          root.put("control_rate_hz", -5);
+          ((ObjectNode) root.get("adaptation")).put("mode", "telepathy");
+          ((ArrayNode) root.get("action_spec").get("max_change_per_step")).set(0, 0.0);
+        });
+    assertThat(failure(b).problems())
+        .containsExactlyInAnyOrder(
+            "manifest.json: name: is required but missing",
+            "manifest.json: control_rate_hz: expected a rate in (0, 10000] Hz, found -5.0",
+            "manifest.json: action_spec.max_change_per_step[0]: expected a positive number, found 0.0",
+            "manifest.json: adaptation.mode: expected one of none | recurrent | latent |"
+                + " context-gradient | gradient | model-based, found \"telepathy\"");
+  }
+
+  @Test
+  void adaptableTensorThatTheGraphDoesNotTakeAsInputIsReported() throws Exception {
+    Path b = valid();
+    editManifest(
+        b,
+        root -> ((ArrayNode) root.get("adaptation").get("adaptable_tensors")).add("layers.0.bias"));
+    assertThat(failure(b).problems())
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith(
+                        "dynamics.onnx: manifest.json adaptation.adaptable_tensors[2] names \"layers.0.bias\""));
+  }
+
+  @Test
+  void unlistedExtraFileIsReported() throws Exception {
+    Path b = valid();
+    Files.writeString(b.resolve("notes.txt"), "hello");
+    assertThat(failure(b).problems())
+        .containsExactly(
+            "notes.txt: present in the bundle but not listed in manifest.json files, so its content"
+                + " cannot be verified");
+  }
+
+  @Test
+  void invalidJsonNamesLineAndColumn() throws Exception {
+    Path b = valid();
+    Files.writeString(b.resolve("manifest.json"), "{\n  \"format_version\": \"1.0\",\n  oops\n}");
+    assertThat(failure(b)).hasMessageStartingWith("manifest.json: not valid JSON at line 3");
+  }
+
+  @Test
+  void manifestWithoutPolicyGraphIsRejected() throws Exception {
+    Path b = valid();
+    editManifest(b, root -> ((ObjectNode) root.get("graphs")).remove("policy"));
+    assertThat(failure(b).problems())
+        .anySatisfy(
+            p -> assertThat(p).startsWith("manifest.json: graphs: expected a \"policy\" graph"));
+  }
+
+  @Test
+  void writerRefusesFileNamesThatEscapeTheBundle() {
+    assertThatThrownBy(
+            () ->
+                BundleWriter.write(
+                    dir.resolve("x"), TestBundles.template(), Map.of("../x.onnx", new byte[1])))
+        .hasMessageContaining("../x.onnx");
+  }
+}
