@@ -88,7 +88,7 @@ public final class ManifestCodec {
       }
     }
     String name = r.text(root, "name");
-    String description = root.has("description") ? r.text(root, "description") : "";
+    String description = r.optionalText(root, "description", "description");
     ObservationSpec observation = r.observation(root.get("observation_spec"), "observation_spec");
     ActionSpec action = r.action(root.get("action_spec"), "action_spec");
     double rate = r.number(root, "control_rate_hz", "control_rate_hz");
@@ -159,6 +159,19 @@ public final class ManifestCodec {
       if (!n.isTextual() || n.asText().isBlank()) {
         problem(path, "expected a non-empty string, found " + found(n));
         return null;
+      }
+      return n.asText();
+    }
+
+    /** An optional string field; absent or null reads as "". */
+    String optionalText(JsonNode parent, String field, String path) {
+      JsonNode n = parent.get(field);
+      if (n == null || n.isNull()) {
+        return "";
+      }
+      if (!n.isTextual()) {
+        problem(path, "expected a string, found " + found(n));
+        return "";
       }
       return n.asText();
     }
@@ -579,7 +592,7 @@ public final class ManifestCodec {
         seed = seedNode.asLong();
       }
       String code = text(n, "code_version", path + ".code_version");
-      String created = n.has("created") ? text(n, "created", path + ".created") : "";
+      String created = optionalText(n, "created", path + ".created");
       Map<String, Object> hyper = new LinkedHashMap<>();
       JsonNode h = n.get("hyperparameters");
       if (object(h, path + ".hyperparameters")) {

@@ -17,8 +17,6 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.adaptrobot.models.nn.Activation;
 import org.adaptrobot.models.nn.ContextMlp;
-import org.adaptrobot.models.nn.GaussianPolicy;
-import org.adaptrobot.models.nn.GruNetwork;
 import org.adaptrobot.models.nn.Mlp;
 import org.adaptrobot.models.nn.NetworkArchitecture;
 import org.adaptrobot.models.nn.NetworkArchitecture.ContextMlpArchitecture;
@@ -91,38 +89,7 @@ class OnnxRoundTripTest {
   /** Java reference: output rows (and hidden rows for a GRU) for the given parameters. */
   private static Map<String, double[]> javaForward(
       NetworkArchitecture a, double[] p, double[] x, double[] h) {
-    Map<String, double[]> out = new HashMap<>();
-    switch (a) {
-      case MlpArchitecture m -> {
-        Mlp mlp = m.build();
-        out.put(OnnxNames.OUTPUT, mlp.forward(p, x, BATCH, mlp.newTape(BATCH)).clone());
-      }
-      case GaussianPolicyArchitecture g -> {
-        GaussianPolicy policy = g.build();
-        double[] y = policy.forward(p, x, BATCH, policy.newTape(BATCH));
-        int d = policy.actionSize();
-        double[] mean = new double[BATCH * d];
-        for (int b = 0; b < BATCH; b++) {
-          System.arraycopy(y, b * 2 * d, mean, b * d, d);
-        }
-        out.put(OnnxNames.ACTION_MEAN, mean);
-        out.put(
-            OnnxNames.ACTION_LOG_STD,
-            policy.layout().size() > 0 ? slice(p, policy.layout(), GaussianPolicy.LOG_STD) : null);
-      }
-      case ContextMlpArchitecture c -> {
-        ContextMlp net = c.build();
-        out.put(OnnxNames.OUTPUT, net.forward(p, x, BATCH, net.newTape(BATCH)).clone());
-      }
-      case GruArchitecture g -> {
-        GruNetwork net = g.build();
-        GruNetwork.SequenceTape tape = net.newSequenceTape(1, BATCH);
-        net.forward(p, new double[][] {x}, h, 1, BATCH, tape);
-        out.put(OnnxNames.OUTPUT, tape.output(0).clone());
-        out.put(OnnxNames.HIDDEN_OUT, tape.finalHidden().clone());
-      }
-    }
-    return out;
+    return ReferenceOutputs.compute(a, p, x, h, BATCH);
   }
 
   private static double[] slice(double[] p, ParameterLayout layout, String name) {
