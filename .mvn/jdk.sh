@@ -30,7 +30,8 @@ adaptrobot_find_jdk() {
       return 0
     fi
   fi
-  for cand in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* "$HOME"/.sdkman/candidates/java/* /Library/Java/JavaVirtualMachines/*/Contents/Home; do
+  # ADAPTROBOT_JDK_DIRS (space-separated globs) replaces the usual places, for tests and odd set-ups.
+  for cand in ${ADAPTROBOT_JDK_DIRS:-/usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* "$HOME"/.sdkman/candidates/java/* /Library/Java/JavaVirtualMachines/*/Contents/Home}; do
     [ -d "$cand" ] || continue
     major=$(adaptrobot_java_major "$cand")
     if [ -n "$major" ] && [ "$major" -ge "$required" ] && [ "$major" -gt "$best_major" ]; then
@@ -44,7 +45,8 @@ adaptrobot_find_jdk() {
   fi
   cat >&2 <<MSG
 error: no JDK $required or newer was found.
-  Looked at: JAVA_HOME (${JAVA_HOME:-unset}), java on PATH (${java_on_path:-none}), /usr/lib/jvm/*, /usr/java/*, /opt/java/*, ~/.sdkman.
+  Looked at: JAVA_HOME (${JAVA_HOME:-unset}), java on PATH (${java_on_path:-none}),
+             ${ADAPTROBOT_JDK_DIRS:-/usr/lib/jvm/*, /usr/java/*, /opt/java/*, ~/.sdkman}
   Install one, then run this command again:
     Debian 13 / Ubuntu 24.04 / Raspberry Pi OS (trixie):  sudo apt-get install openjdk-21-jdk-headless
     Debian 12 / Raspberry Pi OS (bookworm):               install Eclipse Temurin 21 from the Adoptium apt repository

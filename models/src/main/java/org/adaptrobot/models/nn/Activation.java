@@ -89,6 +89,27 @@ public enum Activation {
     }
   }
 
+  /**
+   * Applies the activation in place for inference: identical to {@link #applyInPlace} except that
+   * tanh and sigmoid use an interpolated form accurate to 2e-8 (see {@code FastTanh}), below
+   * float32 resolution. Used by allocation-free single-sample forward passes on the robot.
+   */
+  public void applyInferenceInPlace(double[] v, int from, int to) {
+    switch (this) {
+      case TANH -> {
+        for (int i = from; i < to; i++) {
+          v[i] = FastTanh.tanh(v[i]);
+        }
+      }
+      case SIGMOID -> {
+        for (int i = from; i < to; i++) {
+          v[i] = FastTanh.sigmoid(v[i]);
+        }
+      }
+      default -> applyInPlace(v, from, to);
+    }
+  }
+
   static double sigmoid(double z) {
     if (z >= 0) {
       return 1.0 / (1.0 + Math.exp(-z));

@@ -157,8 +157,9 @@ public final class Mlp implements DifferentiableModel {
   }
 
   /**
-   * One sample: reads {@code x[xOff .. xOff + inputSize())}, writes {@code y[yOff .. yOff +
-   * outputSize())}. Allocates nothing.
+   * One sample, for inference: reads {@code x[xOff .. xOff + inputSize())}, writes {@code y[yOff ..
+   * yOff + outputSize())}. Allocates nothing. tanh and sigmoid are the interpolated forms of {@link
+   * Activation#applyInferenceInPlace} (within 2e-8 of the batched, differentiable pass).
    */
   public void forward(
       double[] params, int paramOffset, double[] x, int xOff, double[] y, int yOff, Workspace ws) {
@@ -177,40 +178,19 @@ public final class Mlp implements DifferentiableModel {
         dst = (l & 1) == 0 ? ws.ping : ws.pong;
         dstOff = 0;
       }
-      affine(
-          params,
-          paramOffset + weightOffset[l],
-          paramOffset + biasOffset[l],
+      DenseKernels.forwardOne(
           src,
           srcOff,
           in,
+          params,
+          paramOffset + weightOffset[l],
+          paramOffset + biasOffset[l],
           out,
           dst,
           dstOff);
-      activations[l].applyInPlace(dst, dstOff, dstOff + out);
+      activations[l].applyInferenceInPlace(dst, dstOff, dstOff + out);
       src = dst;
       srcOff = dstOff;
-    }
-  }
-
-  /** dst = src · W + b for one row. */
-  private static void affine(
-      double[] p,
-      int w,
-      int b,
-      double[] src,
-      int srcOff,
-      int in,
-      int out,
-      double[] dst,
-      int dstOff) {
-    System.arraycopy(p, b, dst, dstOff, out);
-    for (int i = 0; i < in; i++) {
-      double xi = src[srcOff + i];
-      int row = w + i * out;
-      for (int j = 0; j < out; j++) {
-        dst[dstOff + j] += xi * p[row + j];
-      }
     }
   }
 
@@ -307,11 +287,7 @@ public final class Mlp implements DifferentiableModel {
       int out = sizes[l + 1];
       double[] src = tape.act[l];
       double[] dst = tape.act[l + 1];
-      int w = off + weightOffset[l];
-      int b = off + biasOffset[l];
-      for (int s = 0; s < batch; s++) {
-        affine(p, w, b, src, s * in, in, out, dst, s * out);
-      }
+      DenseKernels.forward(src, batch, in, p, off + weightOffset[l], off + biasOffset[l], out, dst);
       activations[l].applyInPlace(dst, 0, batch * out);
     }
   }
@@ -350,31 +326,14 @@ public final class Mlp implements DifferentiableModel {
         dz[k] = g[k] * f.derivativeFromOutput(a[k]);
       }
       if (gradParams != null) {
-        accumulateOuter(tape.act[l], dz, batch, in, out, gradParams, gradOff + weightOffset[l]);
+        DenseKernels.accumulateOuter(
+            tape.act[l], dz, batch, in, out, gradParams, gradOff + weightOffset[l]);
         accumulateColumnSums(dz, batch, out, gradParams, gradOff + biasOffset[l]);
       }
       if (l > 0 || gradInput != null) {
         double[] target = l > 0 ? tape.grad[l] : gradInput;
-        multiplyTransposed(dz, batch, out, p, off + weightOffset[l], in, target, false);
-      }
-    }
-  }
-
-  /** target[w + i*out + j] += Σ_s x[s,i] · d[s,j]. */
-  private static void accumulateOuter(
-      double[] x, double[] d, int batch, int in, int out, double[] target, int w) {
-    for (int s = 0; s < batch; s++) {
-      int xs = s * in;
-      int ds = s * out;
-      for (int i = 0; i < in; i++) {
-        double xi = x[xs + i];
-        if (xi == 0.0) {
-          continue;
-        }
-        int row = w + i * out;
-        for (int j = 0; j < out; j++) {
-          target[row + j] += xi * d[ds + j];
-        }
+        DenseKernels.multiplyTransposed(
+            dz, batch, out, p, off + weightOffset[l], in, target, false);
       }
     }
   }
@@ -385,23 +344,6 @@ public final class Mlp implements DifferentiableModel {
       int ds = s * out;
       for (int j = 0; j < out; j++) {
         target[b + j] += d[ds + j];
-      }
-    }
-  }
-
-  /** y[s,i] (+)= Σ_j d[s,j] · W[i,j], W stored [in, out] at offset w. */
-  private static void multiplyTransposed(
-      double[] d, int batch, int out, double[] w, int wOff, int in, double[] y, boolean add) {
-    for (int s = 0; s < batch; s++) {
-      int ds = s * out;
-      int ys = s * in;
-      for (int i = 0; i < in; i++) {
-        int row = wOff + i * out;
-        double sum = 0.0;
-        for (int j = 0; j < out; j++) {
-          sum += d[ds + j] * w[row + j];
-        }
-        y[ys + i] = add ? y[ys + i] + sum : sum;
       }
     }
   }
@@ -433,21 +375,9 @@ public final class Mlp implements DifferentiableModel {
       double[] x = tape.act[l];
       double[] rx = tape.rAct[l];
       double[] rz = tape.rZ[l + 1];
-      for (int s = 0; s < batch; s++) {
-        // R{z} = R{x}·W + x·V_W + V_b
-        affine(v, vOff + weightOffset[l], vOff + biasOffset[l], x, s * in, in, out, rz, s * out);
-        int row0 = off + weightOffset[l];
-        for (int i = 0; i < in; i++) {
-          double rxi = rx[s * in + i];
-          if (rxi == 0.0) {
-            continue;
-          }
-          int row = row0 + i * out;
-          for (int j = 0; j < out; j++) {
-            rz[s * out + j] += rxi * p[row + j];
-          }
-        }
-      }
+      // R{z} = x·V_W + V_b + R{x}·W
+      DenseKernels.forward(x, batch, in, v, vOff + weightOffset[l], vOff + biasOffset[l], out, rz);
+      DenseKernels.multiplyAdd(rx, batch, in, p, off + weightOffset[l], out, rz);
       double[] a = tape.act[l + 1];
       double[] ra = tape.rAct[l + 1];
       Activation f = activations[l];
@@ -503,14 +433,16 @@ public final class Mlp implements DifferentiableModel {
                 + f.derivativeFromOutput(a[k]) * rg[k];
       }
       // R{gW} = R{x}ᵀ δz + xᵀ R{δz};  R{gb} = Σ R{δz}
-      accumulateOuter(tape.rAct[l], dz, batch, in, out, hv, hvOff + weightOffset[l]);
-      accumulateOuter(tape.act[l], rdz, batch, in, out, hv, hvOff + weightOffset[l]);
+      DenseKernels.accumulateOuter(tape.rAct[l], dz, batch, in, out, hv, hvOff + weightOffset[l]);
+      DenseKernels.accumulateOuter(tape.act[l], rdz, batch, in, out, hv, hvOff + weightOffset[l]);
       accumulateColumnSums(rdz, batch, out, hv, hvOff + biasOffset[l]);
       if (l > 0 || rGradInput != null) {
         // R{dL/dx} = R{δz}·Wᵀ + δz·V_Wᵀ
         double[] target = l > 0 ? tape.rGrad[l] : rGradInput;
-        multiplyTransposed(rdz, batch, out, p, off + weightOffset[l], in, target, false);
-        multiplyTransposed(dz, batch, out, v, vOff + weightOffset[l], in, target, true);
+        DenseKernels.multiplyTransposed(
+            rdz, batch, out, p, off + weightOffset[l], in, target, false);
+        DenseKernels.multiplyTransposed(
+            dz, batch, out, v, vOff + weightOffset[l], in, target, true);
       }
     }
   }

@@ -54,6 +54,15 @@ public final class OnnxImport {
     return model;
   }
 
+  /** Parses bytes this process has just exported; a failure is a programming error. */
+  public static OnnxMl.ModelProto parseUnchecked(byte[] bytes) {
+    try {
+      return parse(bytes, "exported model");
+    } catch (OnnxFormatException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
   /**
    * Reads the initializers named by {@code layout}'s slices (for an adaptable input, its
    * meta-trained initializer {@code meta_trained/<name>}).

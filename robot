@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The robot launcher: finds a JDK 21+, builds what is missing or out of date, runs the command line.
+#   ./robot --help
+#   ./robot bundle validate PATH
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$ROOT/.mvn/jdk.sh"
+
+# Modules whose jars and dependencies make up the command line's class path. The runtime is what a
+# robot needs; sim-bridge and trainer add the simulator and training commands where they are built.
+MODULES=(runtime sim-bridge trainer)
+
+needs_build() {
+  local stamp=$ROOT/runtime/target/classpath.txt
+  [ -f "$stamp" ] || return 0
+  # No sources here (an installed copy): use what is built.
+  [ -d "$ROOT/runtime/src" ] || return 1
+  [ -n "$(find "$ROOT" \( -name target -o -name .git -o -name node_modules \) -prune -o \
+      \( -path '*/src/main/*' -o -name pom.xml \) -newer "$stamp" -print -quit)" ]
+}
+
+if needs_build; then
+  echo "robot: building the runtime (first use, or sources changed) ..." >&2
+  if ! "$ROOT/mvnw" -q -B -DskipTests -Dspotless.skip=true -Denforcer.skip=false \
+      -pl "$(IFS=,; echo "${MODULES[*]}")" -am package >&2; then
+    echo "robot: the build failed; run './mvnw -DskipTests package' to see why" >&2
+    exit 1
+  fi
+fi
+
+cp=""
+for m in "${MODULES[@]}"; do
+  jar=$(ls "$ROOT/$m/target/$m-"*.jar 2>/dev/null | grep -v -e '-sources' -e '-tests' | head -n 1 || true)
+  [ -n "$jar" ] && cp="$cp:$jar"
+  [ -f "$ROOT/$m/target/classpath.txt" ] && cp="$cp:$(cat "$ROOT/$m/target/classpath.txt")"
+done
+# Drop duplicates, keep order.
+cp=$(printf '%s' "${cp#:}" | tr ':' '\n' | awk 'NF && !seen[$0]++' | paste -sd: -)
+
+major=$(adaptrobot_java_major "$JAVA_HOME")
+jvm_opts=()
+if [ "${major:-0}" -ge 22 ]; then
+  # ONNX Runtime loads its native library through JNI; say that this is intended.
+  jvm_opts+=(--enable-native-access=ALL-UNNAMED)
+fi
+exec "$JAVA_HOME/bin/java" "${jvm_opts[@]}" ${ROBOT_JAVA_OPTS:-} -cp "$cp" \
+  org.adaptrobot.runtime.cli.RobotCommand "$@"
