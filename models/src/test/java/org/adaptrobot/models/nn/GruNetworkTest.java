@@ -90,7 +90,8 @@ class GruNetworkTest {
     double[] y = new double[2];
     for (int t = 0; t < STEPS; t++) {
       net.step(p, xs[t], h, h, y, ws);
-      assertThat(y).containsExactly(tape.output(t), org.assertj.core.data.Offset.offset(1e-14));
+      // the single step's head is the inference forward (interpolated tanh, within 2e-8)
+      assertThat(y).containsExactly(tape.output(t), org.assertj.core.data.Offset.offset(1e-7));
     }
     assertThat(h).containsExactly(tape.finalHidden(), org.assertj.core.data.Offset.offset(1e-14));
   }
