@@ -35,8 +35,8 @@ public final class MotorDriverL298n implements MotorDriver {
             "l298n '%s' (IN1 GPIO %d, IN2 GPIO %d)",
             config.name(), config.in1Pin(), config.in2Pin());
     this.enable = enable;
-    this.in1 = MotorDriverTb6612.Gpio.output(pi4j, description, config.in1Pin());
-    this.in2 = MotorDriverTb6612.Gpio.output(pi4j, description, config.in2Pin());
+    this.in1 = Gpio.output(pi4j, description, config.in1Pin());
+    this.in2 = Gpio.output(pi4j, description, config.in2Pin());
     coast();
   }
 
@@ -57,16 +57,16 @@ public final class MotorDriverL298n implements MotorDriver {
       return;
     }
     boolean forward = (u > 0) != config.inverted();
-    MotorDriverTb6612.Gpio.set(in1, description, forward);
-    MotorDriverTb6612.Gpio.set(in2, description, !forward);
+    Gpio.set(in1, description, forward);
+    Gpio.set(in2, description, !forward);
     enable.setDuty(Math.abs(u));
     last = u;
   }
 
   @Override
   public void brake() {
-    MotorDriverTb6612.Gpio.set(in1, description, false);
-    MotorDriverTb6612.Gpio.set(in2, description, false);
+    Gpio.set(in1, description, false);
+    Gpio.set(in2, description, false);
     enable.setDuty(1.0);
     last = 0.0;
   }
