@@ -167,9 +167,11 @@ public final class QuadratureEncoder implements AutoCloseable {
   @SuppressWarnings("rawtypes")
   private void edge(int line, DigitalStateChangeEvent event) {
     long now = clock.getAsLong();
+    // The edge's own line from the event, the other line's level read now: a missed edge on the
+    // other line then shows up as a double change instead of a wrong count.
     boolean high = event.state() == DigitalState.HIGH;
-    int bit = line == 0 ? 2 : 1;
-    int next = high ? (state | bit) : (state & ~bit);
+    boolean other = (line == 0 ? lineB : lineA).isHigh();
+    int next = line == 0 ? (high ? 2 : 0) | (other ? 1 : 0) : (other ? 2 : 0) | (high ? 1 : 0);
     long s = sequence;
     sequence = s + 1;
     VarHandle.storeStoreFence();

@@ -1,0 +1,160 @@
+package org.adaptrobot.sim.pi4j;
+
+import com.pi4j.Pi4J;
+import com.pi4j.context.Context;
+import com.pi4j.io.gpio.digital.DigitalState;
+import com.pi4j.io.i2c.I2C;
+import com.pi4j.io.i2c.I2CConfig;
+import com.pi4j.io.i2c.I2CProviderBase;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A simulated Raspberry Pi: I2C buses holding simulated chips, GPIO pins and hardware-PWM pins,
+ * exposed through ordinary Pi4J providers in an ordinary Pi4J context, so drivers run unchanged.
+ * The simulation places chips on buses, drives input pins, and reads output pins and PWM duty.
+ */
+public final class SimulatedPi implements AutoCloseable {
+
+  private final SimClock clock;
+  private final Map<Long, RegisterFile> chips = new ConcurrentHashMap<>();
+  private final Map<Integer, SimulatedGpio.Input> inputs = new ConcurrentHashMap<>();
+  private final Map<Integer, SimulatedGpio.Output> outputs = new ConcurrentHashMap<>();
+  private final Map<Integer, SimulatedGpio.HardwarePwm> pwms = new ConcurrentHashMap<>();
+  private final Map<Integer, DigitalState> pendingInputLevels = new ConcurrentHashMap<>();
+  private final Context context;
+
+  public SimulatedPi(SimClock clock) {
+    this.clock = clock;
+    SimulatedPi pi = this;
+    I2CProviderBase i2c =
+        new I2CProviderBase("sim-i2c", "Simulated I2C") {
+          @Override
+          public int getPriority() {
+            return 1000;
+          }
+
+          @Override
+          public I2C create(I2CConfig config) {
+            return new SimulatedI2c(this, config, pi);
+          }
+        };
+    this.context =
+        Pi4J.newContextBuilder()
+            .noAutoDetect()
+            .add(
+                i2c,
+                new SimulatedGpio.InputProvider(this),
+                new SimulatedGpio.OutputProvider(this),
+                new SimulatedGpio.PwmOutputProvider(this))
+            .build();
+  }
+
+  /** The Pi4J context to hand to drivers. */
+  public Context context() {
+    return context;
+  }
+
+  public SimClock clock() {
+    return clock;
+  }
+
+  /** Places a chip at an address of a bus (replacing any there). */
+  public <T extends RegisterFile> T attach(int bus, int address, T chip) {
+    chips.put(key(bus, address), chip);
+    return chip;
+  }
+
+  /** Removes the chip at an address, as if unplugged. */
+  public void detach(int bus, int address) {
+    chips.remove(key(bus, address));
+  }
+
+  RegisterFile chip(int bus, int address) {
+    return chips.get(key(bus, address));
+  }
+
+  private static long key(int bus, int address) {
+    return ((long) bus << 16) | address;
+  }
+
+  void registerInput(int pin, SimulatedGpio.Input in) {
+    inputs.put(pin, in);
+    DigitalState pending = pendingInputLevels.remove(pin);
+    if (pending != null) {
+      in.drive(pending);
+    }
+  }
+
+  void registerOutput(int pin, SimulatedGpio.Output out) {
+    outputs.put(pin, out);
+    java.util.List<java.util.function.Consumer<Boolean>> watchers = outputWatchers.get(pin);
+    if (watchers != null) {
+      for (java.util.function.Consumer<Boolean> w : watchers) {
+        out.addListener(e -> w.accept(e.state() == DigitalState.HIGH));
+      }
+    }
+  }
+
+  private final Map<Integer, java.util.List<java.util.function.Consumer<Boolean>>> outputWatchers =
+      new ConcurrentHashMap<>();
+
+  /**
+   * Calls {@code watcher} with the new level whenever the output pin changes, from the moment a
+   * driver opens the pin (or now, if it is open).
+   */
+  public void watchOutput(int pin, java.util.function.Consumer<Boolean> watcher) {
+    outputWatchers
+        .computeIfAbsent(pin, k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+        .add(watcher);
+    SimulatedGpio.Output out = outputs.get(pin);
+    if (out != null) {
+      out.addListener(e -> watcher.accept(e.state() == DigitalState.HIGH));
+    }
+  }
+
+  void registerPwm(int pin, SimulatedGpio.HardwarePwm pwm) {
+    pwms.put(pin, pwm);
+  }
+
+  /** Drives an input pin; listeners see the edge now, in this thread. */
+  public void driveInput(int pin, boolean high) {
+    driveInput(pin, high, true);
+  }
+
+  /**
+   * Drives an input pin. With {@code notify} false the level changes but no edge event reaches
+   * listeners: an edge the Pi missed.
+   */
+  public void driveInput(int pin, boolean high, boolean notify) {
+    DigitalState level = high ? DigitalState.HIGH : DigitalState.LOW;
+    SimulatedGpio.Input in = inputs.get(pin);
+    if (in == null) {
+      pendingInputLevels.put(pin, level); // level at the moment a driver opens the pin
+    } else {
+      in.drive(level, notify);
+    }
+  }
+
+  /** Level of an output pin (false when no driver opened it). */
+  public boolean output(int pin) {
+    SimulatedGpio.Output out = outputs.get(pin);
+    return out != null && out.state() == DigitalState.HIGH;
+  }
+
+  /** The Pi4J output object of a pin, for listeners (null before a driver opened it). */
+  public com.pi4j.io.gpio.digital.DigitalOutput outputPin(int pin) {
+    return outputs.get(pin);
+  }
+
+  /** Duty cycle of a hardware-PWM pin in [0, 1] (0 when unused). */
+  public double hardwarePwmDuty(int pin) {
+    SimulatedGpio.HardwarePwm p = pwms.get(pin);
+    return p == null ? 0.0 : p.duty();
+  }
+
+  @Override
+  public void close() {
+    context.shutdown();
+  }
+}
