@@ -352,7 +352,7 @@ public final class HardwareDescription {
                   path + ".address",
                   String.format("an INA219 answers at 0x40..0x4F, found 0x%02X", address));
             }
-            if (shunt * maxCurrent > 0.32) {
+            if (shunt * maxCurrent > 0.32 * (1 + 1e-9)) {
               problem(
                   path + ".max_current_a",
                   String.format(

@@ -58,7 +58,7 @@ public final class PowerMonitorIna219 implements AutoCloseable {
                 + maxCurrentAmps
                 + " A");
       }
-      if (maxCurrentAmps * shuntOhms > SHUNT_FULL_SCALE_VOLTS) {
+      if (maxCurrentAmps * shuntOhms > SHUNT_FULL_SCALE_VOLTS * (1 + 1e-9)) {
         throw new IllegalArgumentException(
             String.format(
                 "INA219: %.3g A through %.3g Ω drops %.3g V, above the 0.32 V shunt range",
