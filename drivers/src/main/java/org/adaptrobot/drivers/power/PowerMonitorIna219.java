@@ -69,17 +69,22 @@ public final class PowerMonitorIna219 implements AutoCloseable {
 
   /** The calibration derived from a configuration. */
   public record Calibration(double currentLsbAmps, double powerLsbWatts, int register) {
+    /** The finest resolution for the configured maximum current: LSB = I_max / 2^15. */
     public static Calibration of(Config c) {
-      double currentLsb = c.maxCurrentAmps() / 32768.0;
-      int cal = (int) Math.floor(0.04096 / (currentLsb * c.shuntOhms()));
+      return forLsb(c.maxCurrentAmps() / 32768.0, c.shuntOhms());
+    }
+
+    /** Calibration for a chosen current LSB (A) and shunt (Ω). */
+    public static Calibration forLsb(double currentLsb, double shuntOhms) {
+      int cal = (int) Math.floor(0.04096 / (currentLsb * shuntOhms) + 1e-9);
       if (cal < 1 || cal > 0xFFFE) {
         throw new IllegalArgumentException(
             "INA219 calibration "
                 + cal
                 + " for "
-                + c.shuntOhms()
-                + " Ω and "
-                + c.maxCurrentAmps()
+                + shuntOhms
+                + " Ω and a current LSB of "
+                + currentLsb
                 + " A is out of range");
       }
       cal &= 0xFFFE; // bit 0 is not used
