@@ -17,7 +17,12 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SimulatedPi implements AutoCloseable {
 
   private final SimClock clock;
-  private final Map<Long, RegisterFile> chips = new ConcurrentHashMap<>();
+
+  /** Chips by bus * 128 + address; an array, so a transfer's lookup allocates nothing. */
+  private final java.util.concurrent.atomic.AtomicReferenceArray<RegisterFile> chips =
+      new java.util.concurrent.atomic.AtomicReferenceArray<>(MAX_BUSES * 128);
+
+  private static final int MAX_BUSES = 32;
   private final Map<Integer, SimulatedGpio.Input> inputs = new ConcurrentHashMap<>();
   private final Map<Integer, SimulatedGpio.Output> outputs = new ConcurrentHashMap<>();
   private final Map<Integer, SimulatedGpio.HardwarePwm> pwms = new ConcurrentHashMap<>();
@@ -61,21 +66,33 @@ public final class SimulatedPi implements AutoCloseable {
 
   /** Places a chip at an address of a bus (replacing any there). */
   public <T extends RegisterFile> T attach(int bus, int address, T chip) {
-    chips.put(key(bus, address), chip);
+    chips.set(key(bus, address), chip);
     return chip;
   }
 
   /** Removes the chip at an address, as if unplugged. */
   public void detach(int bus, int address) {
-    chips.remove(key(bus, address));
+    chips.set(key(bus, address), null);
   }
 
   RegisterFile chip(int bus, int address) {
+    if (bus < 0 || bus >= MAX_BUSES || address < 0 || address > 127) {
+      return null;
+    }
     return chips.get(key(bus, address));
   }
 
-  private static long key(int bus, int address) {
-    return ((long) bus << 16) | address;
+  private static int key(int bus, int address) {
+    if (bus < 0 || bus >= MAX_BUSES || address < 0 || address > 127) {
+      throw new IllegalArgumentException(
+          "simulated I2C has buses 0.."
+              + (MAX_BUSES - 1)
+              + " and addresses 0..127, got bus "
+              + bus
+              + ", address "
+              + address);
+    }
+    return bus * 128 + address;
   }
 
   void registerInput(int pin, SimulatedGpio.Input in) {
