@@ -173,51 +173,45 @@ public final class Bundle {
 
   private static void expectInput(
       OnnxGraphInfo info, String file, String name, int size, String where, List<String> problems) {
-    List<Long> shape = info.dataInputs().get(name);
-    if (shape == null) {
-      problems.add(
-          file
-              + ": expected a graph input '"
-              + name
-              + "' [batch, "
-              + size
-              + "] (from "
-              + where
-              + "), found inputs "
-              + info.dataInputs().keySet());
-    } else if (shape.size() != 2 || shape.get(1) != size) {
-      problems.add(
-          file
-              + ": input '"
-              + name
-              + "' has shape "
-              + dims(shape)
-              + ", "
-              + where
-              + " expects [batch, "
-              + size
-              + "]");
-    }
+    expect("input", info.dataInputs(), file, name, size, where, problems);
   }
 
   private static void expectOutput(
       OnnxGraphInfo info, String file, String name, int size, String where, List<String> problems) {
-    List<Long> shape = info.outputs().get(name);
+    expect("output", info.outputs(), file, name, size, where, problems);
+  }
+
+  /** A {@code [batch, size]} tensor called {@code name} among the graph's inputs or outputs. */
+  private static void expect(
+      String kind,
+      Map<String, List<Long>> tensors,
+      String file,
+      String name,
+      int size,
+      String where,
+      List<String> problems) {
+    List<Long> shape = tensors.get(name);
     if (shape == null) {
       problems.add(
           file
-              + ": expected a graph output '"
+              + ": expected a graph "
+              + kind
+              + " '"
               + name
               + "' [batch, "
               + size
               + "] (from "
               + where
-              + "), found outputs "
-              + info.outputs().keySet());
+              + "), found "
+              + kind
+              + "s "
+              + tensors.keySet());
     } else if (shape.size() != 2 || shape.get(1) != size) {
       problems.add(
           file
-              + ": output '"
+              + ": "
+              + kind
+              + " '"
               + name
               + "' has shape "
               + dims(shape)
