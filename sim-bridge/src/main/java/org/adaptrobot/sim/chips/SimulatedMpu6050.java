@@ -22,6 +22,7 @@ public final class SimulatedMpu6050 extends RegisterFile {
   static final int PWR_MGMT_1 = 0x6B;
   static final int WHO_AM_I = 0x75;
   private static final double G = 9.80665;
+  private static final double[] GYRO_LSB_PER_DPS = {131.0, 65.5, 32.8, 16.4};
 
   private final int identity;
   private final SplittableRandom random;
@@ -83,7 +84,7 @@ public final class SimulatedMpu6050 extends RegisterFile {
 
   /** Gyro LSB per °/s for the programmed range. */
   public double gyroLsbPerDps() {
-    return new double[] {131.0, 65.5, 32.8, 16.4}[(peek(GYRO_CONFIG) >> 3) & 3];
+    return GYRO_LSB_PER_DPS[(peek(GYRO_CONFIG) >> 3) & 3];
   }
 
   /**

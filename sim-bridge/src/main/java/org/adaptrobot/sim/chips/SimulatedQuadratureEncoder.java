@@ -26,6 +26,9 @@ public final class SimulatedQuadratureEncoder {
   private long angleNanos;
   private double dropProbability;
 
+  /** The eight possible edges (line, level, noticed or not), made once so scheduling is free. */
+  private final Runnable[] edges = new Runnable[8];
+
   public SimulatedQuadratureEncoder(
       SimulatedPi pi, int pinA, int pinB, int countsPerRevolution, long seed) {
     this.pi = pi;
@@ -35,6 +38,12 @@ public final class SimulatedQuadratureEncoder {
     this.countsPerRevolution = countsPerRevolution;
     this.random = new SplittableRandom(seed);
     this.angleNanos = clock.nowNanos();
+    for (int e = 0; e < 8; e++) {
+      int pin = (e & 4) != 0 ? pinA : pinB;
+      boolean level = (e & 2) != 0;
+      boolean notify = (e & 1) != 0;
+      edges[e] = () -> pi.driveInput(pin, level, notify);
+    }
     pi.driveInput(pinA, false);
     pi.driveInput(pinB, false);
   }
@@ -70,8 +79,7 @@ public final class SimulatedQuadratureEncoder {
       boolean lineA = ((before ^ after) & 0b10) != 0;
       boolean level = lineA ? (after & 0b10) != 0 : (after & 0b01) != 0;
       boolean notify = dropProbability == 0 || random.nextDouble() >= dropProbability;
-      int pin = lineA ? pinA : pinB;
-      clock.schedule(when, () -> pi.driveInput(pin, level, notify));
+      clock.schedule(when, edges[(lineA ? 4 : 0) + (level ? 2 : 0) + (notify ? 1 : 0)]);
       count = next;
     }
     angle = angleRad;

@@ -12,6 +12,7 @@ import com.pi4j.io.gpio.digital.DigitalOutputProvider;
 import com.pi4j.io.gpio.digital.DigitalOutputProviderBase;
 import com.pi4j.io.gpio.digital.DigitalState;
 import com.pi4j.io.gpio.digital.DigitalStateChangeEvent;
+import com.pi4j.io.gpio.digital.DigitalStateChangeListener;
 import com.pi4j.io.pwm.Pwm;
 import com.pi4j.io.pwm.PwmBase;
 import com.pi4j.io.pwm.PwmConfig;
@@ -27,8 +28,18 @@ final class SimulatedGpio {
   static final class Input extends DigitalInputBase {
     private volatile DigitalState state = DigitalState.LOW;
 
+    // Events are immutable: one per level, made once, so an edge allocates nothing.
+    @SuppressWarnings("rawtypes")
+    private final DigitalStateChangeEvent high;
+
+    @SuppressWarnings("rawtypes")
+    private final DigitalStateChangeEvent low;
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
     Input(DigitalInputProvider provider, DigitalInputConfig config) {
       super(provider, config);
+      high = new DigitalStateChangeEvent(this, DigitalState.HIGH);
+      low = new DigitalStateChangeEvent(this, DigitalState.LOW);
     }
 
     @Override
@@ -46,9 +57,40 @@ final class SimulatedGpio {
       if (level != state) {
         state = level;
         if (notify) {
-          dispatch(new DigitalStateChangeEvent(this, level));
+          @SuppressWarnings("rawtypes")
+          DigitalStateChangeEvent event = level == DigitalState.HIGH ? high : low;
+          for (DigitalStateChangeListener l : listeners) {
+            l.onDigitalStateChange(event);
+          }
         }
       }
+    }
+
+    // Listeners kept here rather than in Pi4J's event manager, whose dispatch allocates per event;
+    // an array copied on change is iterated without allocation, like the kernel's edge queue.
+    private volatile DigitalStateChangeListener[] listeners = new DigitalStateChangeListener[0];
+
+    @Override
+    public synchronized DigitalInput addListener(DigitalStateChangeListener... added) {
+      DigitalStateChangeListener[] next =
+          java.util.Arrays.copyOf(listeners, listeners.length + added.length);
+      System.arraycopy(added, 0, next, listeners.length, added.length);
+      listeners = next;
+      return this;
+    }
+
+    @Override
+    public synchronized DigitalInput removeListener(DigitalStateChangeListener... removed) {
+      java.util.List<DigitalStateChangeListener> keep =
+          new java.util.ArrayList<>(java.util.List.of(listeners));
+      keep.removeAll(java.util.List.of(removed));
+      listeners = keep.toArray(new DigitalStateChangeListener[0]);
+      return this;
+    }
+
+    @Override
+    public boolean hasListenersOrBindings() {
+      return listeners.length > 0;
     }
   }
 

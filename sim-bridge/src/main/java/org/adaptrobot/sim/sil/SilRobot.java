@@ -29,6 +29,7 @@ public final class SilRobot implements AutoCloseable {
   private static final double WALL_DISTANCE_METRES = 3.0;
 
   private final RobotHardware hardware;
+  private final Side[] sides;
   private final SimClock clock = new SimClock();
   private final SimulatedPi pi = new SimulatedPi(clock);
   private final DiffDrivePhysics physics;
@@ -44,6 +45,7 @@ public final class SilRobot implements AutoCloseable {
   public SilRobot(
       RobotHardware hardware, DiffDrivePhysics.Parameters parameters, Battery pack, long seed) {
     this.hardware = hardware;
+    this.sides = new Side[] {hardware.left(), hardware.right()};
     this.physics = new DiffDrivePhysics(parameters, DcMotor.referenceGearMotor(), pack);
     physics.reset(0, 0, 0);
     I2cDevice imuDevice = hardware.first(ChipType.MPU6050).orElse(null);
@@ -63,7 +65,6 @@ public final class SilRobot implements AutoCloseable {
     I2cDevice pca = hardware.first(ChipType.PCA9685).orElse(null);
     pwm =
         pca == null ? null : pi.attach(pca.bus(), pca.address(), new SimulatedPca9685(pca.name()));
-    Side[] sides = {hardware.left(), hardware.right()};
     for (int k = 0; k < 2; k++) {
       encoders[k] =
           new SimulatedQuadratureEncoder(
@@ -135,7 +136,6 @@ public final class SilRobot implements AutoCloseable {
     long start = clock.nowNanos();
     long end = start + Math.round(seconds * 1e9);
     physics.advance(seconds);
-    Side[] sides = {hardware.left(), hardware.right()};
     for (int k = 0; k < 2; k++) {
       // a mirrored motor turns its shaft backwards when the wheel goes forward
       double shaft = physics.wheelAngle(k) * (sides[k].motorInverted() ? -1 : 1);
@@ -146,7 +146,6 @@ public final class SilRobot implements AutoCloseable {
   }
 
   private void applyBridges() {
-    Side[] sides = {hardware.left(), hardware.right()};
     for (int k = 0; k < 2; k++) {
       Side s = sides[k];
       double duty =

@@ -119,4 +119,28 @@ class SilRobotTest {
       assertThat(sil.physics().yawRate()).isPositive();
     }
   }
+
+  @Test
+  void aLockstepControlPeriodAllocatesNothingInSteadyState() throws Exception {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    try (SilRobot sil = SilRobot.reference(hardware(), 0.9, 4);
+        RobotIo io = RobotIo.open(sil.context(), hardware(), sil.clock())) {
+      io.initialise();
+      RobotIo.SensorReadings r = new RobotIo.SensorReadings();
+      for (int i = 0; i < 5_000; i++) {
+        io.readSensors(r);
+        io.drive(0.5, 0.55);
+        sil.advance(0.01);
+      }
+      long id = Thread.currentThread().threadId();
+      long before = threads.getThreadAllocatedBytes(id);
+      for (int i = 0; i < 2_000; i++) {
+        io.readSensors(r);
+        io.drive(0.5, 0.55);
+        sil.advance(0.01); // ~110 encoder edges per period
+      }
+      assertThat(threads.getThreadAllocatedBytes(id) - before).isLessThan(2_000);
+    }
+  }
 }
