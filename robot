@@ -44,5 +44,9 @@ if [ "${major:-0}" -ge 22 ]; then
   # ONNX Runtime loads its native library through JNI; say that this is intended.
   jvm_opts+=(--enable-native-access=ALL-UNNAMED)
 fi
+if [ "${major:-0}" -ge 24 ]; then
+  # protobuf 3.x reads arrays through sun.misc.Unsafe; allow it without a warning per run.
+  jvm_opts+=(--sun-misc-unsafe-memory-access=allow)
+fi
 exec "$JAVA_HOME/bin/java" "${jvm_opts[@]}" ${ROBOT_JAVA_OPTS:-} -cp "$cp" \
   org.adaptrobot.runtime.cli.RobotCommand "$@"

@@ -28,7 +28,11 @@ import picocli.CommandLine.Spec;
     name = "bundle",
     mixinStandardHelpOptions = true,
     description = "Inspect or validate a policy bundle (a directory or a .zip).",
-    subcommands = {BundleCommand.Inspect.class, BundleCommand.Validate.class})
+    subcommands = {
+      BundleCommand.Inspect.class,
+      BundleCommand.Validate.class,
+      BundleCommand.TrackingController.class
+    })
 public final class BundleCommand implements Runnable {
 
   private static final ObjectMapper JSON =
@@ -281,6 +285,59 @@ public final class BundleCommand implements Runnable {
         }
         out.println(line.toString().stripTrailing());
       }
+    }
+  }
+
+  @Command(
+      name = "tracking-controller",
+      mixinStandardHelpOptions = true,
+      description =
+          "Write the analytic velocity-tracking controller bundle (an incremental integral"
+              + " wheel-speed controller, no training) for a robot's geometry.")
+  static final class TrackingController implements Callable<Integer> {
+    @Parameters(paramLabel = "OUT", description = "Bundle directory (or .zip) to write.")
+    Path out;
+
+    @Option(
+        names = "--wheel-radius",
+        defaultValue = "0.0325",
+        description = "m (default ${DEFAULT-VALUE})")
+    double wheelRadius;
+
+    @Option(
+        names = "--track-width",
+        defaultValue = "0.150",
+        description = "m (default ${DEFAULT-VALUE})")
+    double trackWidth;
+
+    @Option(
+        names = "--rate",
+        defaultValue = "100",
+        description = "control rate, Hz (default ${DEFAULT-VALUE})")
+    double rate;
+
+    @Option(
+        names = "--gain",
+        description = "duty change per rad/s of error per step (default 0.22 / rate)")
+    Double gain;
+
+    @Option(names = "--max-duty-change", description = "rate limit per step (default 5 / rate)")
+    Double maxChange;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      double k = gain != null ? gain : 0.22 / rate;
+      double dmax = maxChange != null ? maxChange : Math.min(1.0, 5.0 / rate);
+      org.adaptrobot.runtime.policy.TrackingControllerBundle.write(
+          out, wheelRadius, trackWidth, k, rate, dmax);
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "%s: tracking controller for %.0f Hz written (gain %.5f, rate limit %.3f per step)%n",
+              out, rate, k, dmax);
+      return 0;
     }
   }
 }

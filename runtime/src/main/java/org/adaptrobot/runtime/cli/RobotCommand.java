@@ -12,7 +12,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = RobotCommand.Version.class,
     description = "Adaptive controller runtime for Raspberry Pi robots.",
-    subcommands = {BundleCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      RunCommand.class,
+      BundleCommand.class,
+      DoctorCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class RobotCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,194 @@
+package org.adaptrobot.runtime;
+
+import com.pi4j.Pi4J;
+import com.pi4j.context.Context;
+import java.util.List;
+import java.util.function.LongSupplier;
+import org.adaptrobot.drivers.hardware.RobotIo;
+import org.adaptrobot.drivers.hardware.SimulatedHardware;
+import org.adaptrobot.models.bundle.Bundle;
+import org.adaptrobot.models.bundle.BundleException;
+import org.adaptrobot.models.bundle.Manifest;
+import org.adaptrobot.runtime.clock.LockstepClock;
+import org.adaptrobot.runtime.clock.LoopClock;
+import org.adaptrobot.runtime.clock.PacedSimulationClock;
+import org.adaptrobot.runtime.clock.RealTimeClock;
+import org.adaptrobot.runtime.config.RuntimeConfig;
+import org.adaptrobot.runtime.loop.ControlLoop;
+import org.adaptrobot.runtime.loop.RuntimeEvents;
+import org.adaptrobot.runtime.metrics.LoopMetrics;
+import org.adaptrobot.runtime.policy.JavaPolicyController;
+import org.adaptrobot.runtime.policy.OnnxPolicyController;
+import org.adaptrobot.runtime.policy.OnnxRuntimeCheck;
+import org.adaptrobot.runtime.policy.PolicyController;
+import org.adaptrobot.runtime.targets.Targets;
+
+/**
+ * The runtime put together from a configuration: the bundle loaded and checked (including an ONNX
+ * Runtime run of every graph), the policy controller, the devices on real Pi4J providers or on the
+ * simulated robot, the clock, and the control loop, configured (INACTIVE) and ready to run.
+ */
+public final class RobotRuntime implements AutoCloseable {
+
+  private final RuntimeConfig config;
+  private final Bundle bundle;
+  private final SimulatedHardware simulation;
+  private final Context pi4j;
+  private final ControlLoop loop;
+
+  private RobotRuntime(
+      RuntimeConfig config,
+      Bundle bundle,
+      SimulatedHardware simulation,
+      Context pi4j,
+      ControlLoop loop) {
+    this.config = config;
+    this.bundle = bundle;
+    this.simulation = simulation;
+    this.pi4j = pi4j;
+    this.loop = loop;
+  }
+
+  /**
+   * Builds and configures the runtime.
+   *
+   * @param simulated run on the simulated robot in lockstep instead of the Pi's hardware
+   * @param seed the simulation's seed
+   * @throws BundleException when the bundle is invalid or does not fit the robot
+   */
+  public static RobotRuntime start(
+      RuntimeConfig config, boolean simulated, long seed, RuntimeEvents events)
+      throws BundleException {
+    return start(config, simulated, false, seed, events);
+  }
+
+  /**
+   * Builds and configures the runtime.
+   *
+   * @param simulated run on the simulated robot instead of the Pi's hardware
+   * @param paced with {@code simulated}: keep wall-clock pace (real-time clock) instead of lockstep
+   * @param seed the simulation's seed
+   * @throws BundleException when the bundle is invalid or does not fit the robot
+   */
+  public static RobotRuntime start(
+      RuntimeConfig config, boolean simulated, boolean paced, long seed, RuntimeEvents events)
+      throws BundleException {
+    Bundle bundle = Bundle.load(config.bundle());
+    List<String> problems = OnnxRuntimeCheck.check(bundle);
+    if (!problems.isEmpty()) {
+      throw new BundleException(problems);
+    }
+    Manifest m = bundle.manifest();
+    double bundleRate = m.controlRateHz();
+    if (Math.abs(bundleRate - config.runtime().controlRateHz()) > 1e-6 * bundleRate) {
+      throw new BundleException(
+          config.bundle()
+              + ": manifest.json control_rate_hz is "
+              + bundleRate
+              + " Hz, the configuration runs at "
+              + config.runtime().controlRateHz()
+              + " Hz; a policy only works at the rate it was made for");
+    }
+    Bundle.Graph graph = bundle.graph(Manifest.POLICY);
+    PolicyController controller =
+        config.runtime().executor() == RuntimeConfig.Executor.JAVA
+            ? new JavaPolicyController(graph)
+            : new OnnxPolicyController(graph);
+    SimulatedHardware sim = null;
+    Context pi4j = null;
+    RobotIo io = null;
+    try {
+      LongSupplier time;
+      LoopClock clock;
+      long period = config.runtime().periodNanos();
+      if (simulated) {
+        sim =
+            SimulatedHardware.provider()
+                .orElseThrow(
+                    () ->
+                        new IllegalStateException(
+                            "--sim needs the simulator (module sim-bridge) on the class path; this installation"
+                                + " has only the robot runtime"))
+                .create(config.hardware(), seed);
+        time = sim.clock();
+        clock =
+            paced
+                ? new PacedSimulationClock(
+                    sim,
+                    new RealTimeClock(
+                        period,
+                        config.runtime().spinMicros() * 1000,
+                        config.runtime().overrunPolicy()))
+                : new LockstepClock(sim, period);
+        io = RobotIo.open(sim.context(), config.hardware(), time);
+      } else {
+        pi4j = Pi4J.newAutoContext();
+        time = System::nanoTime;
+        clock =
+            new RealTimeClock(
+                period, config.runtime().spinMicros() * 1000, config.runtime().overrunPolicy());
+        io = RobotIo.open(pi4j, config.hardware(), time);
+      }
+      ControlLoop loop =
+          new ControlLoop(
+              config.runtime(),
+              config.hardware(),
+              io,
+              m,
+              controller,
+              clock,
+              new Targets(),
+              new LoopMetrics(),
+              events);
+      loop.configure();
+      return new RobotRuntime(config, bundle, sim, pi4j, loop);
+    } catch (RuntimeException e) {
+      controller.close();
+      if (io != null) {
+        try {
+          io.close();
+        } catch (RuntimeException ignored) {
+          // already failing: the first error is the one to report
+        }
+      }
+      if (sim != null) {
+        sim.close();
+      }
+      if (pi4j != null) {
+        pi4j.shutdown();
+      }
+      throw e;
+    }
+  }
+
+  public ControlLoop loop() {
+    return loop;
+  }
+
+  public Bundle bundle() {
+    return bundle;
+  }
+
+  public RuntimeConfig config() {
+    return config;
+  }
+
+  /** The simulated robot, or null on real hardware. */
+  public SimulatedHardware simulation() {
+    return simulation;
+  }
+
+  @Override
+  public void close() {
+    try {
+      loop.close();
+    } finally {
+      if (simulation != null) {
+        simulation.close();
+      }
+      if (pi4j != null) {
+        pi4j.shutdown();
+      }
+    }
+  }
+}

@@ -1,0 +1,281 @@
+package org.adaptrobot.runtime.cli;
+
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.HdrHistogram.Histogram;
+import org.adaptrobot.drivers.hardware.ConfigException;
+import org.adaptrobot.models.bundle.BundleException;
+import org.adaptrobot.runtime.RobotRuntime;
+import org.adaptrobot.runtime.config.RuntimeConfig;
+import org.adaptrobot.runtime.lifecycle.LifecycleState;
+import org.adaptrobot.runtime.loop.ControlLoop;
+import org.adaptrobot.runtime.loop.RuntimeEvents;
+import org.adaptrobot.runtime.metrics.LoopMetrics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code robot run}: the runtime on the robot, or on the simulated robot with {@code --sim}. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the control loop with the configured policy bundle: on the Pi's hardware, or with --sim"
+          + " on the simulated robot (lockstep, as fast as possible; add --realtime to keep"
+          + " wall-clock pace). Ctrl-C stops the robot safely.",
+      "Prints loop figures at the end; --json writes them."
+    })
+public final class RunCommand implements Callable<Integer> {
+
+  @Option(
+      names = "--config",
+      required = true,
+      paramLabel = "FILE",
+      description = "Runtime configuration (YAML), e.g. src/examples/diffbot-sim.yaml.")
+  Path config;
+
+  @Option(names = "--sim", description = "Drive the simulated robot instead of the hardware.")
+  boolean sim;
+
+  @Option(names = "--realtime", description = "With --sim: keep wall-clock pace (real-time clock).")
+  boolean realtime;
+
+  @Option(
+      names = "--seconds",
+      paramLabel = "N",
+      description = "Run for N seconds of robot time, then stop (default: until Ctrl-C).")
+  Double seconds;
+
+  @Option(
+      names = "--velocity",
+      paramLabel = "V,W",
+      split = ",",
+      description = "Hold a velocity command: forward speed m/s, yaw rate rad/s.")
+  double[] velocity;
+
+  @Option(
+      names = "--inactive",
+      description = "Stay INACTIVE: read sensors, keep the motors stopped.")
+  boolean inactive;
+
+  @Option(
+      names = "--bundle",
+      paramLabel = "PATH",
+      description = "Use this bundle instead of the configured one.")
+  Path bundle;
+
+  @Option(names = "--rate", paramLabel = "HZ", description = "Override runtime.control_rate_hz.")
+  Double rate;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      description = "Simulation seed (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(
+      names = "--json",
+      paramLabel = "FILE",
+      description = "Write the run's figures as JSON here.")
+  Path json;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (realtime && !sim) {
+      err.println(
+          "error: --realtime only applies with --sim (on the robot the clock is always real time)");
+      return 2;
+    }
+    if (velocity != null && velocity.length != 2) {
+      err.println("error: --velocity takes two numbers, V,W (m/s, rad/s), got " + velocity.length);
+      return 2;
+    }
+    RuntimeConfig cfg;
+    try {
+      cfg = RuntimeConfig.load(config);
+    } catch (ConfigException e) {
+      err.printf(
+          "%s: %d problem%s:%n", config, e.problems().size(), e.problems().size() == 1 ? "" : "s");
+      e.problems().forEach(p -> err.println("  " + p));
+      return 1;
+    }
+    if (bundle != null || rate != null) {
+      RuntimeConfig.Settings s = cfg.runtime();
+      if (rate != null) {
+        s =
+            new RuntimeConfig.Settings(
+                rate,
+                s.overrunPolicy(),
+                s.spinMicros(),
+                s.executor(),
+                s.watchdogOverruns(),
+                s.commandTimeoutSeconds(),
+                s.staleSensorSeconds(),
+                s.maxConsecutiveFaults());
+      }
+      cfg =
+          new RuntimeConfig(
+              cfg.hardware(), bundle != null ? bundle : cfg.bundle(), s, cfg.telemetry());
+    }
+    RuntimeEvents events =
+        new RuntimeEvents() {
+          @Override
+          public void transition(LifecycleState from, LifecycleState to, String reason) {
+            err.printf("[%s -> %s] %s%n", from, to, reason);
+          }
+
+          @Override
+          public void fault(String kind, String message) {
+            err.printf("[fault %s] %s%n", kind, message);
+          }
+        };
+    RobotRuntime runtime;
+    try {
+      runtime = RobotRuntime.start(cfg, sim, realtime, seed, events);
+    } catch (BundleException e) {
+      err.printf(
+          "%s: cannot run this bundle, %d problem%s:%n",
+          cfg.bundle(), e.problems().size(), e.problems().size() == 1 ? "" : "s");
+      e.problems().forEach(p -> err.println("  " + p));
+      return 1;
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      err.println("error: " + e.getMessage());
+      return 1;
+    }
+    ControlLoop loop = runtime.loop();
+    long periodMillis = cfg.runtime().periodNanos() / 1_000_000;
+    Thread hook =
+        new Thread(
+            () -> {
+              loop.requestShutdown("shutdown hook (Ctrl-C or termination)");
+              try {
+                Thread.sleep(Math.max(50, 3 * periodMillis));
+              } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+              }
+              loop.shutdown("shutdown hook"); // in case the loop did not get to it
+            },
+            "robot-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    long wallStart = System.nanoTime();
+    long startupMs =
+        System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
+    try {
+      if (velocity != null) {
+        loop.targets().hold(velocity[0], velocity[1]);
+      }
+      if (!inactive) {
+        loop.requestActivate();
+      }
+      long periods = seconds == null ? -1 : Math.round(seconds * cfg.runtime().controlRateHz());
+      loop.run(periods);
+      double wallSeconds = (System.nanoTime() - wallStart) * 1e-9;
+      Map<String, Object> summary = summary(runtime, cfg, wallSeconds, startupMs);
+      print(out, summary);
+      if (json != null) {
+        BundleCommand.writeJson(json, summary);
+      }
+      return loop.lifecycle().state() == LifecycleState.FINALIZED
+              && !loop.lifecycle().lastReason().startsWith("shutdown")
+          ? 1
+          : 0;
+    } finally {
+      runtime.close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException alreadyShuttingDown) {
+        // the hook is running: it will find the loop finalized
+      }
+    }
+  }
+
+  static Map<String, Object> summary(
+      RobotRuntime runtime, RuntimeConfig cfg, double wallSeconds, long startupMs) {
+    ControlLoop loop = runtime.loop();
+    long periodMillis = cfg.runtime().periodNanos() / 1_000_000;
+    LoopMetrics m = loop.metrics();
+    Map<String, Object> s = new LinkedHashMap<>();
+    long steps = loop.steps();
+    double robotSeconds = steps / cfg.runtime().controlRateHz();
+    s.put("mode", runtime.simulation() == null ? "hardware" : "simulation");
+    s.put("control_rate_hz", cfg.runtime().controlRateHz());
+    s.put("executor", cfg.runtime().executor().name().toLowerCase());
+    s.put("steps", steps);
+    s.put("robot_seconds", robotSeconds);
+    s.put("wall_seconds", wallSeconds);
+    s.put("speed_vs_real_time", robotSeconds / wallSeconds);
+    s.put("startup_to_first_step_ms_approx", startupMs);
+    s.put("final_state", loop.lifecycle().state().name());
+    s.put("last_reason", loop.lifecycle().lastReason());
+    s.put("period_error_us", percentiles(m.periodErrorTotal()));
+    s.put("compute_time_us", percentiles(m.computeTimeTotal()));
+    Map<String, Long> counters = new LinkedHashMap<>();
+    for (LoopMetrics.Counter c : LoopMetrics.Counter.values()) {
+      counters.put(c.name().toLowerCase(), m.get(c));
+    }
+    s.put("counters", counters);
+    s.put("forward_speed_mps", loop.state().forwardSpeed);
+    s.put("yaw_rate_radps", loop.state().yawRate);
+    s.put("resident_memory_mb", residentMegabytes());
+    return s;
+  }
+
+  static Map<String, Double> percentiles(Histogram h) {
+    Map<String, Double> p = new LinkedHashMap<>();
+    p.put("count", (double) h.getTotalCount());
+    p.put("p50", h.getValueAtPercentile(50) / 1000.0);
+    p.put("p99", h.getValueAtPercentile(99) / 1000.0);
+    p.put("max", h.getMaxValue() / 1000.0);
+    return p;
+  }
+
+  /** VmRSS from /proc (Linux), MB; NaN elsewhere. */
+  static double residentMegabytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+      }
+    } catch (Exception e) {
+      return Double.NaN;
+    }
+    return Double.NaN;
+  }
+
+  private static void print(PrintWriter out, Map<String, Object> s) {
+    out.printf(
+        Locale.ROOT,
+        "%s run: %d steps at %.0f Hz = %.2f s robot time in %.2f s wall (%.1fx real time)%n",
+        s.get("mode"),
+        (Long) s.get("steps"),
+        (Double) s.get("control_rate_hz"),
+        (Double) s.get("robot_seconds"),
+        (Double) s.get("wall_seconds"),
+        (Double) s.get("speed_vs_real_time"));
+    out.printf("  final state     %s (%s)%n", s.get("final_state"), s.get("last_reason"));
+    out.printf(
+        Locale.ROOT,
+        "  velocity        v %.3f m/s, omega %.3f rad/s%n",
+        (Double) s.get("forward_speed_mps"),
+        (Double) s.get("yaw_rate_radps"));
+    out.println("  period error    " + s.get("period_error_us") + " µs");
+    out.println("  compute time    " + s.get("compute_time_us") + " µs");
+    out.println("  counters        " + s.get("counters"));
+    out.printf(
+        Locale.ROOT,
+        "  memory          %.0f MB resident; start-up to first step ~%d ms%n",
+        (Double) s.get("resident_memory_mb"),
+        (Long) s.get("startup_to_first_step_ms_approx"));
+  }
+}

@@ -1,0 +1,309 @@
+package org.adaptrobot.runtime.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.adaptrobot.drivers.hardware.ConfigException;
+import org.adaptrobot.drivers.hardware.HardwareDescription;
+import org.adaptrobot.drivers.hardware.RobotHardware;
+import org.adaptrobot.runtime.clock.OverrunPolicy;
+
+/**
+ * Everything {@code robot run} needs, from one YAML file: the hardware description (inline, or the
+ * path of its own file), the runtime settings, the policy bundle and the telemetry settings.
+ * Loading checks all of it and reports every problem with its path in the file.
+ *
+ * @param hardware the robot's hardware
+ * @param bundle policy bundle (directory or .zip), resolved against the file's folder
+ * @param runtime loop and safety settings
+ * @param telemetry MQTT settings
+ */
+public record RuntimeConfig(
+    RobotHardware hardware, Path bundle, Settings runtime, Telemetry telemetry) {
+
+  /** How the policy is executed. */
+  public enum Executor {
+    /** The network in plain Java from the ONNX weights: no allocation per step. */
+    JAVA,
+    /** ONNX Runtime. */
+    ONNXRUNTIME
+  }
+
+  /**
+   * Loop and safety settings.
+   *
+   * @param controlRateHz control loop rate
+   * @param overrunPolicy what the real-time clock does after an overrun
+   * @param spinMicros how long before each deadline the loop stops sleeping and spins
+   * @param executor policy execution
+   * @param watchdogOverruns consecutive overruns that stop the robot
+   * @param commandTimeoutSeconds a velocity command older than this is replaced by "stop"
+   * @param staleSensorSeconds a sensor reading older than this stops the robot
+   * @param maxConsecutiveFaults non-finite actions in a row that latch the e-stop
+   */
+  public record Settings(
+      double controlRateHz,
+      OverrunPolicy overrunPolicy,
+      long spinMicros,
+      Executor executor,
+      int watchdogOverruns,
+      double commandTimeoutSeconds,
+      double staleSensorSeconds,
+      int maxConsecutiveFaults) {
+
+    public static Settings defaults() {
+      return new Settings(100, OverrunPolicy.SKIP, 200, Executor.JAVA, 10, 0.5, 0.1, 5);
+    }
+
+    public long periodNanos() {
+      return Math.round(1e9 / controlRateHz);
+    }
+  }
+
+  /**
+   * Telemetry settings.
+   *
+   * @param broker MQTT URL ({@code tcp://host:1883}, {@code ssl://...}), {@code embedded} for a
+   *     broker inside the process, or {@code none}
+   * @param robotId topic prefix {@code robots/<robotId>/}
+   * @param rateHz periodic telemetry rate
+   */
+  public record Telemetry(String broker, String robotId, double rateHz) {
+    public static Telemetry none() {
+      return new Telemetry("none", "robot", 10);
+    }
+  }
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final Set<String> TOP = Set.of("hardware", "bundle", "runtime", "telemetry");
+
+  /** Loads and checks a configuration file. */
+  public static RuntimeConfig load(Path file) throws ConfigException {
+    String name = file.getFileName().toString();
+    JsonNode root;
+    try {
+      root = YAML.readTree(Files.readAllBytes(file));
+    } catch (IOException e) {
+      String m = String.valueOf(e.getMessage());
+      throw new ConfigException(
+          List.of(
+              file
+                  + ": cannot be read as YAML ("
+                  + (m.indexOf('\n') < 0 ? m : m.substring(0, m.indexOf('\n')))
+                  + ")"));
+    }
+    List<String> problems = new ArrayList<>();
+    if (root == null || !root.isObject()) {
+      throw new ConfigException(
+          List.of(name + ": expected a mapping with hardware, bundle, runtime, telemetry"));
+    }
+    root.fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (!TOP.contains(f)) {
+                problems.add(
+                    name
+                        + ": "
+                        + f
+                        + ": unknown section; expected one of hardware, bundle, runtime, telemetry");
+              }
+            });
+    Path dir = file.toAbsolutePath().getParent();
+    RobotHardware hw = null;
+    JsonNode h = root.get("hardware");
+    if (h == null || h.isNull()) {
+      problems.add(
+          name + ": hardware: is required but missing (a mapping, or the path of a hardware file)");
+    } else if (h.isTextual()) {
+      Path hf = dir.resolve(h.asText());
+      try {
+        hw = HardwareDescription.load(hf);
+      } catch (ConfigException e) {
+        problems.add(name + ": hardware: the file " + h.asText() + " has problems:");
+        e.problems().forEach(p -> problems.add("  " + p));
+      }
+    } else {
+      hw = HardwareDescription.read(h, name, "hardware.", problems);
+    }
+    Path bundle = null;
+    JsonNode b = root.get("bundle");
+    if (b == null || b.isNull()) {
+      problems.add(
+          name + ": bundle: is required but missing (the policy bundle's directory or .zip)");
+    } else if (!b.isTextual() || b.asText().isBlank()) {
+      problems.add(name + ": bundle: expected a path, found " + b);
+    } else {
+      bundle = dir.resolve(b.asText()).normalize();
+      if (!Files.exists(bundle)) {
+        problems.add(
+            name + ": bundle: " + b.asText() + " does not exist (resolved to " + bundle + ")");
+      }
+    }
+    Settings s = settings(root.get("runtime"), name, problems);
+    Telemetry t = telemetry(root.get("telemetry"), name, problems);
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    return new RuntimeConfig(hw, bundle, s, t);
+  }
+
+  private static Settings settings(JsonNode n, String file, List<String> problems) {
+    Settings d = Settings.defaults();
+    if (n == null || n.isNull()) {
+      return d;
+    }
+    if (!n.isObject()) {
+      problems.add(file + ": runtime: expected a mapping");
+      return d;
+    }
+    Set<String> known =
+        Set.of(
+            "control_rate_hz",
+            "overrun_policy",
+            "spin_us",
+            "executor",
+            "watchdog_overruns",
+            "command_timeout_s",
+            "stale_sensor_s",
+            "max_consecutive_faults");
+    n.fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (!known.contains(f)) {
+                problems.add(
+                    file
+                        + ": runtime."
+                        + f
+                        + ": unknown setting; expected one of "
+                        + new java.util.TreeSet<>(known));
+              }
+            });
+    double rate = number(n, "control_rate_hz", d.controlRateHz(), 1, 2000, file, problems);
+    OverrunPolicy policy =
+        choice(n, "overrun_policy", OverrunPolicy.class, d.overrunPolicy(), file, problems);
+    long spin = (long) number(n, "spin_us", d.spinMicros(), 0, 10_000, file, problems);
+    Executor exec = choice(n, "executor", Executor.class, d.executor(), file, problems);
+    int watchdog =
+        (int) number(n, "watchdog_overruns", d.watchdogOverruns(), 1, 1_000_000, file, problems);
+    double timeout =
+        number(n, "command_timeout_s", d.commandTimeoutSeconds(), 0.001, 3600, file, problems);
+    double stale = number(n, "stale_sensor_s", d.staleSensorSeconds(), 0.001, 60, file, problems);
+    int faults =
+        (int)
+            number(
+                n,
+                "max_consecutive_faults",
+                d.maxConsecutiveFaults(),
+                1,
+                1_000_000,
+                file,
+                problems);
+    return new Settings(rate, policy, spin, exec, watchdog, timeout, stale, faults);
+  }
+
+  private static Telemetry telemetry(JsonNode n, String file, List<String> problems) {
+    if (n == null || n.isNull()) {
+      return Telemetry.none();
+    }
+    if (!n.isObject()) {
+      problems.add(file + ": telemetry: expected a mapping");
+      return Telemetry.none();
+    }
+    String broker = n.has("broker") ? n.get("broker").asText() : "none";
+    if (!broker.equals("none")
+        && !broker.equals("embedded")
+        && !broker.matches("(tcp|ssl|ws|wss)://[^\\s/:]+(:\\d{1,5})?/?")) {
+      problems.add(
+          file
+              + ": telemetry.broker: expected none, embedded or tcp://host:port"
+              + " (ssl://, ws://, wss:// also), found \""
+              + broker
+              + "\"");
+    }
+    String id = n.has("robot_id") ? n.get("robot_id").asText() : "robot";
+    if (!id.matches("[A-Za-z0-9_-]{1,64}")) {
+      problems.add(
+          file
+              + ": telemetry.robot_id: expected 1..64 letters, digits, '-' or '_' (it is an MQTT topic level), found \""
+              + id
+              + "\"");
+    }
+    double rate = number(n, "telemetry.", "rate_hz", 10, 0.1, 1000, file, problems);
+    return new Telemetry(broker, id, rate);
+  }
+
+  private static double number(
+      JsonNode n,
+      String field,
+      double fallback,
+      double min,
+      double max,
+      String file,
+      List<String> problems) {
+    return number(n, "runtime.", field, fallback, min, max, file, problems);
+  }
+
+  private static double number(
+      JsonNode n,
+      String section,
+      String field,
+      double fallback,
+      double min,
+      double max,
+      String file,
+      List<String> problems) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) {
+      return fallback;
+    }
+    if (!v.isNumber() || !(v.asDouble() >= min && v.asDouble() <= max)) {
+      problems.add(
+          file
+              + ": "
+              + section
+              + field
+              + ": expected a number in ["
+              + fmt(min)
+              + ", "
+              + fmt(max)
+              + "], found "
+              + v);
+      return fallback;
+    }
+    return v.asDouble();
+  }
+
+  private static String fmt(double v) {
+    return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+  }
+
+  private static <E extends Enum<E>> E choice(
+      JsonNode n, String field, Class<E> type, E fallback, String file, List<String> problems) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) {
+      return fallback;
+    }
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equalsIgnoreCase(v.asText())) {
+        return e;
+      }
+    }
+    problems.add(
+        file
+            + ": runtime."
+            + field
+            + ": expected one of "
+            + java.util.Arrays.stream(type.getEnumConstants())
+                .map(e -> e.name().toLowerCase())
+                .toList()
+            + ", found "
+            + v);
+    return fallback;
+  }
+}

@@ -1,0 +1,90 @@
+package org.adaptrobot.runtime.metrics;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * The loop's figures: HdrHistogram recorders of period error (wake-up lateness) and compute time,
+ * and counters of steps, overruns, faults and every kind of safety intervention. The loop records
+ * wait-free and allocation-free; readers (telemetry, the end-of-run summary) take interval
+ * histograms and read counters without stopping it.
+ */
+public final class LoopMetrics {
+
+  /** Kinds of counted events. */
+  public enum Counter {
+    STEPS,
+    OVERRUNS,
+    FAULTS,
+    CLAMPED_TO_BOUNDS,
+    RATE_LIMITED,
+    NON_FINITE_ACTION,
+    STALE_SENSOR,
+    SENSOR_ERROR,
+    ACTUATOR_ERROR,
+    CONTROLLER_ERROR,
+    WATCHDOG,
+    COMMAND_TIMEOUT,
+    E_STOP
+  }
+
+  private static final long HIGHEST_NANOS = 10_000_000_000L;
+
+  private final Recorder periodError = new Recorder(HIGHEST_NANOS, 3);
+  private final Recorder computeTime = new Recorder(HIGHEST_NANOS, 3);
+  private final AtomicLongArray counters = new AtomicLongArray(Counter.values().length);
+  private final Histogram totalPeriodError = new Histogram(HIGHEST_NANOS, 3);
+  private final Histogram totalComputeTime = new Histogram(HIGHEST_NANOS, 3);
+  private Histogram periodInterval;
+  private Histogram computeInterval;
+
+  public void recordPeriodError(long nanos) {
+    periodError.recordValue(Math.min(Math.max(nanos, 0), HIGHEST_NANOS));
+  }
+
+  public void recordComputeTime(long nanos) {
+    computeTime.recordValue(Math.min(Math.max(nanos, 0), HIGHEST_NANOS));
+  }
+
+  public void count(Counter c) {
+    counters.incrementAndGet(c.ordinal());
+  }
+
+  public void count(Counter c, long n) {
+    counters.addAndGet(c.ordinal(), n);
+  }
+
+  public long get(Counter c) {
+    return counters.get(c.ordinal());
+  }
+
+  /**
+   * Moves what was recorded since the last call into the running totals and returns the interval's
+   * period-error histogram (ns). Call from one reader thread.
+   */
+  public synchronized Histogram periodErrorInterval() {
+    periodInterval = periodError.getIntervalHistogram(periodInterval);
+    totalPeriodError.add(periodInterval);
+    return periodInterval;
+  }
+
+  /** The same for compute time. */
+  public synchronized Histogram computeTimeInterval() {
+    computeInterval = computeTime.getIntervalHistogram(computeInterval);
+    totalComputeTime.add(computeInterval);
+    return computeInterval;
+  }
+
+  /** Period error since start, ns (includes everything recorded up to now). */
+  public synchronized Histogram periodErrorTotal() {
+    periodErrorInterval();
+    return totalPeriodError.copy();
+  }
+
+  /** Compute time since start, ns. */
+  public synchronized Histogram computeTimeTotal() {
+    computeTimeInterval();
+    return totalComputeTime.copy();
+  }
+}

@@ -1,0 +1,90 @@
+package org.adaptrobot.sim.sil;
+
+import com.pi4j.context.Context;
+import java.util.function.LongSupplier;
+import org.adaptrobot.drivers.hardware.RobotHardware;
+import org.adaptrobot.drivers.hardware.SimulatedHardware;
+import org.adaptrobot.sim.physics.DiffDrivePhysics;
+
+/** Offers the {@link SilRobot} to the runtime as {@link SimulatedHardware}. */
+public final class SilHardwareProvider implements SimulatedHardware.Provider {
+
+  @Override
+  public SimulatedHardware create(RobotHardware hardware, long seed) {
+    DiffDrivePhysics.Parameters p = DiffDrivePhysics.Parameters.reference();
+    p =
+        new DiffDrivePhysics.Parameters(
+            hardware.wheelRadiusMetres(),
+            hardware.trackWidthMetres(),
+            p.baseMass(),
+            p.payloadMass(),
+            p.baseYawInertia(),
+            p.payloadRadiusOfGyration(),
+            p.wheelInertia(),
+            p.traction(),
+            p.rollingResistance(),
+            p.viscousDrag(),
+            p.viscousYawDrag(),
+            p.leftTorqueFactor(),
+            p.rightTorqueFactor(),
+            p.logicCurrent());
+    SilRobot robot =
+        new SilRobot(hardware, p, org.adaptrobot.sim.physics.Battery.referencePack(0.9), seed);
+    return new Adapter(robot);
+  }
+
+  /** The SIL robot seen through the runtime's interface. */
+  static final class Adapter implements SimulatedHardware {
+    private final SilRobot robot;
+
+    Adapter(SilRobot robot) {
+      this.robot = robot;
+    }
+
+    SilRobot robot() {
+      return robot;
+    }
+
+    @Override
+    public Context context() {
+      return robot.context();
+    }
+
+    @Override
+    public LongSupplier clock() {
+      return robot.clock();
+    }
+
+    @Override
+    public void advance(double seconds) {
+      robot.advance(seconds);
+    }
+
+    @Override
+    public void set(String parameter, double value) {
+      DiffDrivePhysics physics = robot.physics();
+      DiffDrivePhysics.Parameters p = physics.parameters();
+      switch (parameter) {
+        case "payload_kg" -> physics.parameters(p.withPayload(value));
+        case "traction_mu" -> physics.parameters(p.withFloor(value, p.rollingResistance()));
+        case "rolling_resistance" -> physics.parameters(p.withFloor(p.traction(), value));
+        case "left_torque_factor" ->
+            physics.parameters(p.withTorqueFactors(value, p.rightTorqueFactor()));
+        case "right_torque_factor" ->
+            physics.parameters(p.withTorqueFactors(p.leftTorqueFactor(), value));
+        case "battery_soc" -> physics.battery().stateOfCharge(value);
+        default ->
+            throw new IllegalArgumentException(
+                "unknown simulation parameter '"
+                    + parameter
+                    + "'; expected payload_kg, traction_mu, rolling_resistance, left_torque_factor,"
+                    + " right_torque_factor or battery_soc");
+      }
+    }
+
+    @Override
+    public void close() {
+      robot.close();
+    }
+  }
+}
