@@ -1,0 +1,76 @@
+package org.adaptrobot.runtime.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.adaptrobot.drivers.hardware.ConfigException;
+import org.adaptrobot.runtime.clock.OverrunPolicy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RuntimeConfigTest {
+
+  static final Path EXAMPLE = Path.of("../src/examples/diffbot-sim.yaml");
+
+  @TempDir Path dir;
+
+  @Test
+  void theShippedExampleLoads() throws Exception {
+    RuntimeConfig c = RuntimeConfig.load(EXAMPLE);
+    assertThat(c.hardware().name()).isEqualTo("diffbot");
+    assertThat(c.bundle()).endsWith(Path.of("bundles", "tracking-integral"));
+    assertThat(c.runtime().controlRateHz()).isEqualTo(100);
+    assertThat(c.runtime().overrunPolicy()).isEqualTo(OverrunPolicy.SKIP);
+    assertThat(c.runtime().executor()).isEqualTo(RuntimeConfig.Executor.JAVA);
+    assertThat(c.telemetry().robotId()).isEqualTo("diffbot-1");
+  }
+
+  @Test
+  void inlineHardwareAndEveryProblemWithItsPath() throws Exception {
+    String hardware =
+        Files.readString(Path.of("../src/examples/diffbot-hardware.yaml"))
+            .replace("in1: 23", "in1: 17")
+            .replaceAll("(?m)^", "  ");
+    Path f = dir.resolve("robot.yaml");
+    Files.writeString(
+        f,
+        "hardware:\n"
+            + hardware
+            + "\nbundle: nowhere\nruntime:\n  control_rate_hz: 5000\n"
+            + "  executor: gpu\n  colour: red\ntelemetry:\n  broker: http://x\n  robot_id: a/b\n");
+    try {
+      RuntimeConfig.load(f);
+      throw new AssertionError("accepted");
+    } catch (ConfigException e) {
+      assertThat(e.problems())
+          .containsExactlyInAnyOrder(
+              "robot.yaml: hardware.motors.right.in1: GPIO 17 is already used by hardware.motors.left.in1",
+              "robot.yaml: bundle: nowhere does not exist (resolved to "
+                  + dir.resolve("nowhere")
+                  + ")",
+              "robot.yaml: runtime.control_rate_hz: expected a number in [1, 2000], found 5000",
+              "robot.yaml: runtime.executor: expected one of [java, onnxruntime], found \"gpu\"",
+              "robot.yaml: runtime.colour: unknown setting; expected one of [command_timeout_s, control_rate_hz,"
+                  + " executor, max_consecutive_faults, overrun_policy, spin_us, stale_sensor_s, watchdog_overruns]",
+              "robot.yaml: telemetry.broker: expected none, embedded or tcp://host:port (ssl://, ws://, wss:// also),"
+                  + " found \"http://x\"",
+              "robot.yaml: telemetry.robot_id: expected 1..64 letters, digits, '-' or '_' (it is an MQTT topic level),"
+                  + " found \"a/b\"");
+    }
+  }
+
+  @Test
+  void missingSectionsAreNamed() throws Exception {
+    Path f = dir.resolve("empty.yaml");
+    Files.writeString(f, "runtime: {}\n");
+    try {
+      RuntimeConfig.load(f);
+      throw new AssertionError("accepted");
+    } catch (ConfigException e) {
+      assertThat(e.problems())
+          .hasSize(2)
+          .allSatisfy(p -> assertThat(p).contains("is required but missing"));
+    }
+  }
+}
