@@ -25,6 +25,20 @@ public interface SimulatedHardware extends AutoCloseable {
   /** Named scenario parameters (battery, payload, friction, motor factors) for the physics. */
   void set(String parameter, double value);
 
+  /**
+   * Injects a fault into a device by its configured name ({@code imu}, {@code battery}, {@code
+   * pwm}): {@code none}, {@code no_acknowledge}, {@code io_error}, {@code stuck} or {@code noisy}.
+   */
+  void fault(String device, String fault);
+
+  /**
+   * The simulation's ground truth: {@code forward_speed} (m/s), {@code yaw_rate} (rad/s), {@code
+   * x}, {@code y} (m), {@code heading} (rad), {@code battery_volts}, {@code motor_duty_left|right}
+   * (signed duty the motor sees, 0 unless driven) and {@code motor_braking_left|right} (1 when the
+   * bridge shorts the motor, else 0).
+   */
+  double truth(String quantity);
+
   @Override
   void close();
 

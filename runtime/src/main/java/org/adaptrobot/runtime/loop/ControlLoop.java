@@ -61,6 +61,7 @@ public final class ControlLoop implements AutoCloseable {
   private int consecutiveOverruns;
   private boolean commandTimedOut;
   private volatile long steps;
+  private volatile long firstStepEpochMillis;
 
   /**
    * @throws IllegalArgumentException when the bundle does not fit the robot (observation names that
@@ -303,7 +304,15 @@ public final class ControlLoop implements AutoCloseable {
     watchdog();
     metrics.recordComputeTime(System.nanoTime() - started);
     metrics.count(Counter.STEPS);
+    if (steps == 0) {
+      firstStepEpochMillis = System.currentTimeMillis();
+    }
     steps++;
+  }
+
+  /** Wall-clock time (epoch ms) at which the first step completed, or 0. */
+  public long firstStepEpochMillis() {
+    return firstStepEpochMillis;
   }
 
   private boolean read(long now) {

@@ -531,6 +531,16 @@ public final class DiffDrivePhysics {
     return batteryVolts;
   }
 
+  /** What the H-bridge of motor {@code side} does. */
+  public BridgeMode bridgeMode(int side) {
+    return mode[side];
+  }
+
+  /** Signed duty of motor {@code side} (meaningful in {@link BridgeMode#DRIVE}). */
+  public double bridgeDuty(int side) {
+    return duty[side];
+  }
+
   /** Armature current of motor {@code side}, A. */
   public double motorCurrent(int side) {
     return motorCurrent[side];

@@ -83,6 +83,46 @@ public final class SilHardwareProvider implements SimulatedHardware.Provider {
     }
 
     @Override
+    public void fault(String device, String fault) {
+      org.adaptrobot.sim.pi4j.DeviceFault f;
+      try {
+        f = org.adaptrobot.sim.pi4j.DeviceFault.valueOf(fault.toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "unknown fault '"
+                + fault
+                + "'; expected none, no_acknowledge, io_error, stuck or noisy");
+      }
+      org.adaptrobot.sim.pi4j.RegisterFile chip = robot.chip(device);
+      if (chip == null) {
+        throw new IllegalArgumentException("no simulated I2C device is named '" + device + "'");
+      }
+      chip.fault(f);
+    }
+
+    @Override
+    public double truth(String quantity) {
+      DiffDrivePhysics p = robot.physics();
+      return switch (quantity) {
+        case "forward_speed" -> p.forwardSpeed();
+        case "yaw_rate" -> p.yawRate();
+        case "x" -> p.x();
+        case "y" -> p.y();
+        case "heading" -> p.heading();
+        case "battery_volts" -> p.batteryVolts();
+        case "motor_duty_left" ->
+            p.bridgeMode(0) == DiffDrivePhysics.BridgeMode.DRIVE ? p.bridgeDuty(0) : 0.0;
+        case "motor_duty_right" ->
+            p.bridgeMode(1) == DiffDrivePhysics.BridgeMode.DRIVE ? p.bridgeDuty(1) : 0.0;
+        case "motor_braking_left" ->
+            p.bridgeMode(0) == DiffDrivePhysics.BridgeMode.BRAKE ? 1.0 : 0.0;
+        case "motor_braking_right" ->
+            p.bridgeMode(1) == DiffDrivePhysics.BridgeMode.BRAKE ? 1.0 : 0.0;
+        default -> throw new IllegalArgumentException("unknown quantity '" + quantity + "'");
+      };
+    }
+
+    @Override
     public void close() {
       robot.close();
     }

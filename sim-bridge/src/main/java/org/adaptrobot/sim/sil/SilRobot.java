@@ -114,6 +114,17 @@ public final class SilRobot implements AutoCloseable {
     return physics;
   }
 
+  /** The simulated I2C chip with this configured name, or null. */
+  public org.adaptrobot.sim.pi4j.RegisterFile chip(String name) {
+    for (org.adaptrobot.sim.pi4j.RegisterFile c :
+        new org.adaptrobot.sim.pi4j.RegisterFile[] {imu, battery, pwm}) {
+      if (c != null && c.name().equals(name)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
   public SimulatedMpu6050 imu() {
     return imu;
   }

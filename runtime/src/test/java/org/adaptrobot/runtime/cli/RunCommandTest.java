@@ -1,0 +1,84 @@
+package org.adaptrobot.runtime.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunCommandTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void runsTheExampleConfigurationOnTheSimulatedRobotAndWritesItsFigures() throws Exception {
+    Path json = dir.resolve("run.json");
+    var r =
+        BundleCommandTest.robot(
+            "run",
+            "--config",
+            "../src/examples/diffbot-sim.yaml",
+            "--sim",
+            "--seconds",
+            "4",
+            "--velocity",
+            "0.3,0.5",
+            "--json",
+            json.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("simulation run: 400 steps at 100 Hz")
+        .contains("final state     ACTIVE");
+    var node = new ObjectMapper().readTree(json.toFile());
+    assertThat(node.get("forward_speed_mps").asDouble()).isBetween(0.28, 0.32);
+    assertThat(node.get("yaw_rate_radps").asDouble()).isBetween(0.45, 0.55);
+    assertThat(node.get("counters").get("faults").asLong()).isZero();
+    assertThat(node.get("compute_time_us").get("count").asDouble()).isEqualTo(400);
+    assertThat(node.get("speed_vs_real_time").asDouble()).isGreaterThan(1.0);
+  }
+
+  @Test
+  void anInvalidConfigurationIsReportedWithEveryProblem() throws Exception {
+    Path cfg = dir.resolve("bad.yaml");
+    Files.writeString(cfg, "hardware: nowhere.yaml\nruntime:\n  control_rate_hz: -1\n");
+    var r = BundleCommandTest.robot("run", "--config", cfg.toString(), "--sim");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("bad.yaml: hardware: the file nowhere.yaml has problems")
+        .contains("bad.yaml: bundle: is required but missing")
+        .contains("bad.yaml: runtime.control_rate_hz: expected a number in [1, 2000], found -1");
+  }
+
+  @Test
+  void aBundleMadeForAnotherRateIsRefused() throws Exception {
+    Path b = dir.resolve("b1k");
+    assertThat(
+            BundleCommandTest.robot("bundle", "tracking-controller", b.toString(), "--rate", "1000")
+                .exit())
+        .isZero();
+    var r =
+        BundleCommandTest.robot(
+            "run",
+            "--config",
+            "../src/examples/diffbot-sim.yaml",
+            "--sim",
+            "--bundle",
+            b.toString(),
+            "--seconds",
+            "1");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("control_rate_hz is 1000.0 Hz, the configuration runs at 100.0 Hz");
+  }
+
+  @Test
+  void realtimeNeedsSim() {
+    var r =
+        BundleCommandTest.robot(
+            "run", "--config", "../src/examples/diffbot-sim.yaml", "--realtime");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("--realtime only applies with --sim");
+  }
+}

@@ -1,0 +1,105 @@
+package org.adaptrobot.runtime.loop;
+
+import java.nio.file.Path;
+import org.adaptrobot.drivers.hardware.HardwareDescription;
+import org.adaptrobot.drivers.hardware.RobotHardware;
+import org.adaptrobot.drivers.hardware.RobotIo;
+import org.adaptrobot.drivers.hardware.SimulatedHardware;
+import org.adaptrobot.models.bundle.Bundle;
+import org.adaptrobot.runtime.clock.LockstepClock;
+import org.adaptrobot.runtime.clock.LoopClock;
+import org.adaptrobot.runtime.config.RuntimeConfig;
+import org.adaptrobot.runtime.metrics.LoopMetrics;
+import org.adaptrobot.runtime.policy.JavaPolicyController;
+import org.adaptrobot.runtime.policy.OnnxPolicyController;
+import org.adaptrobot.runtime.policy.PolicyController;
+import org.adaptrobot.runtime.policy.TrackingControllerBundle;
+import org.adaptrobot.runtime.targets.Targets;
+
+/** The control loop on the SIL robot with the analytic tracking bundle, for the loop's tests. */
+final class LoopFixture implements AutoCloseable {
+
+  final RobotHardware hardware;
+  final SimulatedHardware sim;
+  final Bundle bundle;
+  final ControlLoop loop;
+  final java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  interface ControllerWrap {
+    PolicyController wrap(PolicyController c);
+  }
+
+  LoopFixture(
+      Path dir,
+      RuntimeConfig.Executor executor,
+      ControllerWrap wrap,
+      ClockWrap clockWrap,
+      RuntimeConfig.Settings settings)
+      throws Exception {
+    hardware = HardwareDescription.load(Path.of("../src/examples/diffbot-hardware.yaml"));
+    bundle =
+        TrackingControllerBundle.write(
+            dir.resolve("bundle"),
+            hardware.wheelRadiusMetres(),
+            hardware.trackWidthMetres(),
+            0.0022,
+            100,
+            0.05);
+    sim = SimulatedHardware.provider().orElseThrow().create(hardware, 1);
+    RobotIo io = RobotIo.open(sim.context(), hardware, sim.clock());
+    PolicyController c =
+        executor == RuntimeConfig.Executor.JAVA
+            ? new JavaPolicyController(bundle.graph("policy"))
+            : new OnnxPolicyController(bundle.graph("policy"));
+    LoopClock clock = clockWrap.wrap(new LockstepClock(sim, settings.periodNanos()), sim);
+    loop =
+        new ControlLoop(
+            settings,
+            hardware,
+            io,
+            bundle.manifest(),
+            wrap.wrap(c),
+            clock,
+            new Targets(),
+            new LoopMetrics(),
+            new RuntimeEvents() {
+              @Override
+              public void transition(
+                  org.adaptrobot.runtime.lifecycle.LifecycleState from,
+                  org.adaptrobot.runtime.lifecycle.LifecycleState to,
+                  String reason) {
+                events.add(from + "->" + to + ": " + reason);
+              }
+
+              @Override
+              public void fault(String kind, String message) {
+                events.add("fault " + kind + ": " + message);
+              }
+            });
+    loop.configure();
+  }
+
+  interface ClockWrap {
+    LoopClock wrap(LoopClock c, SimulatedHardware sim);
+  }
+
+  static LoopFixture of(Path dir) throws Exception {
+    return new LoopFixture(
+        dir, RuntimeConfig.Executor.JAVA, c -> c, (c, s) -> c, RuntimeConfig.Settings.defaults());
+  }
+
+  /** Activates and runs {@code seconds} of robot time. */
+  void run(double seconds) {
+    loop.run(Math.round(seconds * 100));
+  }
+
+  boolean motorsStopped() {
+    return sim.truth("motor_duty_left") == 0 && sim.truth("motor_duty_right") == 0;
+  }
+
+  @Override
+  public void close() {
+    loop.close();
+    sim.close();
+  }
+}
