@@ -30,6 +30,7 @@ public final class RobotCommand implements Runnable {
   /** Builds the command line with the project's error handling. */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new RobotCommand());
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setExecutionExceptionHandler(
         (ex, cmd, parsed) -> {
           cmd.getErr().println(cmd.getColorScheme().errorText("error: " + ex.getMessage()));

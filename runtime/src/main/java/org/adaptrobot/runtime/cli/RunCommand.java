@@ -74,6 +74,12 @@ public final class RunCommand implements Callable<Integer> {
   Double rate;
 
   @Option(
+      names = "--executor",
+      paramLabel = "NAME",
+      description = "Override runtime.executor: java or onnxruntime.")
+  RuntimeConfig.Executor executor;
+
+  @Option(
       names = "--seed",
       defaultValue = "1",
       description = "Simulation seed (default: ${DEFAULT-VALUE}).")
@@ -109,7 +115,7 @@ public final class RunCommand implements Callable<Integer> {
       e.problems().forEach(p -> err.println("  " + p));
       return 1;
     }
-    if (bundle != null || rate != null) {
+    if (bundle != null || rate != null || executor != null) {
       RuntimeConfig.Settings s = cfg.runtime();
       if (rate != null) {
         s =
@@ -118,6 +124,18 @@ public final class RunCommand implements Callable<Integer> {
                 s.overrunPolicy(),
                 s.spinMicros(),
                 s.executor(),
+                s.watchdogOverruns(),
+                s.commandTimeoutSeconds(),
+                s.staleSensorSeconds(),
+                s.maxConsecutiveFaults());
+      }
+      if (executor != null) {
+        s =
+            new RuntimeConfig.Settings(
+                s.controlRateHz(),
+                s.overrunPolicy(),
+                s.spinMicros(),
+                executor,
                 s.watchdogOverruns(),
                 s.commandTimeoutSeconds(),
                 s.staleSensorSeconds(),
