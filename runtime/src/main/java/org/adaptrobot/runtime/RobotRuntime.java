@@ -15,6 +15,7 @@ import org.adaptrobot.runtime.clock.PacedSimulationClock;
 import org.adaptrobot.runtime.clock.RealTimeClock;
 import org.adaptrobot.runtime.config.RuntimeConfig;
 import org.adaptrobot.runtime.loop.ControlLoop;
+import org.adaptrobot.runtime.loop.EventFanout;
 import org.adaptrobot.runtime.loop.RuntimeEvents;
 import org.adaptrobot.runtime.metrics.LoopMetrics;
 import org.adaptrobot.runtime.policy.JavaPolicyController;
@@ -22,6 +23,10 @@ import org.adaptrobot.runtime.policy.OnnxPolicyController;
 import org.adaptrobot.runtime.policy.OnnxRuntimeCheck;
 import org.adaptrobot.runtime.policy.PolicyController;
 import org.adaptrobot.runtime.targets.Targets;
+import org.adaptrobot.runtime.telemetry.AdaptationControl;
+import org.adaptrobot.runtime.telemetry.CommandHandler;
+import org.adaptrobot.runtime.telemetry.LocalBroker;
+import org.adaptrobot.runtime.telemetry.TelemetryPublisher;
 
 /**
  * The runtime put together from a configuration: the bundle loaded and checked (including an ONNX
@@ -129,6 +134,7 @@ public final class RobotRuntime implements AutoCloseable {
                 period, config.runtime().spinMicros() * 1000, config.runtime().overrunPolicy());
         io = RobotIo.open(pi4j, config.hardware(), time);
       }
+      EventFanout fanout = new EventFanout(events);
       ControlLoop loop =
           new ControlLoop(
               config.runtime(),
@@ -139,9 +145,13 @@ public final class RobotRuntime implements AutoCloseable {
               clock,
               new Targets(),
               new LoopMetrics(),
-              events);
+              fanout);
       loop.configure();
-      return new RobotRuntime(config, bundle, sim, pi4j, loop);
+      RobotRuntime runtime = new RobotRuntime(config, bundle, sim, pi4j, loop);
+      if (config.telemetry().enabled()) {
+        runtime.startTelemetry(fanout);
+      }
+      return runtime;
     } catch (RuntimeException e) {
       controller.close();
       if (io != null) {
@@ -159,6 +169,44 @@ public final class RobotRuntime implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  private LocalBroker broker;
+  private TelemetryPublisher publisher;
+
+  private void startTelemetry(EventFanout fanout) {
+    RuntimeConfig.Telemetry t = config.telemetry();
+    String url = t.broker();
+    try {
+      if (url.equals("embedded")) {
+        broker = LocalBroker.start(new LocalBroker.Options());
+        url = broker.url();
+      }
+      publisher =
+          new TelemetryPublisher(t, url, loop, new CommandHandler(loop, config, () -> adaptation));
+    } catch (Exception e) {
+      throw new IllegalStateException("telemetry cannot start: " + e.getMessage(), e);
+    }
+    fanout.add(publisher);
+    loop.stepListener(publisher);
+    publisher.start();
+  }
+
+  private volatile AdaptationControl adaptation;
+
+  /** Makes an adaptation engine reachable by remote commands. */
+  public void adaptationControl(AdaptationControl control) {
+    this.adaptation = control;
+  }
+
+  /** The telemetry publisher, or null when telemetry is off. */
+  public TelemetryPublisher telemetry() {
+    return publisher;
+  }
+
+  /** The broker this runtime started ({@code telemetry.broker: embedded}), or null. */
+  public LocalBroker broker() {
+    return broker;
   }
 
   public ControlLoop loop() {
@@ -181,8 +229,15 @@ public final class RobotRuntime implements AutoCloseable {
   @Override
   public void close() {
     try {
+      loop.shutdown("closing");
+      if (publisher != null) {
+        publisher.close();
+      }
       loop.close();
     } finally {
+      if (broker != null) {
+        broker.close();
+      }
       if (simulation != null) {
         simulation.close();
       }

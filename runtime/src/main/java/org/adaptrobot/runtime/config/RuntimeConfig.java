@@ -69,14 +69,40 @@ public record RuntimeConfig(
   /**
    * Telemetry settings.
    *
-   * @param broker MQTT URL ({@code tcp://host:1883}, {@code ssl://...}), {@code embedded} for a
-   *     broker inside the process, or {@code none}
+   * @param broker MQTT URL ({@code tcp://host:1883}, {@code ssl://host:8883}), {@code embedded} for
+   *     a broker the runtime starts on 127.0.0.1 (Debian's mosquitto), or {@code none}
    * @param robotId topic prefix {@code robots/<robotId>/}
    * @param rateHz periodic telemetry rate
+   * @param username MQTT user name, or null
+   * @param passwordFile file holding the password (first line), or null
+   * @param caFile PEM certificate(s) of the CA that signed the broker's certificate (TLS), or null
+   * @param clientKeystore PKCS#12 file with the client's certificate and key (TLS), or null
+   * @param clientKeystorePassword its password, or null
+   * @param telemetryBuffer periodic messages kept while the broker is unreachable (oldest dropped)
+   * @param eventBuffer events kept while the broker is unreachable (none dropped until full)
    */
-  public record Telemetry(String broker, String robotId, double rateHz) {
+  public record Telemetry(
+      String broker,
+      String robotId,
+      double rateHz,
+      String username,
+      Path passwordFile,
+      Path caFile,
+      Path clientKeystore,
+      String clientKeystorePassword,
+      int telemetryBuffer,
+      int eventBuffer) {
     public static Telemetry none() {
-      return new Telemetry("none", "robot", 10);
+      return new Telemetry("none", "robot", 10, null, null, null, null, null, 1000, 100_000);
+    }
+
+    /** A plain connection to a broker. */
+    public static Telemetry to(String broker, String robotId, double rateHz) {
+      return new Telemetry(broker, robotId, rateHz, null, null, null, null, null, 1000, 100_000);
+    }
+
+    public boolean enabled() {
+      return !broker.equals("none");
     }
   }
 
@@ -146,7 +172,7 @@ public record RuntimeConfig(
       }
     }
     Settings s = settings(root.get("runtime"), name, problems);
-    Telemetry t = telemetry(root.get("telemetry"), name, problems);
+    Telemetry t = telemetry(root.get("telemetry"), dir, name, problems);
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -207,7 +233,7 @@ public record RuntimeConfig(
     return new Settings(rate, policy, spin, exec, watchdog, timeout, stale, faults);
   }
 
-  private static Telemetry telemetry(JsonNode n, String file, List<String> problems) {
+  private static Telemetry telemetry(JsonNode n, Path dir, String file, List<String> problems) {
     if (n == null || n.isNull()) {
       return Telemetry.none();
     }
@@ -215,14 +241,38 @@ public record RuntimeConfig(
       problems.add(file + ": telemetry: expected a mapping");
       return Telemetry.none();
     }
+    Set<String> known =
+        Set.of(
+            "broker",
+            "robot_id",
+            "rate_hz",
+            "username",
+            "password_file",
+            "ca_file",
+            "client_keystore",
+            "client_keystore_password",
+            "telemetry_buffer",
+            "event_buffer");
+    n.fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (!known.contains(f)) {
+                problems.add(
+                    file
+                        + ": telemetry."
+                        + f
+                        + ": unknown setting; expected one of "
+                        + new java.util.TreeSet<>(known));
+              }
+            });
     String broker = n.has("broker") ? n.get("broker").asText() : "none";
     if (!broker.equals("none")
         && !broker.equals("embedded")
-        && !broker.matches("(tcp|ssl|ws|wss)://[^\\s/:]+(:\\d{1,5})?/?")) {
+        && !broker.matches("(tcp|ssl)://[^\\s/:]+(:\\d{1,5})?/?")) {
       problems.add(
           file
-              + ": telemetry.broker: expected none, embedded or tcp://host:port"
-              + " (ssl://, ws://, wss:// also), found \""
+              + ": telemetry.broker: expected none, embedded, tcp://host:port or"
+              + " ssl://host:port, found \""
               + broker
               + "\"");
     }
@@ -235,7 +285,47 @@ public record RuntimeConfig(
               + "\"");
     }
     double rate = number(n, "telemetry.", "rate_hz", 10, 0.1, 1000, file, problems);
-    return new Telemetry(broker, id, rate);
+    String user = n.has("username") ? n.get("username").asText() : null;
+    Path passwordFile = existingFile(n, "password_file", dir, file, problems);
+    Path ca = existingFile(n, "ca_file", dir, file, problems);
+    Path keystore = existingFile(n, "client_keystore", dir, file, problems);
+    String keystorePassword =
+        n.has("client_keystore_password") ? n.get("client_keystore_password").asText() : null;
+    if (ca != null && !broker.startsWith("ssl://")) {
+      problems.add(
+          file
+              + ": telemetry.ca_file: is only used with an ssl:// broker, the broker is \""
+              + broker
+              + "\"");
+    }
+    if (passwordFile != null && user == null) {
+      problems.add(file + ": telemetry.password_file: needs telemetry.username");
+    }
+    int tb = (int) number(n, "telemetry.", "telemetry_buffer", 1000, 1, 1_000_000, file, problems);
+    int eb = (int) number(n, "telemetry.", "event_buffer", 100_000, 1, 10_000_000, file, problems);
+    return new Telemetry(
+        broker, id, rate, user, passwordFile, ca, keystore, keystorePassword, tb, eb);
+  }
+
+  private static Path existingFile(
+      JsonNode n, String field, Path dir, String file, List<String> problems) {
+    if (!n.has(field) || n.get(field).isNull()) {
+      return null;
+    }
+    Path p = dir.resolve(n.get(field).asText()).normalize();
+    if (!Files.isRegularFile(p)) {
+      problems.add(
+          file
+              + ": telemetry."
+              + field
+              + ": "
+              + n.get(field).asText()
+              + " does not exist (resolved to "
+              + p
+              + ")");
+      return null;
+    }
+    return p;
   }
 
   private static double number(

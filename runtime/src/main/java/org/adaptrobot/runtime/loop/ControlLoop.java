@@ -40,16 +40,16 @@ public final class ControlLoop implements AutoCloseable {
   private final RuntimeConfig.Settings settings;
   private final RobotIo io;
   private final LoopClock clock;
-  private final PolicyController controller;
+  private PolicyController controller;
   private final Targets targets;
   private final LoopMetrics metrics;
   private final RuntimeEvents events;
   private final Lifecycle lifecycle = new Lifecycle();
   private final RobotState state;
-  private final ObservationPipeline pipeline;
-  private final SafetyLayer safety;
+  private ObservationPipeline pipeline;
+  private SafetyLayer safety;
   private final RobotIo.SensorReadings readings = new RobotIo.SensorReadings();
-  private final double[] observation;
+  private double[] observation;
   private final double[] raw;
   private final double[] applied;
   private final int leftIndex;
@@ -62,6 +62,7 @@ public final class ControlLoop implements AutoCloseable {
   private boolean commandTimedOut;
   private volatile long steps;
   private volatile long firstStepEpochMillis;
+  private volatile Targets.Velocity effectiveTarget = STOP;
 
   /**
    * @throws IllegalArgumentException when the bundle does not fit the robot (observation names that
@@ -144,9 +145,79 @@ public final class ControlLoop implements AutoCloseable {
     return steps;
   }
 
+  /** Copies the action applied in the last step into {@code out} (no allocation). */
+  public void appliedAction(double[] out) {
+    System.arraycopy(applied, 0, out, 0, applied.length);
+  }
+
   /** The action applied in the last step (copy). */
   public double[] appliedAction() {
     return applied.clone();
+  }
+
+  // ---------------------------------------------------------------- policy swap
+
+  private record Swap(
+      PolicyController controller,
+      ObservationPipeline pipeline,
+      SafetyLayer safety,
+      double[] observation,
+      String name) {}
+
+  private final AtomicReference<Swap> pendingSwap = new AtomicReference<>();
+
+  /**
+   * Checks that a new policy fits this robot and hands it to the loop, which switches to it at the
+   * next step boundary and closes the old one. Runs on the caller's thread; the running policy is
+   * untouched when this throws.
+   *
+   * @throws IllegalArgumentException naming what does not fit
+   */
+  public void requestPolicySwap(PolicyController next, Manifest manifest) {
+    ObservationPipeline p = new ObservationPipeline(manifest.observation(), manifest.action());
+    if (!manifest.action().names().equals(java.util.List.of("left", "right"))) {
+      throw new IllegalArgumentException(
+          "manifest.json action_spec.names must be [left, right], found "
+              + manifest.action().names());
+    }
+    if (next.observationSize() != p.size() || next.actionSize() != 2) {
+      throw new IllegalArgumentException(
+          "the policy takes "
+              + next.observationSize()
+              + " observations and gives "
+              + next.actionSize()
+              + " actions; the manifest names "
+              + p.size()
+              + " and 2");
+    }
+    Swap old =
+        pendingSwap.getAndSet(
+            new Swap(
+                next,
+                p,
+                new SafetyLayer(manifest.action(), metrics),
+                new double[p.size()],
+                manifest.name()));
+    if (old != null) {
+      old.controller().close(); // superseded before the loop took it
+    }
+  }
+
+  private void applySwap() {
+    Swap s = pendingSwap.getAndSet(null);
+    if (s == null) {
+      return;
+    }
+    PolicyController old = controller;
+    controller = s.controller();
+    pipeline = s.pipeline();
+    safety = s.safety();
+    observation = s.observation();
+    safety.safe(applied);
+    controller.reset();
+    old.close();
+    events.transition(
+        lifecycle.state(), lifecycle.state(), "policy swapped to bundle '" + s.name() + "'");
   }
 
   // ---------------------------------------------------------------- requests from other threads
@@ -253,6 +324,7 @@ public final class ControlLoop implements AutoCloseable {
     long started = System.nanoTime();
     targets.loopTime(now);
     applyRequest();
+    applySwap();
     if (lifecycle.state() == LifecycleState.FINALIZED
         || lifecycle.state() == LifecycleState.UNCONFIGURED) {
       return;
@@ -274,6 +346,7 @@ public final class ControlLoop implements AutoCloseable {
     } else {
       commandTimedOut = false;
     }
+    effectiveTarget = target;
 
     if (lifecycle.active() && sensorsOk) {
       pipeline.build(state, target, targets.waypoint(), applied, observation);
@@ -308,6 +381,30 @@ public final class ControlLoop implements AutoCloseable {
       firstStepEpochMillis = System.currentTimeMillis();
     }
     steps++;
+    StepListener l = listener;
+    if (l != null) {
+      l.afterStep(this, now);
+    }
+  }
+
+  /**
+   * Called on the loop thread at the end of every step, for taking samples (telemetry). It must not
+   * block or allocate.
+   */
+  public interface StepListener {
+    void afterStep(ControlLoop loop, long nowNanos);
+  }
+
+  private volatile StepListener listener;
+
+  /** Installs the step listener (one; null removes it). */
+  public void stepListener(StepListener l) {
+    this.listener = l;
+  }
+
+  /** The velocity target the controller is currently given (after the time-out rule). */
+  public Targets.Velocity effectiveTarget() {
+    return effectiveTarget;
   }
 
   /** Wall-clock time (epoch ms) at which the first step completed, or 0. */

@@ -1,0 +1,14 @@
+package org.adaptrobot.runtime.telemetry;
+
+/** What remote commands may ask of an adaptation engine; absent when the bundle does not adapt. */
+public interface AdaptationControl {
+
+  /** Adapts now, whatever the change detector says. */
+  void trigger();
+
+  /** Returns to the meta-trained parameters. */
+  void reset();
+
+  /** Allows or forbids adaptation. */
+  void enabled(boolean on);
+}

@@ -1,0 +1,59 @@
+package org.adaptrobot.runtime.telemetry;
+
+import java.nio.file.Path;
+import org.adaptrobot.drivers.hardware.HardwareDescription;
+import org.adaptrobot.drivers.hardware.RobotHardware;
+import org.adaptrobot.runtime.RobotRuntime;
+import org.adaptrobot.runtime.config.RuntimeConfig;
+import org.adaptrobot.runtime.loop.ControlLoop;
+import org.adaptrobot.runtime.loop.RuntimeEvents;
+import org.adaptrobot.runtime.policy.TrackingControllerBundle;
+
+/** The runtime on the simulated robot at wall-clock pace, with telemetry, on its own thread. */
+final class RobotUnderTest implements AutoCloseable {
+
+  final RobotRuntime runtime;
+  final ControlLoop loop;
+  final Path bundle;
+  private final Thread thread;
+
+  RobotUnderTest(Path dir, RuntimeConfig.Telemetry telemetry, double rateHz) throws Exception {
+    RobotHardware hw = HardwareDescription.load(Path.of("../src/examples/diffbot-hardware.yaml"));
+    bundle = dir.resolve("bundle-" + (int) rateHz);
+    TrackingControllerBundle.write(
+        bundle,
+        hw.wheelRadiusMetres(),
+        hw.trackWidthMetres(),
+        0.22 / rateHz,
+        rateHz,
+        Math.min(1, 5 / rateHz));
+    RuntimeConfig.Settings d = RuntimeConfig.Settings.defaults();
+    RuntimeConfig.Settings s =
+        new RuntimeConfig.Settings(
+            rateHz,
+            d.overrunPolicy(),
+            d.spinMicros(),
+            d.executor(),
+            1_000_000,
+            d.commandTimeoutSeconds(),
+            d.staleSensorSeconds(),
+            d.maxConsecutiveFaults());
+    runtime =
+        RobotRuntime.start(
+            new RuntimeConfig(hw, bundle, s, telemetry), true, true, 1, RuntimeEvents.NONE);
+    loop = runtime.loop();
+    thread = new Thread(() -> loop.run(-1), "loop-under-test");
+    thread.start();
+  }
+
+  TelemetryPublisher publisher() {
+    return runtime.telemetry();
+  }
+
+  @Override
+  public void close() throws Exception {
+    loop.requestShutdown("test over");
+    thread.join(5000);
+    runtime.close();
+  }
+}
