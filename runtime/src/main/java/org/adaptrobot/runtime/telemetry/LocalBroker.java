@@ -119,6 +119,8 @@ public final class LocalBroker implements AutoCloseable {
     conf.add("log_type error");
     conf.add("log_type warning");
     conf.add("max_queued_messages 100000");
+    // small messages (events, replies) go out at once instead of waiting for Nagle's algorithm
+    conf.add("set_tcp_nodelay true");
     if (options.passwordFile != null) {
       conf.add("allow_anonymous false");
       conf.add("password_file " + options.passwordFile.toAbsolutePath());
@@ -164,6 +166,15 @@ public final class LocalBroker implements AutoCloseable {
     }
     process.destroyForcibly();
     throw new IOException("mosquitto did not accept connections on port " + port + " within 5 s");
+  }
+
+  /** What the broker has logged (errors and warnings). */
+  public String log() {
+    try {
+      return Files.readString(dir.resolve("mosquitto.log"));
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   public int port() {

@@ -62,6 +62,7 @@ public final class TelemetryPublisher
   private final AtomicLong telemetrySent = new AtomicLong();
   private final AtomicLong eventsSent = new AtomicLong();
   private final AtomicLong commandsHandled = new AtomicLong();
+  private final AtomicLong repliesSent = new AtomicLong();
   private final String bootId = UUID.randomUUID().toString().substring(0, 8);
   private long telemetrySequence;
   private int session;
@@ -93,8 +94,11 @@ public final class TelemetryPublisher
   /** Starts the publishing thread. */
   public TelemetryPublisher start() {
     thread.start();
+    commandThread.start();
     return this;
   }
+
+  private final Thread commandThread = new Thread(this::commandLoop, "commands");
 
   public boolean connected() {
     return connected;
@@ -125,6 +129,11 @@ public final class TelemetryPublisher
 
   public long commandsHandled() {
     return commandsHandled.get();
+  }
+
+  /** Replies the broker acknowledged. */
+  public long repliesSent() {
+    return repliesSent.get();
   }
 
   public String lastError() {
@@ -206,6 +215,7 @@ public final class TelemetryPublisher
       }
       worked |= drainSamples();
       if (connected) {
+        worked |= sendReplies();
         worked |= sendEvents();
         worked |= sendTelemetry();
       }
@@ -233,8 +243,11 @@ public final class TelemetryPublisher
     }
     if (config.caFile() != null) {
       o.setSocketFactory(
-          TlsSockets.factory(
-              config.caFile(), config.clientKeystore(), config.clientKeystorePassword()));
+          NoDelaySockets.tls(
+              TlsSockets.factory(
+                  config.caFile(), config.clientKeystore(), config.clientKeystorePassword())));
+    } else {
+      o.setSocketFactory(NoDelaySockets.plain());
     }
     return o;
   }
@@ -245,7 +258,10 @@ public final class TelemetryPublisher
       client.connect(options(status("offline", next))).waitForCompletion(5000);
       session = next;
       if (commands != null) {
-        client.subscribe(Topics.commands(robot), 1).waitForCompletion(5000);
+        // QoS 0 on the robot's side: under a burst of QoS 1 commands Paho 1.2.5 stops
+        // acknowledging and the broker stops delivering — the robot would become deaf, e-stops
+        // included. A command that gets no reply is re-sent by its sender.
+        client.subscribe(Topics.commands(robot), 0).waitForCompletion(5000);
       }
       publishRetained(Topics.status(robot), status("online", session));
       publishDiscovery();
@@ -369,20 +385,12 @@ public final class TelemetryPublisher
     boolean any = false;
     byte[] e;
     while (connected && (e = events.peek()) != null) {
-      try {
-        IMqttToken t = client.publish(Topics.events(robot), new MqttMessage(e, 1, false, null));
-        t.waitForCompletion(5000);
-        if (!t.isComplete() || t.getException() != null) {
-          lost("event not acknowledged");
-          return any;
-        }
-        events.poll(); // only now: an event is never lost to a dropped connection
-        eventsSent.incrementAndGet();
-        any = true;
-      } catch (MqttException ex) {
-        lost(ex.getMessage());
+      if (!publishAcknowledged(Topics.events(robot), new MqttMessage(e, 1, false, null))) {
         return any;
       }
+      events.poll(); // only now: an event is never lost to a dropped connection
+      eventsSent.incrementAndGet();
+      any = true;
     }
     return any;
   }
@@ -432,33 +440,11 @@ public final class TelemetryPublisher
 
     @Override
     public void messageArrived(String topic, MqttMessage message) {
-      if (commands == null) {
-        return;
+      // Handled on the command thread: replies wait for the client's in-flight window, which is
+      // released on this (Paho's callback) thread, so it must never wait here.
+      if (commands != null && !incoming.offer(new Incoming(topic, message))) {
+        lastError = "command queue full; dropped a command on " + topic;
       }
-      String prefix = Topics.base(robot) + "cmd/";
-      String name = topic.startsWith(prefix) ? topic.substring(prefix.length()) : topic;
-      CommandHandler.Reply reply = commands.handle(name, message.getPayload());
-      commandsHandled.incrementAndGet();
-      MqttProperties in = message.getProperties();
-      String replyTopic =
-          in != null && in.getResponseTopic() != null
-              ? in.getResponseTopic()
-              : Topics.replies(robot);
-      MqttProperties out = new MqttProperties();
-      if (in != null && in.getCorrelationData() != null) {
-        out.setCorrelationData(in.getCorrelationData());
-      }
-      try {
-        client.publish(replyTopic, new MqttMessage(reply.json(), 1, false, out));
-      } catch (MqttException e) {
-        lastError = "reply to " + name + " not sent: " + e.getMessage();
-      }
-      Map<String, Object> ev = new LinkedHashMap<>();
-      ev.put("kind", "command");
-      ev.put("command", CommandHandler.clip(name));
-      ev.put("accepted", reply.accepted());
-      ev.put("reason", reply.reason());
-      event(ev);
     }
 
     @Override
@@ -469,6 +455,105 @@ public final class TelemetryPublisher
 
     @Override
     public void authPacketArrived(int reasonCode, MqttProperties properties) {}
+  }
+
+  private record Incoming(String topic, MqttMessage message) {}
+
+  private record Outgoing(String topic, MqttMessage message) {}
+
+  private final java.util.concurrent.BlockingQueue<Outgoing> replies =
+      new java.util.concurrent.LinkedBlockingQueue<>(100_000);
+
+  private boolean sendReplies() {
+    boolean any = false;
+    Outgoing r;
+    while (connected && (r = replies.peek()) != null) {
+      if (!publishAcknowledged(r.topic(), r.message())) {
+        return any;
+      }
+      replies.poll();
+      repliesSent.incrementAndGet();
+      any = true;
+    }
+    return any;
+  }
+
+  /**
+   * QoS 1 publish that waits for the broker's acknowledgement; false (and reconnect) on failure.
+   */
+  private boolean publishAcknowledged(String topic, MqttMessage m) {
+    long refusedSince = 0;
+    while (true) {
+      try {
+        IMqttToken t = client.publish(topic, m);
+        t.waitForCompletion(5000);
+        if (!t.isComplete() || t.getException() != null) {
+          lost("not acknowledged: " + topic);
+          return false;
+        }
+        return true;
+      } catch (MqttException ex) {
+        // Paho 1.2.5 can miscount its in-flight window and refuse publishes with nothing in
+        // flight (eclipse-paho/paho.mqtt.java #993): after 2 s of refusals, renew the connection.
+        boolean refused =
+            ex.getReasonCode()
+                == org.eclipse.paho.mqttv5.client.MqttClientException.REASON_CODE_MAX_INFLIGHT;
+        long now = System.nanoTime();
+        if (refused && refusedSince == 0) {
+          refusedSince = now;
+        }
+        if (!refused || now - refusedSince > 2_000_000_000L) {
+          lost(refused ? "client in-flight window stuck; reconnecting" : ex.getMessage());
+          return false;
+        }
+        LockSupport.parkNanos(200_000);
+      }
+    }
+  }
+
+  private final java.util.concurrent.BlockingQueue<Incoming> incoming =
+      new java.util.concurrent.LinkedBlockingQueue<>(100_000);
+
+  private void commandLoop() {
+    while (running || !incoming.isEmpty()) {
+      Incoming in;
+      try {
+        in = incoming.poll(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (in != null) {
+        answer(in.topic(), in.message());
+      }
+    }
+  }
+
+  private void answer(String topic, MqttMessage message) {
+    String prefix = Topics.base(robot) + "cmd/";
+    String name = topic.startsWith(prefix) ? topic.substring(prefix.length()) : topic;
+    CommandHandler.Reply reply = commands.handle(name, message.getPayload());
+    commandsHandled.incrementAndGet();
+    MqttProperties props = message.getProperties();
+    String replyTopic =
+        props != null && props.getResponseTopic() != null
+            ? props.getResponseTopic()
+            : Topics.replies(robot);
+    MqttProperties out = new MqttProperties();
+    if (props != null && props.getCorrelationData() != null) {
+      out.setCorrelationData(props.getCorrelationData());
+    }
+    // Replies are published by the publisher thread, like everything else: Paho 1.2.5 miscounts
+    // its in-flight window when several threads publish (eclipse-paho/paho.mqtt.java #509, #599)
+    // and then refuses every publish ("Too many publishes in progress") for good.
+    if (!replies.offer(new Outgoing(replyTopic, new MqttMessage(reply.json(), 1, false, out)))) {
+      lastError = "reply queue full; reply to " + CommandHandler.clip(name) + " dropped";
+    }
+    Map<String, Object> ev = new LinkedHashMap<>();
+    ev.put("kind", "command");
+    ev.put("command", CommandHandler.clip(name));
+    ev.put("accepted", reply.accepted());
+    ev.put("reason", reply.reason());
+    event(ev);
   }
 
   /** Sends what is pending for up to {@code millis}, publishes offline status and disconnects. */
@@ -483,6 +568,7 @@ public final class TelemetryPublisher
     running = false;
     try {
       thread.join(3000);
+      commandThread.join(3000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -26,10 +26,16 @@ final class MqttProbe implements AutoCloseable {
   final Map<String, JsonNode> replies = new ConcurrentHashMap<>();
   final String replyTopic = "probe/" + UUID.randomUUID() + "/reply";
 
+  /** QoS of the commands this probe sends. */
+  volatile int qos = 1;
+
   MqttProbe(String url, String user, String password) throws Exception {
     client = new MqttClient(url, "probe-" + UUID.randomUUID(), new MemoryPersistence());
     MqttConnectionOptions o = new MqttConnectionOptions();
     o.setCleanStart(true);
+    if (url.startsWith("tcp:")) {
+      o.setSocketFactory(NoDelaySockets.plain());
+    }
     if (user != null) {
       o.setUserName(user);
       o.setPassword(password.getBytes(StandardCharsets.UTF_8));
@@ -108,7 +114,21 @@ final class MqttProbe implements AutoCloseable {
     MqttProperties p = new MqttProperties();
     p.setResponseTopic(replyTopic);
     p.setCorrelationData(correlation.getBytes(StandardCharsets.UTF_8));
-    client.publish(Topics.command(robot, name), new MqttMessage(payload, 1, false, p));
+    // Paho 1.2.5 sometimes miscounts its in-flight window (eclipse-paho/paho.mqtt.java #993):
+    // wait and retry rather than fail the test on a client bug.
+    for (int attempt = 0; ; attempt++) {
+      try {
+        client.publish(Topics.command(robot, name), new MqttMessage(payload, qos, false, p));
+        return;
+      } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
+        if (e.getReasonCode()
+                != org.eclipse.paho.mqttv5.client.MqttClientException.REASON_CODE_MAX_INFLIGHT
+            || attempt > 5000) {
+          throw e;
+        }
+        TimeUnit.MILLISECONDS.sleep(1);
+      }
+    }
   }
 
   static void awaitTrue(java.util.function.BooleanSupplier condition, double seconds, String what)
