@@ -115,6 +115,9 @@ public final class LocalBroker implements AutoCloseable {
     List<String> conf = new ArrayList<>();
     conf.add("listener " + port + " 127.0.0.1");
     conf.add("persistence false");
+    // Started as root, mosquitto would drop to the 'mosquitto' user and lose access to our
+    // (private) configuration files: keep the identity of the process that starts it.
+    conf.add("user " + System.getProperty("user.name"));
     conf.add("log_dest stderr");
     conf.add("log_type error");
     conf.add("log_type warning");
