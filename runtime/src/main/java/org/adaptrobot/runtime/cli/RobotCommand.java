@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
     description = "Adaptive controller runtime for Raspberry Pi robots.",
     subcommands = {
       RunCommand.class,
+      MonitorCommand.class,
       BundleCommand.class,
       DoctorCommand.class,
       CommandLine.HelpCommand.class

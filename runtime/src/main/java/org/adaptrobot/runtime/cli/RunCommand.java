@@ -171,6 +171,21 @@ public final class RunCommand implements Callable<Integer> {
       return 1;
     }
     ControlLoop loop = runtime.loop();
+    if (runtime.broker() != null) {
+      err.println(
+          "telemetry: embedded broker at "
+              + runtime.broker().url()
+              + "  (watch with: ./robot monitor --broker "
+              + runtime.broker().url()
+              + ")");
+    } else if (cfg.telemetry().enabled()) {
+      err.println(
+          "telemetry: "
+              + cfg.telemetry().broker()
+              + " as robots/"
+              + cfg.telemetry().robotId()
+              + "/");
+    }
     long periodMillis = cfg.runtime().periodNanos() / 1_000_000;
     Thread hook =
         new Thread(
@@ -221,7 +236,6 @@ public final class RunCommand implements Callable<Integer> {
   static Map<String, Object> summary(
       RobotRuntime runtime, RuntimeConfig cfg, double wallSeconds, long startupMs) {
     ControlLoop loop = runtime.loop();
-    long periodMillis = cfg.runtime().periodNanos() / 1_000_000;
     LoopMetrics m = loop.metrics();
     Map<String, Object> s = new LinkedHashMap<>();
     long steps = loop.steps();

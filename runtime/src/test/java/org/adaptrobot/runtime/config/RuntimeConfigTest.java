@@ -53,7 +53,7 @@ class RuntimeConfigTest {
               "robot.yaml: runtime.executor: expected one of [java, onnxruntime], found \"gpu\"",
               "robot.yaml: runtime.colour: unknown setting; expected one of [command_timeout_s, control_rate_hz,"
                   + " executor, max_consecutive_faults, overrun_policy, spin_us, stale_sensor_s, watchdog_overruns]",
-              "robot.yaml: telemetry.broker: expected none, embedded or tcp://host:port (ssl://, ws://, wss:// also),"
+              "robot.yaml: telemetry.broker: expected none, embedded, tcp://host:port or ssl://host:port,"
                   + " found \"http://x\"",
               "robot.yaml: telemetry.robot_id: expected 1..64 letters, digits, '-' or '_' (it is an MQTT topic level),"
                   + " found \"a/b\"");

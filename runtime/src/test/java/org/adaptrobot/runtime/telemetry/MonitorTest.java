@@ -1,0 +1,67 @@
+package org.adaptrobot.runtime.telemetry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.adaptrobot.runtime.cli.RobotCommand;
+import org.adaptrobot.runtime.config.RuntimeConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MonitorTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void showsEveryRobotsStatusTelemetryAndEvents() throws Exception {
+    try (LocalBroker broker = LocalBroker.start(new LocalBroker.Options());
+        RobotUnderTest a =
+            new RobotUnderTest(
+                dir.resolve("a"), RuntimeConfig.Telemetry.to(broker.url(), "alpha", 10), 100);
+        RobotUnderTest b =
+            new RobotUnderTest(
+                dir.resolve("b"), RuntimeConfig.Telemetry.to(broker.url(), "beta", 10), 100)) {
+      MqttProbe.awaitTrue(
+          () -> a.publisher().connected() && b.publisher().connected(), 5, "robots online");
+      a.loop.requestActivate();
+      a.loop.targets().hold(0.3, 0.0);
+      StringWriter out = new StringWriter();
+      var cl = RobotCommand.commandLine();
+      cl.setOut(new PrintWriter(out, true));
+      cl.setErr(new PrintWriter(new StringWriter(), true));
+      Thread later =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(600);
+                  b.loop.requestEStop("pressed");
+                } catch (InterruptedException ignored) {
+                  Thread.currentThread().interrupt();
+                }
+              });
+      later.start();
+      int code = cl.execute("monitor", "--broker", broker.url(), "--seconds", "2", "--plain");
+      later.join();
+      assertThat(code).isZero();
+      String last = out.toString().substring(out.toString().lastIndexOf("robot monitor"));
+      assertThat(last)
+          .contains("2 robots")
+          .containsPattern("alpha\\s+online\\s+ACTIVE")
+          .containsPattern("beta\\s+online\\s+INACTIVE\\s+YES")
+          .contains("fault e-stop: pressed");
+    }
+  }
+
+  @Test
+  void saysSoWhenTheBrokerIsUnreachable() {
+    StringWriter err = new StringWriter();
+    var cl = RobotCommand.commandLine();
+    cl.setErr(new PrintWriter(err, true));
+    cl.setOut(new PrintWriter(new StringWriter(), true));
+    assertThat(cl.execute("monitor", "--broker", "tcp://127.0.0.1:1", "--seconds", "1"))
+        .isEqualTo(1);
+    assertThat(err.toString()).contains("cannot reach the broker at tcp://127.0.0.1:1");
+  }
+}
