@@ -65,6 +65,9 @@ public final class TelemetryPublisher
   private final AtomicLong repliesSent = new AtomicLong();
   private final String bootId = UUID.randomUUID().toString().substring(0, 8);
   private long telemetrySequence;
+  private long statsNanos;
+  private double periodP99;
+  private double computeP99;
   private int session;
   private volatile boolean running = true;
   private volatile boolean connected;
@@ -196,6 +199,7 @@ public final class TelemetryPublisher
     if (!events.offer(payload)) {
       eventsLost.incrementAndGet();
     }
+    LockSupport.unpark(thread); // send it now rather than at the next poll
   }
 
   // ---------------------------------------------------------------- publisher thread
@@ -330,7 +334,8 @@ public final class TelemetryPublisher
   private boolean drainSamples() {
     boolean any = false;
     TelemetrySample s;
-    while ((s = ring.peek()) != null) {
+    // at most one ring's worth per pass, so a fast producer cannot keep this thread from sending
+    for (int n = 0; n < 1024 && (s = ring.peek()) != null; n++) {
       byte[] json = format(s);
       ring.release();
       telemetryBuffer.addLast(json);
@@ -363,14 +368,16 @@ public final class TelemetryPublisher
     l.put("overruns", s.overruns);
     l.put("faults", s.faults);
     l.put("interventions", s.interventions);
-    Histogram period = loop.metrics().periodErrorInterval();
-    Histogram compute = loop.metrics().computeTimeInterval();
-    l.put(
-        "period_error_p99_us",
-        period.getTotalCount() == 0 ? 0 : period.getValueAtPercentile(99) / 1000.0);
-    l.put(
-        "compute_p99_us",
-        compute.getTotalCount() == 0 ? 0 : compute.getValueAtPercentile(99) / 1000.0);
+    long now = System.nanoTime();
+    if (now - statsNanos > 100_000_000L) { // loop statistics over windows of at least 100 ms
+      Histogram period = loop.metrics().periodErrorInterval();
+      Histogram compute = loop.metrics().computeTimeInterval();
+      periodP99 = period.getTotalCount() == 0 ? 0 : period.getValueAtPercentile(99) / 1000.0;
+      computeP99 = compute.getTotalCount() == 0 ? 0 : compute.getValueAtPercentile(99) / 1000.0;
+      statsNanos = now;
+    }
+    l.put("period_error_p99_us", periodP99);
+    l.put("compute_p99_us", computeP99);
     l.put("telemetry_dropped", telemetryDropped());
     l.put("events_lost", eventsLost.get());
     m.put("loop", l);
