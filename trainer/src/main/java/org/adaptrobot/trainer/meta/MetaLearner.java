@@ -1,0 +1,196 @@
+package org.adaptrobot.trainer.meta;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.adaptrobot.models.loss.MeanSquaredError;
+import org.adaptrobot.models.nn.DifferentiableModel;
+import org.adaptrobot.models.nn.Objective;
+import org.adaptrobot.models.optim.Adam;
+
+/**
+ * What the meta-learning algorithms share: the meta-parameters θ, Adam as outer optimiser with meta
+ * learning rate β, and a meta-batch of tasks computed in parallel. Each task's random generator is
+ * derived from (seed, iteration, task index) and the per-task gradients are summed in task order,
+ * so a seeded run gives the same result for any number of threads.
+ */
+public abstract class MetaLearner implements AutoCloseable {
+
+  /** Per-thread buffers. */
+  protected static final class Workspace {
+    public final InnerLoop inner;
+    public final Objective query;
+    public final MeanSquaredError queryLoss;
+
+    Workspace(DifferentiableModel model, int maxBatch) {
+      inner = new InnerLoop(model, maxBatch);
+      queryLoss = new MeanSquaredError(model.outputSize());
+      query = new Objective(model, queryLoss, maxBatch);
+    }
+  }
+
+  protected final DifferentiableModel model;
+  protected final double innerLearningRate;
+  protected final int innerSteps;
+  protected final double metaLearningRate;
+  protected final long seed;
+  protected final double[] theta;
+  protected final Adam outer;
+  private final int maxBatch;
+  private final ExecutorService pool;
+  private final ThreadLocal<Workspace> workspaces;
+
+  protected MetaLearner(
+      DifferentiableModel model,
+      double innerLearningRate,
+      int innerSteps,
+      double metaLearningRate,
+      long seed,
+      int threads,
+      int maxBatch) {
+    this.model = model;
+    this.innerLearningRate = innerLearningRate;
+    this.innerSteps = innerSteps;
+    this.metaLearningRate = metaLearningRate;
+    this.seed = seed;
+    this.maxBatch = maxBatch;
+    this.theta = new double[model.layout().size()];
+    model.initialise(theta, new SplittableRandom(seed));
+    this.outer = new Adam(theta.length, metaLearningRate);
+    this.pool =
+        Executors.newFixedThreadPool(
+            Math.max(1, threads),
+            r -> {
+              Thread t = new Thread(r, "meta-batch");
+              t.setDaemon(true);
+              return t;
+            });
+    this.workspaces = ThreadLocal.withInitial(() -> new Workspace(model, maxBatch));
+  }
+
+  public abstract String name();
+
+  public DifferentiableModel model() {
+    return model;
+  }
+
+  public double[] parameters() {
+    return theta;
+  }
+
+  public Adam outerOptimizer() {
+    return outer;
+  }
+
+  public int innerSteps() {
+    return innerSteps;
+  }
+
+  public double innerLearningRate() {
+    return innerLearningRate;
+  }
+
+  /**
+   * Adds this task's meta-gradient to {@code grad} (zeroed by the caller) and returns the query
+   * loss after adaptation.
+   */
+  protected abstract double taskGradient(Workspace ws, TaskData task, double[] grad);
+
+  /** The per-parameter inner rates used to adapt at test time. */
+  public abstract double[] adaptationRates();
+
+  /** Where adaptation starts at test time (θ, with a CAVIA context reset to zero). */
+  public double[] adaptationStart() {
+    return theta.clone();
+  }
+
+  /** Applies the averaged meta-gradient; subclasses with extra meta-parameters override. */
+  protected void outerStep(double[] meanGradient, List<double[]> extras) {
+    outer.step(theta, meanGradient);
+  }
+
+  /** Extra per-task outputs (Meta-SGD's rate gradients); null when there are none. */
+  protected double[] newExtra() {
+    return null;
+  }
+
+  /** Same as {@link #taskGradient} with an extra output. */
+  protected double taskGradient(Workspace ws, TaskData task, double[] grad, double[] extra) {
+    return taskGradient(ws, task, grad);
+  }
+
+  static long mix(long seed, long iteration, long task) {
+    long z =
+        seed * 0x9E3779B97F4A7C15L + iteration * 0xBF58476D1CE4E5B9L + task * 0x94D049BB133111EBL;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /**
+   * One meta-iteration (Algorithm 1/2 of MAML, line "sample batch of tasks" to "update θ"): tasks
+   * in parallel, gradients averaged in task order, one outer step. Returns the mean post-adaptation
+   * query loss.
+   */
+  public double metaIteration(int iteration, TaskSampler sampler, int metaBatch, int k) {
+    List<Future<double[][]>> futures = new ArrayList<>(metaBatch);
+    for (int i = 0; i < metaBatch; i++) {
+      long taskSeed = mix(seed, iteration, i);
+      futures.add(
+          pool.submit(
+              () -> {
+                TaskData d = sampler.sample(new SplittableRandom(taskSeed), k);
+                double[] g = new double[theta.length];
+                double[] extra = newExtra();
+                double loss = taskGradient(workspaces.get(), d, g, extra);
+                return new double[][] {g, extra, {loss}};
+              }));
+    }
+    double[] mean = new double[theta.length];
+    List<double[]> extras = new ArrayList<>();
+    double loss = 0;
+    try {
+      for (Future<double[][]> f : futures) {
+        double[][] r = f.get();
+        for (int j = 0; j < mean.length; j++) {
+          mean[j] += r[0][j];
+        }
+        if (r[1] != null) {
+          extras.add(r[1]);
+        }
+        loss += r[2][0];
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("meta-batch failed: " + e.getMessage(), e);
+    }
+    for (int j = 0; j < mean.length; j++) {
+      mean[j] /= metaBatch;
+    }
+    outerStep(mean, extras);
+    return loss / metaBatch;
+  }
+
+  /** Adapts to a support set with the test-time rule and returns the adapted parameters. */
+  public double[] adapt(double[] x, double[] y, int k, int steps) {
+    Workspace ws = workspaces.get();
+    double[][] t = ws.inner.adapt(adaptationStart(), adaptationRates(), x, y, k, steps);
+    return t[steps];
+  }
+
+  /** A workspace for the calling thread (evaluation). */
+  protected Workspace workspace() {
+    return workspaces.get();
+  }
+
+  public int maxBatch() {
+    return maxBatch;
+  }
+
+  @Override
+  public void close() {
+    pool.shutdownNow();
+  }
+}
