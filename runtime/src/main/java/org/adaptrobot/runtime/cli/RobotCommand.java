@@ -31,6 +31,9 @@ public final class RobotCommand implements Runnable {
   /** Builds the command line with the project's error handling. */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new RobotCommand());
+    for (CommandPlugin plugin : java.util.ServiceLoader.load(CommandPlugin.class)) {
+      cl.addSubcommand(plugin.command());
+    }
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setExecutionExceptionHandler(
         (ex, cmd, parsed) -> {

@@ -185,6 +185,49 @@ public abstract class MetaLearner implements AutoCloseable {
     return workspaces.get();
   }
 
+  /**
+   * Everything the meta-training changes, by name (θ and the outer optimiser's moments; subclasses
+   * add their own), for checkpoints. Arrays are copies.
+   */
+  public java.util.Map<String, double[]> state() {
+    java.util.Map<String, double[]> m = new java.util.LinkedHashMap<>();
+    m.put("theta", theta.clone());
+    putAdam(m, "outer", outer);
+    return m;
+  }
+
+  /** Restores what {@link #state()} returned, checking every array's presence and length. */
+  public void restore(java.util.Map<String, double[]> state) {
+    System.arraycopy(require(state, "theta", theta.length), 0, theta, 0, theta.length);
+    restoreAdam(state, "outer", outer);
+  }
+
+  protected static void putAdam(java.util.Map<String, double[]> m, String name, Adam adam) {
+    Adam.State s = adam.state();
+    m.put(name + ".m", s.firstMoment());
+    m.put(name + ".v", s.secondMoment());
+    m.put(name + ".t", new double[] {s.stepCount()});
+  }
+
+  protected static void restoreAdam(java.util.Map<String, double[]> m, String name, Adam adam) {
+    double[] first = require(m, name + ".m", -1);
+    double[] second = require(m, name + ".v", first.length);
+    double[] t = require(m, name + ".t", 1);
+    adam.restore(new Adam.State((long) t[0], first, second));
+  }
+
+  protected static double[] require(java.util.Map<String, double[]> m, String name, int length) {
+    double[] v = m.get(name);
+    if (v == null) {
+      throw new IllegalArgumentException("checkpoint has no '" + name + "' array");
+    }
+    if (length >= 0 && v.length != length) {
+      throw new IllegalArgumentException(
+          "checkpoint array '" + name + "' has " + v.length + " values, expected " + length);
+    }
+    return v;
+  }
+
   public int maxBatch() {
     return maxBatch;
   }

@@ -49,6 +49,21 @@ public final class MetaSgd extends MetaLearner {
   }
 
   @Override
+  public java.util.Map<String, double[]> state() {
+    java.util.Map<String, double[]> m = super.state();
+    m.put("alpha", alpha.clone());
+    putAdam(m, "alpha_outer", alphaOptimizer);
+    return m;
+  }
+
+  @Override
+  public void restore(java.util.Map<String, double[]> state) {
+    super.restore(state);
+    System.arraycopy(require(state, "alpha", alpha.length), 0, alpha, 0, alpha.length);
+    restoreAdam(state, "alpha_outer", alphaOptimizer);
+  }
+
+  @Override
   protected double[] newExtra() {
     return new double[theta.length];
   }
