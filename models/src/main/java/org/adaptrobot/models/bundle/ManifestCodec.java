@@ -97,6 +97,21 @@ public final class ManifestCodec {
     }
     Map<String, GraphSpec> graphs = r.graphs(root.get("graphs"));
     AdaptationSpec adaptation = r.adaptation(root.get("adaptation"), graphs);
+    if (root.get("graphs") != null && root.get("graphs").isObject()) {
+      // a model-based bundle plans with its dynamics model and needs no policy graph
+      boolean modelBased = adaptation != null && adaptation.mode() == AdaptationMode.MODEL_BASED;
+      String required = modelBased ? Manifest.DYNAMICS : Manifest.POLICY;
+      if (!graphs.containsKey(required) && !root.get("graphs").has(required)) {
+        r.problem(
+            "graphs",
+            "expected a \""
+                + required
+                + "\" graph"
+                + (modelBased ? " (adaptation mode model-based)" : "")
+                + ", found only "
+                + r.iterable(root.get("graphs").fieldNames()));
+      }
+    }
     Provenance provenance = r.provenance(root.get("provenance"));
     Map<String, String> files = r.files(root.get("files"), graphs);
     if (observation != null && action != null && graphs.containsKey(Manifest.POLICY)) {
@@ -345,9 +360,6 @@ public final class ManifestCodec {
       if (!object(n, "graphs")) {
         return out;
       }
-      if (!n.has(Manifest.POLICY)) {
-        problem("graphs", "expected a \"policy\" graph, found only " + iterable(n.fieldNames()));
-      }
       for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         String path = "graphs." + e.getKey();
@@ -372,7 +384,7 @@ public final class ManifestCodec {
       return out;
     }
 
-    private static String iterable(Iterator<String> names) {
+    static String iterable(Iterator<String> names) {
       List<String> l = new ArrayList<>();
       names.forEachRemaining(l::add);
       return l.toString();

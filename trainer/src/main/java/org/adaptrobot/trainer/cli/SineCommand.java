@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.adaptrobot.trainer.eval.SinusoidExperiment;
 import org.adaptrobot.trainer.eval.SinusoidExperiment.Estimate;
-import org.adaptrobot.trainer.io.Checkpoint;
-import org.adaptrobot.trainer.io.Progress;
 import org.adaptrobot.trainer.meta.MetaLearner;
 import org.adaptrobot.trainer.plot.LinePlot;
 import picocli.CommandLine.Command;
@@ -148,50 +146,26 @@ public final class SineCommand implements Callable<Integer> {
 
   private Map<String, Object> runOne(String algorithm, int k, int nThreads) throws Exception {
     Path dir = out.resolve(algorithm + "-k" + k);
-    Files.createDirectories(dir);
-    Path checkpointFile = dir.resolve("checkpoint.bin");
     String run =
         String.format(
             Locale.ROOT, "sine %s K=%d meta-batch=%d seed=%d", algorithm, k, metaBatch, seed);
     try (MetaLearner learner = SinusoidExperiment.learner(algorithm, seed, nThreads, k)) {
-      int start = 0;
-      if (resume && Files.exists(checkpointFile)) {
-        Checkpoint c = Checkpoint.read(checkpointFile);
-        if (!c.run().equals(run)) {
-          throw new IllegalArgumentException(
-              checkpointFile + " belongs to run '" + c.run() + "', not '" + run + "'");
-        }
-        learner.restore(c.arrays());
-        start = Math.min(c.iteration(), iterations);
-        System.out.printf("%s: resuming at iteration %d%n", dir, start);
-      }
-      Progress progress = new Progress(System.err, algorithm + " K=" + k, start, iterations);
-      long trainNanos = 0;
-      try (RunFiles.Csv csv =
-          new RunFiles.Csv(
-              dir.resolve("metrics.csv"),
-              "iteration,meta_loss,mse_after_1,mse_after_10,elapsed_s",
-              resume && start > 0)) {
-        double lossSum = 0;
-        int lossCount = 0;
-        for (int it = start; it < iterations; it++) {
-          long t0 = System.nanoTime();
-          lossSum += learner.metaIteration(it, SinusoidExperiment.sampler(), metaBatch, k);
-          trainNanos += System.nanoTime() - t0;
-          lossCount++;
-          int done = it + 1;
-          if (done % evalEvery == 0 || done == iterations) {
-            Estimate[] e = SinusoidExperiment.evaluate(learner, k, 100, MAX_STEPS, EVAL_SEED + 1);
-            csv.row(done, lossSum / lossCount, e[1].mean(), e[MAX_STEPS].mean(), trainNanos / 1e9);
-            progress.note(
-                String.format(Locale.ROOT, "mse@1 %.3f mse@10 %.3f", e[1].mean(), e[10].mean()));
-            lossSum = 0;
-            lossCount = 0;
-            new Checkpoint(done, run, learner.state()).write(checkpointFile);
-          }
-          progress.update(done);
-        }
-      }
+      TrainingLoop.Result result =
+          TrainingLoop.run(
+              learner,
+              SinusoidExperiment.sampler(),
+              metaBatch,
+              k,
+              iterations,
+              evalEvery,
+              dir,
+              run,
+              resume,
+              "mse_after_1,mse_after_10",
+              l -> {
+                Estimate[] v = SinusoidExperiment.evaluate(l, k, 100, MAX_STEPS, EVAL_SEED + 1);
+                return new double[] {v[1].mean(), v[MAX_STEPS].mean()};
+              });
       Estimate[] e = SinusoidExperiment.evaluate(learner, k, evalTasks, MAX_STEPS, EVAL_SEED);
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("algorithm", algorithm);
@@ -201,8 +175,7 @@ public final class SineCommand implements Callable<Integer> {
       row.put("ci95_after_1", e[1].halfWidth());
       row.put("mse_after_10", e[MAX_STEPS].mean());
       row.put("ci95_after_10", e[MAX_STEPS].halfWidth());
-      int trained = iterations - start;
-      row.put("ms_per_iteration", trained > 0 ? trainNanos / 1e6 / trained : Double.NaN);
+      row.put("ms_per_iteration", result.msPerIteration());
       double[] curve = new double[MAX_STEPS + 1];
       for (int s = 0; s <= MAX_STEPS; s++) {
         curve[s] = e[s].mean();
