@@ -341,12 +341,35 @@ class BundleTest {
   }
 
   @Test
-  void manifestWithoutPolicyGraphIsRejected() throws Exception {
+  void aPolicyBundleWithoutPolicyGraphIsRejected() throws Exception {
     Path b = valid();
-    editManifest(b, root -> ((ObjectNode) root.get("graphs")).remove("policy"));
+    editManifest(
+        b,
+        root -> {
+          ((ObjectNode) root.get("graphs")).remove("policy");
+          root.set("adaptation", JSON.createObjectNode().put("mode", "none"));
+        });
     assertThat(failure(b).problems())
         .anySatisfy(
             p -> assertThat(p).startsWith("manifest.json: graphs: expected a \"policy\" graph"));
+  }
+
+  @Test
+  void aModelBasedBundleNeedsItsDynamicsGraphButNoPolicy() throws Exception {
+    Path b = valid();
+    editManifest(b, root -> ((ObjectNode) root.get("graphs")).remove("policy"));
+    assertThat(Bundle.load(b).manifest().graphs()).containsOnlyKeys("dynamics");
+
+    Path c = dir.resolve("second");
+    TestBundles.write(c);
+    editManifest(c, root -> ((ObjectNode) root.get("graphs")).remove("dynamics"));
+    assertThat(failure(c).problems())
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith(
+                        "manifest.json: adaptation.graph: expected one of the graphs [policy],"
+                            + " found \"dynamics\""));
   }
 
   @Test
