@@ -114,9 +114,10 @@ public final class SineCommand implements Callable<Integer> {
     for (int k : shots) {
       LinePlot plot =
           new LinePlot(
-              "Sinusoid, K = " + k + " (" + evalTasks + " held-out tasks)",
-              "gradient steps at test time",
-              "MSE on 100 points");
+                  "Sinusoid, K = " + k + " (" + evalTasks + " held-out tasks)",
+                  "gradient steps at test time",
+                  "MSE on 100 points")
+              .logY();
       double[] steps = new double[MAX_STEPS + 1];
       for (int s = 0; s <= MAX_STEPS; s++) {
         steps[s] = s;
@@ -125,7 +126,17 @@ public final class SineCommand implements Callable<Integer> {
         Map<String, Object> row = runOne(algorithm, k, nThreads);
         rows.add(row);
         double[] curve = (double[]) row.remove("curve");
-        plot.add(algorithm, steps, curve);
+        // a diverged adaptation ends its line (noted in the legend) instead of flattening the rest
+        int valid = 0;
+        while (valid < curve.length && Double.isFinite(curve[valid]) && curve[valid] < 1e3) {
+          valid++;
+        }
+        plot.add(
+            valid < curve.length
+                ? algorithm + " (diverges after " + (valid - 1) + " steps)"
+                : algorithm,
+            java.util.Arrays.copyOf(steps, valid),
+            java.util.Arrays.copyOf(curve, valid));
       }
       if (oracle != null) {
         double[] flat = new double[MAX_STEPS + 1];
