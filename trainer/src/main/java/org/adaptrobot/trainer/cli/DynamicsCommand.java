@@ -145,11 +145,11 @@ public final class DynamicsCommand implements Callable<Integer> {
     try (MetaLearner meta = learner(algorithm, domain, nThreads);
         MetaLearner base = noBaseline ? null : learner("pretrained", domain, nThreads)) {
       TrainingLoop.Result metaResult = train(meta, domain, validation);
-      summary.put("training_seconds", metaResult.seconds());
+      summary.put("training_seconds", metaResult.totalSeconds());
       summary.put("ms_per_iteration", metaResult.msPerIteration());
       if (base != null) {
         TrainingLoop.Result baseResult = train(base, domain, validation);
-        summary.put("baseline_training_seconds", baseResult.seconds());
+        summary.put("baseline_training_seconds", baseResult.totalSeconds());
       }
       List<Map<String, Object>> rows = table(domain, meta, base);
       summary.put("scenarios", rows);
@@ -380,7 +380,7 @@ public final class DynamicsCommand implements Callable<Integer> {
             adaptSteps,
             seed));
     Map<String, Double> metrics = new LinkedHashMap<>();
-    metrics.put("training_seconds", result.seconds());
+    metrics.put("training_seconds", result.totalSeconds());
     for (Map<String, Object> r : rows) {
       String key = ((String) r.get("scenario")).replaceAll("[^A-Za-z0-9]+", "_").toLowerCase();
       metrics.put(key + "_mse_before", (Double) r.get("meta_before"));

@@ -17,11 +17,13 @@ import org.adaptrobot.trainer.meta.TaskSampler;
 final class TrainingLoop {
 
   /** Iterations trained in this invocation and the time they took. */
-  record Result(int trained, double seconds) {
+  record Result(int trained, double seconds, double totalSeconds) {
     double msPerIteration() {
       return trained > 0 ? 1000 * seconds / trained : Double.NaN;
     }
   }
+
+  static final String SECONDS = "train_seconds";
 
   private TrainingLoop() {}
 
@@ -44,6 +46,7 @@ final class TrainingLoop {
     Files.createDirectories(dir);
     Path checkpointFile = dir.resolve("checkpoint.bin");
     int start = 0;
+    double previousSeconds = 0;
     if (resume && Files.exists(checkpointFile)) {
       Checkpoint c = Checkpoint.read(checkpointFile);
       if (!c.run().equals(run)) {
@@ -52,6 +55,8 @@ final class TrainingLoop {
       }
       learner.restore(c.arrays());
       start = Math.min(c.iteration(), iterations);
+      double[] t = c.arrays().get(SECONDS);
+      previousSeconds = t != null ? t[0] : secondsFromMetrics(dir, c.iteration());
       System.out.printf("%s: resuming at iteration %d%n", dir, start);
     }
     Progress progress = new Progress(System.err, dir.getFileName().toString(), start, iterations);
@@ -77,7 +82,7 @@ final class TrainingLoop {
           for (int i = 0; i < e.length; i++) {
             row[2 + i] = e[i];
           }
-          row[row.length - 1] = nanos / 1e9;
+          row[row.length - 1] = previousSeconds + nanos / 1e9;
           csv.row(row);
           StringBuilder note = new StringBuilder();
           String[] names = evaluationHeader.split(",");
@@ -87,11 +92,31 @@ final class TrainingLoop {
           progress.note(note.toString().trim());
           lossSum = 0;
           lossCount = 0;
-          new Checkpoint(done, run, learner.state()).write(checkpointFile);
+          java.util.Map<String, double[]> state = learner.state();
+          state.put(SECONDS, new double[] {previousSeconds + nanos / 1e9});
+          new Checkpoint(done, run, state).write(checkpointFile);
         }
         progress.update(done);
       }
     }
-    return new Result(iterations - start, nanos / 1e9);
+    return new Result(iterations - start, nanos / 1e9, previousSeconds + nanos / 1e9);
+  }
+
+  /** Training seconds up to {@code iteration} from metrics.csv (checkpoints that lack them). */
+  private static double secondsFromMetrics(Path dir, int iteration) throws IOException {
+    Path csv = dir.resolve("metrics.csv");
+    if (!Files.exists(csv)) {
+      return Double.NaN;
+    }
+    java.util.List<String> lines = Files.readAllLines(csv);
+    String[] header = lines.get(0).split(",");
+    int col = java.util.Arrays.asList(header).indexOf("train_seconds");
+    for (int i = lines.size() - 1; i > 0 && col >= 0; i--) {
+      String[] f = lines.get(i).split(",");
+      if (f.length > col && Integer.parseInt(f[0]) == iteration) {
+        return Double.parseDouble(f[col]);
+      }
+    }
+    return Double.NaN;
   }
 }

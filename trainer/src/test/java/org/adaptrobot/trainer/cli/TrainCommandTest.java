@@ -65,11 +65,18 @@ class TrainCommandTest {
     Path resumed = dir.resolve("resumed");
     assertThat(robot(sineArgs(straight, 60, false).toArray(String[]::new)).code()).isZero();
     assertThat(robot(sineArgs(resumed, 20, false).toArray(String[]::new)).code()).isZero();
+    double firstSeconds =
+        Checkpoint.read(resumed.resolve("fomaml-k5/checkpoint.bin"))
+            .arrays()
+            .get("train_seconds")[0];
+    assertThat(firstSeconds).isPositive();
     assertThat(robot(sineArgs(resumed, 60, true).toArray(String[]::new)).code()).isZero();
 
     Checkpoint a = Checkpoint.read(straight.resolve("fomaml-k5/checkpoint.bin"));
     Checkpoint b = Checkpoint.read(resumed.resolve("fomaml-k5/checkpoint.bin"));
     assertThat(b.iteration()).isEqualTo(60);
+    // training time accumulates over the two invocations
+    assertThat(b.arrays().get("train_seconds")[0]).isGreaterThan(firstSeconds);
     assertThat(b.arrays().get("theta")).containsExactly(a.arrays().get("theta"));
     assertThat(b.arrays().get("outer.v")).containsExactly(a.arrays().get("outer.v"));
     List<String> csv = Files.readAllLines(resumed.resolve("fomaml-k5/metrics.csv"));
