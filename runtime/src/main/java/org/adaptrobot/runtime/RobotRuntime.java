@@ -6,9 +6,12 @@ import java.util.List;
 import java.util.function.LongSupplier;
 import org.adaptrobot.drivers.hardware.RobotIo;
 import org.adaptrobot.drivers.hardware.SimulatedHardware;
+import org.adaptrobot.models.bundle.AdaptationMode;
 import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.models.bundle.BundleException;
 import org.adaptrobot.models.bundle.Manifest;
+import org.adaptrobot.runtime.adaptation.ModelBasedController;
+import org.adaptrobot.runtime.adaptation.MpcController;
 import org.adaptrobot.runtime.clock.LockstepClock;
 import org.adaptrobot.runtime.clock.LoopClock;
 import org.adaptrobot.runtime.clock.PacedSimulationClock;
@@ -78,6 +81,22 @@ public final class RobotRuntime implements AutoCloseable {
   public static RobotRuntime start(
       RuntimeConfig config, boolean simulated, boolean paced, long seed, RuntimeEvents events)
       throws BundleException {
+    return start(config, simulated, paced, seed, events, true);
+  }
+
+  /**
+   * Builds and configures the runtime.
+   *
+   * @param adapt false keeps a model-based bundle's meta-trained model unchanged
+   */
+  public static RobotRuntime start(
+      RuntimeConfig config,
+      boolean simulated,
+      boolean paced,
+      long seed,
+      RuntimeEvents events,
+      boolean adapt)
+      throws BundleException {
     Bundle bundle = Bundle.load(config.bundle());
     List<String> problems = OnnxRuntimeCheck.check(bundle);
     if (!problems.isEmpty()) {
@@ -94,11 +113,25 @@ public final class RobotRuntime implements AutoCloseable {
               + config.runtime().controlRateHz()
               + " Hz; a policy only works at the rate it was made for");
     }
-    Bundle.Graph graph = bundle.graph(Manifest.POLICY);
-    PolicyController controller =
-        config.runtime().executor() == RuntimeConfig.Executor.JAVA
-            ? new JavaPolicyController(graph)
-            : new OnnxPolicyController(graph);
+    EventFanout fanout = new EventFanout(events);
+    ModelBasedController modelBased = null;
+    PolicyController controller;
+    if (m.adaptation().mode() == AdaptationMode.MODEL_BASED) {
+      modelBased =
+          ModelBasedController.of(
+              bundle,
+              adapt,
+              simulated && !paced,
+              MpcController.Settings.standard(),
+              fanout::adaptation);
+      controller = modelBased.controller();
+    } else {
+      Bundle.Graph graph = bundle.graph(Manifest.POLICY);
+      controller =
+          config.runtime().executor() == RuntimeConfig.Executor.JAVA
+              ? new JavaPolicyController(graph)
+              : new OnnxPolicyController(graph);
+    }
     SimulatedHardware sim = null;
     Context pi4j = null;
     RobotIo io = null;
@@ -134,7 +167,6 @@ public final class RobotRuntime implements AutoCloseable {
                 period, config.runtime().spinMicros() * 1000, config.runtime().overrunPolicy());
         io = RobotIo.open(pi4j, config.hardware(), time);
       }
-      EventFanout fanout = new EventFanout(events);
       ControlLoop loop =
           new ControlLoop(
               config.runtime(),
@@ -148,12 +180,20 @@ public final class RobotRuntime implements AutoCloseable {
               fanout);
       loop.configure();
       RobotRuntime runtime = new RobotRuntime(config, bundle, sim, pi4j, loop);
+      if (modelBased != null) {
+        runtime.modelBased = modelBased;
+        loop.stepListener(modelBased);
+        runtime.adaptationControl(modelBased.engine());
+      }
       if (config.telemetry().enabled()) {
         runtime.startTelemetry(fanout);
       }
       return runtime;
     } catch (RuntimeException e) {
       controller.close();
+      if (modelBased != null) {
+        modelBased.close();
+      }
       if (io != null) {
         try {
           io.close();
@@ -171,6 +211,7 @@ public final class RobotRuntime implements AutoCloseable {
     }
   }
 
+  private ModelBasedController modelBased;
   private LocalBroker broker;
   private TelemetryPublisher publisher;
 
@@ -188,11 +229,20 @@ public final class RobotRuntime implements AutoCloseable {
       throw new IllegalStateException("telemetry cannot start: " + e.getMessage(), e);
     }
     fanout.add(publisher);
-    loop.stepListener(publisher);
+    if (modelBased != null) {
+      modelBased.then(publisher);
+    } else {
+      loop.stepListener(publisher);
+    }
     publisher.start();
   }
 
   private volatile AdaptationControl adaptation;
+
+  /** The model-based controller and its adaptation engine (null for other bundles). */
+  public ModelBasedController modelBased() {
+    return modelBased;
+  }
 
   /** Makes an adaptation engine reachable by remote commands. */
   public void adaptationControl(AdaptationControl control) {
@@ -230,6 +280,9 @@ public final class RobotRuntime implements AutoCloseable {
   public void close() {
     try {
       loop.shutdown("closing");
+      if (modelBased != null) {
+        modelBased.close();
+      }
       if (publisher != null) {
         publisher.close();
       }

@@ -43,6 +43,11 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--sim", description = "Drive the simulated robot instead of the hardware.")
   boolean sim;
 
+  @Option(
+      names = "--no-adapt",
+      description = "Keep a model-based bundle's meta-trained model unchanged.")
+  boolean noAdapt;
+
   @Option(names = "--realtime", description = "With --sim: keep wall-clock pace (real-time clock).")
   boolean realtime;
 
@@ -159,7 +164,7 @@ public final class RunCommand implements Callable<Integer> {
         };
     RobotRuntime runtime;
     try {
-      runtime = RobotRuntime.start(cfg, sim, realtime, seed, events);
+      runtime = RobotRuntime.start(cfg, sim, realtime, seed, events, !noAdapt);
     } catch (BundleException e) {
       err.printf(
           "%s: cannot run this bundle, %d problem%s:%n",

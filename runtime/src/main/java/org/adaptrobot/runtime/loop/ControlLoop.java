@@ -150,6 +150,16 @@ public final class ControlLoop implements AutoCloseable {
     System.arraycopy(applied, 0, out, 0, applied.length);
   }
 
+  /** Copies the last step's normalised observation into {@code out} (no allocation). */
+  public void observation(double[] out) {
+    System.arraycopy(observation, 0, out, 0, observation.length);
+  }
+
+  /** Returns the step listener in place (null when none). */
+  public StepListener stepListener() {
+    return listener;
+  }
+
   /** The action applied in the last step (copy). */
   public double[] appliedAction() {
     return applied.clone();

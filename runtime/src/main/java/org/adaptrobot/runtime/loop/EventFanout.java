@@ -30,4 +30,11 @@ public final class EventFanout implements RuntimeEvents {
       r.fault(kind, message);
     }
   }
+
+  @Override
+  public void adaptation(org.adaptrobot.runtime.adaptation.AdaptationEvent event) {
+    for (RuntimeEvents r : receivers) {
+      r.adaptation(event);
+    }
+  }
 }

@@ -15,4 +15,7 @@ public interface RuntimeEvents {
   default void transition(LifecycleState from, LifecycleState to, String reason) {}
 
   default void fault(String kind, String message) {}
+
+  /** A decision of the adaptation engine (on the adaptation thread, or the loop in lockstep). */
+  default void adaptation(org.adaptrobot.runtime.adaptation.AdaptationEvent event) {}
 }

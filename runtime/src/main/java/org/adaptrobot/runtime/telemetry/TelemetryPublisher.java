@@ -162,6 +162,20 @@ public final class TelemetryPublisher
   }
 
   @Override
+  public void adaptation(org.adaptrobot.runtime.adaptation.AdaptationEvent a) {
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("kind", "adaptation");
+    e.put("decision", a.kind());
+    e.put("transitions", a.transitions());
+    e.put("loss_before", a.lossBefore());
+    e.put("loss_after", a.lossAfter());
+    e.put("update_norm", a.updateNorm());
+    e.put("latency_ms", a.latencyMillis());
+    e.put("reason", a.reason());
+    event(e);
+  }
+
+  @Override
   public void transition(LifecycleState from, LifecycleState to, String reason) {
     Map<String, Object> e = new LinkedHashMap<>();
     e.put("kind", "transition");
