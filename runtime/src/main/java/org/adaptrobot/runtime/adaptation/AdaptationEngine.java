@@ -75,6 +75,7 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
   private final double[] qy;
   private final double[] candidate;
   private final double[] grad;
+  private final double[] alpha;
   private final double[] one;
   private final double[] oneTarget;
   private final Objective support;
@@ -101,6 +102,23 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
       double[] metaTrained,
       boolean[] held,
       Settings settings,
+      PolicyController controller,
+      ChangeDetector detector,
+      Consumer<AdaptationEvent> events) {
+    this(ring, model, metaTrained, held, settings, null, controller, detector, events);
+  }
+
+  /**
+   * @param rates inner rate per parameter (0 for tensors that do not adapt), or null for the
+   *     settings' one rate everywhere
+   */
+  public AdaptationEngine(
+      TransitionRing ring,
+      Mlp model,
+      double[] metaTrained,
+      boolean[] held,
+      Settings settings,
+      double[] rates,
       PolicyController controller,
       ChangeDetector detector,
       Consumer<AdaptationEvent> events) {
@@ -137,6 +155,18 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
     singleLoss = new MeanSquaredError(obsSize).targets(oneTarget);
     single = new Objective(model, singleLoss, 1);
     inUse = this.metaTrained.clone();
+    alpha = new double[metaTrained.length];
+    if (rates == null) {
+      java.util.Arrays.fill(alpha, s.innerRate());
+    } else if (rates.length != metaTrained.length) {
+      throw new IllegalArgumentException(
+          "inner rates: expected one per parameter ("
+              + metaTrained.length
+              + "), got "
+              + rates.length);
+    } else {
+      System.arraycopy(rates, 0, alpha, 0, rates.length);
+    }
   }
 
   /** Starts the adaptation thread, polling the ring every {@code pollMillis}. */
@@ -243,7 +273,7 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
     for (int k = 0; k < s.steps(); k++) {
       support.valueAndGradient(candidate, x, s.support(), grad);
       for (int i = 0; i < candidate.length; i++) {
-        candidate[i] -= s.innerRate() * grad[i];
+        candidate[i] -= alpha[i] * grad[i];
       }
     }
     double norm = 0;

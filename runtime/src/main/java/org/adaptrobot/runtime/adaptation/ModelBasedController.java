@@ -84,6 +84,12 @@ public final class ModelBasedController implements ControlLoop.StepListener, Aut
     int capacity = Integer.highestOneBit(Math.max(4, 4 * window - 1)) * 2;
     TransitionRing ring = new TransitionRing(capacity, o.size(), a.size());
     int period = Math.max(1, spec.queryWindow() / 2);
+    // per-parameter rates: each adaptable tensor its manifest rate, the others 0 (they stay fixed)
+    double[] rates = new double[theta.length];
+    for (int t = 0; t < spec.adaptableTensors().size(); t++) {
+      var slice = mlp.layout().slice(spec.adaptableTensors().get(t));
+      java.util.Arrays.fill(rates, slice.offset(), slice.end(), spec.innerLearningRate(t));
+    }
     AdaptationEngine engine =
         new AdaptationEngine(
             ring,
@@ -99,6 +105,7 @@ public final class ModelBasedController implements ControlLoop.StepListener, Aut
                 period,
                 1.0,
                 10),
+            rates,
             mpc,
             ChangeDetector.standard(),
             events);

@@ -49,7 +49,10 @@ public final class DynamicsCommand implements Callable<Integer> {
   @Option(names = "--env", defaultValue = "diffdrive", description = "diffdrive or pendulum")
   String env;
 
-  @Option(names = "--algorithm", defaultValue = "maml", description = "maml, fomaml or cavia")
+  @Option(
+      names = "--algorithm",
+      defaultValue = "maml",
+      description = "maml, fomaml, tensor-rate (learned rate per tensor) or cavia")
   String algorithm;
 
   @Option(names = "--iterations", defaultValue = "3000")
@@ -112,9 +115,9 @@ public final class DynamicsCommand implements Callable<Integer> {
           "--iterations, --meta-batch, --inner-steps must be >= 1, --support >= 2,"
               + " --adapt-steps >= 0");
     }
-    if (!List.of("maml", "fomaml", "cavia").contains(algorithm)) {
+    if (!List.of("maml", "fomaml", "tensor-rate", "cavia").contains(algorithm)) {
       throw new IllegalArgumentException(
-          "--algorithm: expected maml, fomaml or cavia, got '" + algorithm + "'");
+          "--algorithm: expected maml, fomaml, tensor-rate or cavia, got '" + algorithm + "'");
     }
     DynamicsDomain domain =
         switch (env) {
@@ -345,12 +348,16 @@ public final class DynamicsCommand implements Callable<Integer> {
     Manifest.ActionSpec act =
         new Manifest.ActionSpec(
             domain.actionNames(), domain.actionUnits(), alow, ahigh, domain.maxActionChange());
+    double[] rates =
+        meta instanceof org.adaptrobot.trainer.meta.TensorRateMaml t
+            ? t.tensorRates()
+            : new double[] {cavia ? contextRate : innerRate};
     Manifest.AdaptationSpec adaptation =
         new Manifest.AdaptationSpec(
             cavia ? AdaptationMode.CONTEXT_GRADIENT : AdaptationMode.MODEL_BASED,
             Manifest.DYNAMICS,
             adaptable,
-            new double[] {cavia ? contextRate : innerRate},
+            rates,
             adaptSteps,
             window,
             window,

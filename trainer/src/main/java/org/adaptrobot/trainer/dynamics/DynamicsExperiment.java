@@ -37,8 +37,9 @@ public final class DynamicsExperiment {
   }
 
   /**
-   * A learner: {@code maml} (exact second order), {@code fomaml}, {@code cavia} (context only, rate
-   * {@code contextRate}) or {@code pretrained} (pooled data, the non-meta-trained baseline).
+   * A learner: {@code maml} (exact second order), {@code fomaml}, {@code tensor-rate} (MAML with a
+   * learned rate per tensor), {@code cavia} (context only, rate {@code contextRate}) or {@code
+   * pretrained} (pooled data, the non-meta-trained baseline).
    */
   public static MetaLearner learner(
       String algorithm,
@@ -59,6 +60,9 @@ public final class DynamicsExperiment {
       case "fomaml" ->
           new FirstOrderMaml(
               network(in, out), innerRate, innerSteps, META_LEARNING_RATE, seed, threads, maxBatch);
+      case "tensor-rate" ->
+          new org.adaptrobot.trainer.meta.TensorRateMaml(
+              network(in, out), innerRate, innerSteps, META_LEARNING_RATE, seed, threads, maxBatch);
       case "cavia" ->
           new Cavia(
               new ContextMlp(network(in + CONTEXT, out), CONTEXT),
@@ -72,7 +76,9 @@ public final class DynamicsExperiment {
           new Pretrained(network(in, out), innerRate, META_LEARNING_RATE, seed, threads, maxBatch);
       default ->
           throw new IllegalArgumentException(
-              "unknown algorithm '" + algorithm + "'; expected maml, fomaml, cavia or pretrained");
+              "unknown algorithm '"
+                  + algorithm
+                  + "'; expected maml, fomaml, tensor-rate, cavia or pretrained");
     };
   }
 

@@ -117,6 +117,33 @@ class MetaLearnerTest {
     }
   }
 
+  @Test
+  void perTensorRateGradientsMatchFiniteDifferences() {
+    Mlp net = Mlp.of(1, new int[] {8, 8}, 1, Activation.TANH, Activation.IDENTITY);
+    TaskData d = SinusoidExperiment.sampler().sample(new SplittableRandom(4), 10);
+    for (int steps = 1; steps <= 2; steps++) {
+      try (TensorRateMaml m = new TensorRateMaml(net, 0.05, steps, 0.001, 2, 1, 20)) {
+        double[] g = new double[m.parameters().length];
+        double[] ga = new double[m.parameters().length];
+        m.taskGradient(m.workspace(), d, g, ga);
+        for (var slice : net.layout().slices()) {
+          double analytic = 0;
+          for (int i = slice.offset(); i < slice.end(); i++) {
+            analytic += ga[i];
+          }
+          double[] alpha = m.adaptationRates().clone();
+          java.util.Arrays.fill(alpha, slice.offset(), slice.end(), 0.05 + 1e-5);
+          double plus = postAdaptationLoss(net, m.parameters(), alpha, d, steps);
+          java.util.Arrays.fill(alpha, slice.offset(), slice.end(), 0.05 - 1e-5);
+          double minus = postAdaptationLoss(net, m.parameters(), alpha, d, steps);
+          assertThat(analytic)
+              .as("rate of %s, %d steps", slice.name(), steps)
+              .isCloseTo((plus - minus) / 2e-5, offset(1e-6));
+        }
+      }
+    }
+  }
+
   static double postAdaptationLoss(Mlp net, double[] theta, double[] alpha, TaskData d, int steps) {
     InnerLoop inner = new InnerLoop(net, 20);
     double[][] t = inner.adapt(theta, alpha, d.supportX(), d.supportY(), d.k(), steps);
