@@ -40,6 +40,41 @@ class RunCommandTest {
   }
 
   @Test
+  void theShippedModelBasedBundleTracksByMpcWithAndWithoutAdaptation() throws Exception {
+    for (boolean adapt : new boolean[] {true, false}) {
+      Path json = dir.resolve("mpc-" + adapt + ".json");
+      java.util.List<String> args =
+          new java.util.ArrayList<>(
+              java.util.List.of(
+                  "run",
+                  "--config",
+                  "../src/examples/diffbot-sim.yaml",
+                  "--sim",
+                  "--bundle",
+                  "../bundles/diffdrive-grbal",
+                  "--rate",
+                  "50",
+                  "--seconds",
+                  "4",
+                  "--velocity",
+                  "0.3,0.5",
+                  "--json",
+                  json.toString()));
+      if (!adapt) {
+        args.add("--no-adapt");
+      }
+      var r = BundleCommandTest.robot(args.toArray(String[]::new));
+      assertThat(r.exit()).as(r.err()).isZero();
+      var node = new ObjectMapper().readTree(json.toFile());
+      assertThat(node.get("forward_speed_mps").asDouble())
+          .as("adapt %s", adapt)
+          .isBetween(0.25, 0.35);
+      assertThat(node.get("yaw_rate_radps").asDouble()).as("adapt %s", adapt).isBetween(0.40, 0.60);
+      assertThat(node.get("counters").get("faults").asLong()).isZero();
+    }
+  }
+
+  @Test
   void anInvalidConfigurationIsReportedWithEveryProblem() throws Exception {
     Path cfg = dir.resolve("bad.yaml");
     Files.writeString(cfg, "hardware: nowhere.yaml\nruntime:\n  control_rate_hz: -1\n");
