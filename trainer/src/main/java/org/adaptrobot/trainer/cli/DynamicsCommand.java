@@ -349,8 +349,8 @@ public final class DynamicsCommand implements Callable<Integer> {
         new Manifest.ActionSpec(
             domain.actionNames(), domain.actionUnits(), alow, ahigh, domain.maxActionChange());
     double[] rates =
-        meta instanceof org.adaptrobot.trainer.meta.TensorRateMaml t
-            ? t.tensorRates()
+        meta instanceof org.adaptrobot.trainer.meta.MetaSgd t && t.perTensorRates()
+            ? t.learnedRates()
             : new double[] {cavia ? contextRate : innerRate};
     Manifest.AdaptationSpec adaptation =
         new Manifest.AdaptationSpec(

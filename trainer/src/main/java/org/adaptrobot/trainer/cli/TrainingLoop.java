@@ -56,7 +56,7 @@ final class TrainingLoop {
       learner.restore(c.arrays());
       start = Math.min(c.iteration(), iterations);
       double[] t = c.arrays().get(SECONDS);
-      previousSeconds = t != null ? t[0] : secondsFromMetrics(dir, c.iteration());
+      previousSeconds = t != null ? t[0] : Double.NaN; // a checkpoint without its time
       System.out.printf("%s: resuming at iteration %d%n", dir, start);
     }
     Progress progress = new Progress(System.err, dir.getFileName().toString(), start, iterations);
@@ -100,23 +100,5 @@ final class TrainingLoop {
       }
     }
     return new Result(iterations - start, nanos / 1e9, previousSeconds + nanos / 1e9);
-  }
-
-  /** Training seconds up to {@code iteration} from metrics.csv (checkpoints that lack them). */
-  private static double secondsFromMetrics(Path dir, int iteration) throws IOException {
-    Path csv = dir.resolve("metrics.csv");
-    if (!Files.exists(csv)) {
-      return Double.NaN;
-    }
-    java.util.List<String> lines = Files.readAllLines(csv);
-    String[] header = lines.get(0).split(",");
-    int col = java.util.Arrays.asList(header).indexOf("train_seconds");
-    for (int i = lines.size() - 1; i > 0 && col >= 0; i--) {
-      String[] f = lines.get(i).split(",");
-      if (f.length > col && Integer.parseInt(f[0]) == iteration) {
-        return Double.parseDouble(f[col]);
-      }
-    }
-    return Double.NaN;
   }
 }

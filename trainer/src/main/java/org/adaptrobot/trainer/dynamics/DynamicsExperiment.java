@@ -13,6 +13,7 @@ import org.adaptrobot.trainer.meta.Cavia;
 import org.adaptrobot.trainer.meta.FirstOrderMaml;
 import org.adaptrobot.trainer.meta.Maml;
 import org.adaptrobot.trainer.meta.MetaLearner;
+import org.adaptrobot.trainer.meta.MetaSgd;
 import org.adaptrobot.trainer.meta.Pretrained;
 import org.adaptrobot.trainer.meta.TaskData;
 import org.adaptrobot.trainer.meta.TaskSampler;
@@ -61,7 +62,7 @@ public final class DynamicsExperiment {
           new FirstOrderMaml(
               network(in, out), innerRate, innerSteps, META_LEARNING_RATE, seed, threads, maxBatch);
       case "tensor-rate" ->
-          new org.adaptrobot.trainer.meta.TensorRateMaml(
+          MetaSgd.perTensor(
               network(in, out), innerRate, innerSteps, META_LEARNING_RATE, seed, threads, maxBatch);
       case "cavia" ->
           new Cavia(
@@ -129,7 +130,7 @@ public final class DynamicsExperiment {
       loss.targets(w.queryY());
       mse[i] = o.value(p, w.queryX(), w.k());
     }
-    return estimate(mse);
+    return Estimate.of(mse);
   }
 
   /** Query MSE of fixed parameters (the oracle). */
@@ -141,20 +142,7 @@ public final class DynamicsExperiment {
       loss.targets(windows[i].queryY());
       mse[i] = o.value(params, windows[i].queryX(), windows[i].k());
     }
-    return estimate(mse);
-  }
-
-  private static Estimate estimate(double[] v) {
-    double m = 0;
-    for (double x : v) {
-      m += x;
-    }
-    m /= v.length;
-    double ss = 0;
-    for (double x : v) {
-      ss += (x - m) * (x - m);
-    }
-    return new Estimate(m, 1.96 * Math.sqrt(ss / (v.length - 1)) / Math.sqrt(v.length));
+    return Estimate.of(mse);
   }
 
   /**

@@ -58,7 +58,7 @@ public final class SinusoidExperiment {
       case "maml" -> new Maml(network(1), ALPHA, 1, BETA, seed, threads, maxBatch);
       case "fomaml" -> new FirstOrderMaml(network(1), ALPHA, 1, BETA, seed, threads, maxBatch);
       case "reptile" -> new Reptile(network(1), ALPHA, 5, BETA, seed, threads, maxBatch);
-      case "metasgd" -> new MetaSgd(network(1), ALPHA, 1, BETA, seed, threads, maxBatch);
+      case "metasgd" -> MetaSgd.perParameter(network(1), ALPHA, 1, BETA, seed, threads, maxBatch);
       case "cavia" ->
           new Cavia(
               new ContextMlp(network(1 + CONTEXT), CONTEXT), 1.0, 1, BETA, seed, threads, maxBatch);
@@ -73,7 +73,7 @@ public final class SinusoidExperiment {
 
   /** Mean and 95 % confidence half-width. */
   public record Estimate(double mean, double halfWidth) {
-    static Estimate of(double[] v) {
+    public static Estimate of(double[] v) {
       double m = 0;
       for (double x : v) {
         m += x;

@@ -49,13 +49,7 @@ public final class Cavia extends MetaLearner {
   @Override
   protected double taskGradient(Workspace ws, TaskData task, double[] grad) {
     // φ_0 = 0; φ_i = φ_0 − α ∇_φ L_support(f_{φ_0, θ})
-    double[][] trajectory =
-        ws.inner.adapt(
-            adaptationStart(), alpha, task.supportX(), task.supportY(), task.k(), innerSteps);
-    ws.queryLoss.targets(task.queryY());
-    double loss = ws.query.valueAndGradient(trajectory[innerSteps], task.queryX(), task.k(), grad);
-    ws.inner.backpropagate(
-        trajectory, alpha, task.supportX(), task.supportY(), task.k(), grad, null);
+    double loss = adaptedQueryGradient(ws, task, adaptationStart(), alpha, true, grad, null);
     // the context is reset per task, never meta-learned
     Arrays.fill(grad, context.offset(), context.end(), 0.0);
     return loss;

@@ -1,6 +1,5 @@
 package org.adaptrobot.trainer.meta;
 
-import java.util.Arrays;
 import org.adaptrobot.models.nn.DifferentiableModel;
 
 /**
@@ -20,8 +19,7 @@ public final class FirstOrderMaml extends MetaLearner {
       int threads,
       int maxBatch) {
     super(model, innerLearningRate, innerSteps, metaLearningRate, seed, threads, maxBatch);
-    alpha = new double[theta.length];
-    Arrays.fill(alpha, innerLearningRate);
+    alpha = uniformRates(innerLearningRate);
   }
 
   @Override
@@ -36,9 +34,7 @@ public final class FirstOrderMaml extends MetaLearner {
 
   @Override
   protected double taskGradient(Workspace ws, TaskData task, double[] grad) {
-    double[][] trajectory =
-        ws.inner.adapt(theta, alpha, task.supportX(), task.supportY(), task.k(), innerSteps);
-    ws.queryLoss.targets(task.queryY());
-    return ws.query.valueAndGradient(trajectory[innerSteps], task.queryX(), task.k(), grad);
+    // the query gradient at θ′ is used as the meta-gradient: no backpropagation through the steps
+    return adaptedQueryGradient(ws, task, theta, alpha, false, grad, null);
   }
 }

@@ -1,6 +1,5 @@
 package org.adaptrobot.trainer.meta;
 
-import java.util.Arrays;
 import org.adaptrobot.models.nn.DifferentiableModel;
 
 /**
@@ -22,8 +21,7 @@ public class Maml extends MetaLearner {
       int threads,
       int maxBatch) {
     super(model, innerLearningRate, innerSteps, metaLearningRate, seed, threads, maxBatch);
-    alpha = new double[theta.length];
-    Arrays.fill(alpha, innerLearningRate);
+    alpha = uniformRates(innerLearningRate);
   }
 
   @Override
@@ -38,14 +36,7 @@ public class Maml extends MetaLearner {
 
   @Override
   protected double taskGradient(Workspace ws, TaskData task, double[] grad) {
-    // θ′_i = θ − α ∇_θ L_Ti(f_θ)  (inner steps on the support set)
-    double[][] trajectory =
-        ws.inner.adapt(theta, alpha, task.supportX(), task.supportY(), task.k(), innerSteps);
-    // ∇_θ L_Ti(f_θ′_i): gradient at θ′, then back through the adaptation
-    ws.queryLoss.targets(task.queryY());
-    double loss = ws.query.valueAndGradient(trajectory[innerSteps], task.queryX(), task.k(), grad);
-    ws.inner.backpropagate(
-        trajectory, alpha, task.supportX(), task.supportY(), task.k(), grad, null);
-    return loss;
+    // θ′_i = θ − α ∇_θ L_Ti(f_θ) on the support set; ∇_θ L_Ti(f_θ′_i) back through the adaptation
+    return adaptedQueryGradient(ws, task, theta, alpha, true, grad, null);
   }
 }

@@ -99,6 +99,38 @@ public abstract class MetaLearner implements AutoCloseable {
    */
   protected abstract double taskGradient(Workspace ws, TaskData task, double[] grad);
 
+  /**
+   * The common core of the gradient-based learners: adapts {@code start} with rates {@code alpha}
+   * on the support set, writes the query loss's gradient at the adapted parameters into {@code
+   * grad}, and, when {@code throughAdaptation}, carries it back through the inner steps (exact
+   * second order; also into {@code alphaGrad} when that is not null). Returns the query loss.
+   */
+  protected final double adaptedQueryGradient(
+      Workspace ws,
+      TaskData task,
+      double[] start,
+      double[] alpha,
+      boolean throughAdaptation,
+      double[] grad,
+      double[] alphaGrad) {
+    double[][] trajectory =
+        ws.inner.adapt(start, alpha, task.supportX(), task.supportY(), task.k(), innerSteps);
+    ws.queryLoss.targets(task.queryY());
+    double loss = ws.query.valueAndGradient(trajectory[innerSteps], task.queryX(), task.k(), grad);
+    if (throughAdaptation) {
+      ws.inner.backpropagate(
+          trajectory, alpha, task.supportX(), task.supportY(), task.k(), grad, alphaGrad);
+    }
+    return loss;
+  }
+
+  /** A rate vector with the same rate for every parameter. */
+  protected final double[] uniformRates(double rate) {
+    double[] a = new double[theta.length];
+    java.util.Arrays.fill(a, rate);
+    return a;
+  }
+
   /** The per-parameter inner rates used to adapt at test time. */
   public abstract double[] adaptationRates();
 

@@ -1,22 +1,31 @@
 package org.adaptrobot.trainer.meta;
 
-import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.adaptrobot.models.nn.DifferentiableModel;
+import org.adaptrobot.models.nn.ParameterSlice;
 import org.adaptrobot.models.optim.Adam;
 
 /**
- * Meta-SGD (Li, Zhou, Chen and Li 2017), Algorithm 1: the inner rates α are a vector as long as θ,
- * meta-learned with it: θ′ = θ − α ⊙ ∇L_support(θ), and (θ, α) ← (θ, α) − β∇_(θ,α) L_query(θ′).
- * Both gradients are exact (second order).
+ * Meta-SGD (Li, Zhou, Chen and Li 2017), Algorithm 1: the inner rates α are meta-learned with θ: θ′
+ * = θ − α ⊙ ∇L_support(θ), and (θ, α) ← (θ, α) − β∇_(θ,α) L_query(θ′). Both gradients are exact
+ * (second order).
+ *
+ * <p>{@link #perParameter} is the paper's form, one rate per parameter. {@link #perTensor} ties the
+ * rates within each parameter tensor (a tensor's rate gradient is the sum of its parameters'): it
+ * finds the step size each tensor needs for the loss at hand, which a hand-set α cannot when the
+ * loss is small, and it fits a bundle manifest's per-tensor {@code inner_learning_rates}.
  */
 public final class MetaSgd extends MetaLearner {
 
-  private final double[] alpha;
-  private final Adam alphaOptimizer;
+  private final List<ParameterSlice> tensors; // null: one rate per parameter
+  private final double[] rates; // the learned vector: per parameter or per tensor
+  private final double[] alpha; // per parameter, as the inner loop uses it
+  private final Adam rateOptimizer;
 
-  public MetaSgd(
+  private MetaSgd(
       DifferentiableModel model,
+      boolean tied,
       double initialInnerRate,
       int innerSteps,
       double metaLearningRate,
@@ -24,43 +33,68 @@ public final class MetaSgd extends MetaLearner {
       int threads,
       int maxBatch) {
     super(model, initialInnerRate, innerSteps, metaLearningRate, seed, threads, maxBatch);
+    tensors = tied ? model.layout().slices() : null;
+    rates = new double[tied ? tensors.size() : theta.length];
+    java.util.Arrays.fill(rates, initialInnerRate);
     alpha = new double[theta.length];
-    Arrays.fill(alpha, initialInnerRate);
-    alphaOptimizer = new Adam(theta.length, metaLearningRate);
+    expand();
+    rateOptimizer = new Adam(rates.length, metaLearningRate);
+  }
+
+  /** One learned rate per parameter (the paper). */
+  public static MetaSgd perParameter(
+      DifferentiableModel model,
+      double initialInnerRate,
+      int innerSteps,
+      double metaLearningRate,
+      long seed,
+      int threads,
+      int maxBatch) {
+    return new MetaSgd(
+        model, false, initialInnerRate, innerSteps, metaLearningRate, seed, threads, maxBatch);
+  }
+
+  /** One learned rate per parameter tensor. */
+  public static MetaSgd perTensor(
+      DifferentiableModel model,
+      double initialInnerRate,
+      int innerSteps,
+      double metaLearningRate,
+      long seed,
+      int threads,
+      int maxBatch) {
+    return new MetaSgd(
+        model, true, initialInnerRate, innerSteps, metaLearningRate, seed, threads, maxBatch);
+  }
+
+  private void expand() {
+    if (tensors == null) {
+      System.arraycopy(rates, 0, alpha, 0, alpha.length);
+      return;
+    }
+    for (int t = 0; t < tensors.size(); t++) {
+      ParameterSlice s = tensors.get(t);
+      java.util.Arrays.fill(alpha, s.offset(), s.end(), rates[t]);
+    }
   }
 
   @Override
   public String name() {
-    return "metasgd";
+    return tensors == null ? "metasgd" : "tensor-rate";
+  }
+
+  public boolean perTensorRates() {
+    return tensors != null;
+  }
+
+  /** The learned rates: one per parameter, or one per tensor in layout order. */
+  public double[] learnedRates() {
+    return rates.clone();
   }
 
   @Override
   public double[] adaptationRates() {
     return alpha;
-  }
-
-  /** The learned per-parameter inner rates. */
-  public double[] innerRates() {
-    return alpha;
-  }
-
-  public Adam rateOptimizer() {
-    return alphaOptimizer;
-  }
-
-  @Override
-  public java.util.Map<String, double[]> state() {
-    java.util.Map<String, double[]> m = super.state();
-    m.put("alpha", alpha.clone());
-    putAdam(m, "alpha_outer", alphaOptimizer);
-    return m;
-  }
-
-  @Override
-  public void restore(java.util.Map<String, double[]> state) {
-    super.restore(state);
-    System.arraycopy(require(state, "alpha", alpha.length), 0, alpha, 0, alpha.length);
-    restoreAdam(state, "alpha_outer", alphaOptimizer);
   }
 
   @Override
@@ -75,24 +109,50 @@ public final class MetaSgd extends MetaLearner {
 
   @Override
   protected double taskGradient(Workspace ws, TaskData task, double[] grad, double[] alphaGrad) {
-    double[][] trajectory =
-        ws.inner.adapt(theta, alpha, task.supportX(), task.supportY(), task.k(), innerSteps);
-    ws.queryLoss.targets(task.queryY());
-    double loss = ws.query.valueAndGradient(trajectory[innerSteps], task.queryX(), task.k(), grad);
-    ws.inner.backpropagate(
-        trajectory, alpha, task.supportX(), task.supportY(), task.k(), grad, alphaGrad);
-    return loss;
+    return adaptedQueryGradient(ws, task, theta, alpha, true, grad, alphaGrad);
   }
 
   @Override
   protected void outerStep(double[] meanGradient, List<double[]> alphaGrads) {
     outer.step(theta, meanGradient);
-    double[] mean = new double[alpha.length];
-    for (double[] g : alphaGrads) {
-      for (int i = 0; i < mean.length; i++) {
-        mean[i] += g[i] / alphaGrads.size();
+    double[] g = new double[rates.length];
+    double w = 1.0 / alphaGrads.size();
+    for (double[] a : alphaGrads) {
+      if (tensors == null) {
+        for (int i = 0; i < a.length; i++) {
+          g[i] += w * a[i];
+        }
+      } else {
+        for (int t = 0; t < tensors.size(); t++) {
+          ParameterSlice s = tensors.get(t);
+          for (int i = s.offset(); i < s.end(); i++) {
+            g[t] += w * a[i];
+          }
+        }
       }
     }
-    alphaOptimizer.step(alpha, mean);
+    rateOptimizer.step(rates, g);
+    if (tensors != null) {
+      for (int t = 0; t < rates.length; t++) {
+        rates[t] = Math.max(0.0, rates[t]); // a negative rate would ascend the support loss
+      }
+    }
+    expand();
+  }
+
+  @Override
+  public Map<String, double[]> state() {
+    Map<String, double[]> m = super.state();
+    m.put("rates", rates.clone());
+    putAdam(m, "rates_outer", rateOptimizer);
+    return m;
+  }
+
+  @Override
+  public void restore(Map<String, double[]> state) {
+    super.restore(state);
+    System.arraycopy(require(state, "rates", rates.length), 0, rates, 0, rates.length);
+    restoreAdam(state, "rates_outer", rateOptimizer);
+    expand();
   }
 }

@@ -1,6 +1,5 @@
 package org.adaptrobot.trainer.meta;
 
-import java.util.Arrays;
 import org.adaptrobot.models.nn.DifferentiableModel;
 
 /**
@@ -19,8 +18,7 @@ public final class Pretrained extends MetaLearner {
       int threads,
       int maxBatch) {
     super(model, innerLearningRate, 0, learningRate, seed, threads, maxBatch);
-    alpha = new double[theta.length];
-    Arrays.fill(alpha, innerLearningRate);
+    alpha = uniformRates(innerLearningRate);
   }
 
   @Override

@@ -1,6 +1,5 @@
 package org.adaptrobot.trainer.meta;
 
-import java.util.Arrays;
 import org.adaptrobot.models.nn.DifferentiableModel;
 
 /**
@@ -21,8 +20,7 @@ public final class Reptile extends MetaLearner {
       int threads,
       int maxBatch) {
     super(model, innerLearningRate, innerSteps, metaLearningRate, seed, threads, maxBatch);
-    alpha = new double[theta.length];
-    Arrays.fill(alpha, innerLearningRate);
+    alpha = uniformRates(innerLearningRate);
   }
 
   @Override

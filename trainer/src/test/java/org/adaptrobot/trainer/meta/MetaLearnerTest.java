@@ -88,7 +88,7 @@ class MetaLearnerTest {
     TaskData d = SinusoidExperiment.sampler().sample(new SplittableRandom(3), 10);
     for (int steps = 1; steps <= 2; steps++) {
       try (Maml m = new Maml(net, 0.05, steps, 0.001, 2, 1, 20);
-          MetaSgd s = new MetaSgd(net, 0.05, steps, 0.001, 2, 1, 20)) {
+          MetaSgd s = MetaSgd.perParameter(net, 0.05, steps, 0.001, 2, 1, 20)) {
         double[] g = new double[m.parameters().length];
         m.taskGradient(m.workspace(), d, g);
         double[] numeric = numericMetaGradient(net, m.parameters(), m.adaptationRates(), d, steps);
@@ -101,7 +101,7 @@ class MetaLearnerTest {
         double[] ga = new double[s.parameters().length];
         double[] galpha = new double[s.parameters().length];
         s.taskGradient(s.workspace(), d, ga, galpha);
-        double[] alpha = s.innerRates().clone();
+        double[] alpha = s.learnedRates();
         for (int i = 0; i < alpha.length; i += 7) {
           double saved = alpha[i];
           alpha[i] = saved + 1e-5;
@@ -122,7 +122,7 @@ class MetaLearnerTest {
     Mlp net = Mlp.of(1, new int[] {8, 8}, 1, Activation.TANH, Activation.IDENTITY);
     TaskData d = SinusoidExperiment.sampler().sample(new SplittableRandom(4), 10);
     for (int steps = 1; steps <= 2; steps++) {
-      try (TensorRateMaml m = new TensorRateMaml(net, 0.05, steps, 0.001, 2, 1, 20)) {
+      try (MetaSgd m = MetaSgd.perTensor(net, 0.05, steps, 0.001, 2, 1, 20)) {
         double[] g = new double[m.parameters().length];
         double[] ga = new double[m.parameters().length];
         m.taskGradient(m.workspace(), d, g, ga);
