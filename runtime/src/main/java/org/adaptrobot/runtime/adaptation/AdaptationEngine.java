@@ -205,19 +205,23 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
     }
     long end = ring.written();
     // feed the detector with each new transition's residual (at most a window's worth per pass)
-    long from = Math.max(seen, end - window + 1);
-    if (end - from >= 1 && end >= 2) {
-      int n = (int) Math.min(window, end - from + 1);
-      n = Math.max(n, 2);
-      long copied = ring.copyLast(n, obs, act, null);
+    int fresh = (int) Math.min(end - seen, window - 1);
+    if (fresh >= 1 && end >= 2) {
+      long copied = ring.copyLast(fresh + 1, obs, act, null);
       if (copied > 0) {
-        for (int i = 0; i + 1 < n; i++) {
+        end = copied; // the writer may have moved on: these are the transitions just copied
+        for (int i = 0; i < fresh; i++) {
           fill(i, one, 0, oneTarget, 0);
-          double r = single.value(inUse, one, 1);
-          if (detector.add(r)) {
+          if (detector.add(single.value(inUse, one, 1))) {
             pendingChange = true;
             adaptUntil = end + 2L * window;
-            emit("change_detected", Double.NaN, Double.NaN, Double.NaN, "CUSUM above threshold");
+            emit(
+                "change_detected",
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
+                "CUSUM above threshold");
           }
         }
       }
@@ -309,8 +313,8 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
     }
     if (after < before) {
       inUse = candidate.clone();
-      controller.publish(inUse.clone());
-      if (end() >= adaptUntil) {
+      controller.publish(inUse); // never written again: the next candidate is a new copy
+      if (seen >= adaptUntil) {
         detector.reset(); // recalibrate to the adapted model's error level
       }
       emit("accepted", before, after, norm, ms, "held-out loss improved");
@@ -321,22 +325,14 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
 
   private void rollBack(String kind, String reason) {
     inUse = metaTrained.clone();
-    controller.publish(inUse.clone());
+    controller.publish(inUse);
     detector.reset();
     emit(kind, Double.NaN, Double.NaN, 0, Double.NaN, reason);
-  }
-
-  private void emit(String kind, double before, double after, double norm, String reason) {
-    emit(kind, before, after, norm, Double.NaN, reason);
   }
 
   private void emit(
       String kind, double before, double after, double norm, double ms, String reason) {
     events.accept(new AdaptationEvent(kind, seen, before, after, norm, ms, reason));
-  }
-
-  private long end() {
-    return seen;
   }
 
   /** The parameters the controller has been given last. */

@@ -29,8 +29,7 @@ public final class ChangeDetector {
   private double baselineSum;
   private double baseline = Double.NaN;
   private double statistic;
-  private long alarmAt = -1;
-  private long step;
+  private boolean alarmed;
 
   public ChangeDetector(int calibration, double drift, double threshold, double clip) {
     if (calibration < 1 || !(drift >= 0) || !(threshold > 0) || !(clip > 1 + drift)) {
@@ -61,7 +60,7 @@ public final class ChangeDetector {
     baselineSum = 0;
     baseline = Double.NaN;
     statistic = 0;
-    alarmAt = -1;
+    alarmed = false;
   }
 
   /**
@@ -69,7 +68,6 @@ public final class ChangeDetector {
    * Non-finite residuals count as the largest allowed value.
    */
   public boolean add(double residual) {
-    step++;
     double r = Double.isFinite(residual) && residual >= 0 ? residual : Double.POSITIVE_INFINITY;
     if (seen < calibration) {
       if (Double.isFinite(r)) {
@@ -82,16 +80,13 @@ public final class ChangeDetector {
       }
       return false;
     }
-    if (alarmAt >= 0) {
+    if (alarmed) {
       return false;
     }
     double x = Math.min(r / baseline, clip);
     statistic = Math.max(0, statistic + x - 1 - drift);
-    if (statistic > threshold) {
-      alarmAt = step;
-      return true;
-    }
-    return false;
+    alarmed = statistic > threshold;
+    return alarmed;
   }
 
   public boolean calibrated() {
@@ -109,7 +104,7 @@ public final class ChangeDetector {
   }
 
   public boolean alarmed() {
-    return alarmAt >= 0;
+    return alarmed;
   }
 
   public double threshold() {

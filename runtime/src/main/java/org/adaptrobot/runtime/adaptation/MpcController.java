@@ -51,7 +51,6 @@ public final class MpcController implements PolicyController {
   private final double[] maxChange;
   private final int[] tracked;
   private final int[] targets;
-  private final double[] trackWeight;
   private final double[] obsStd;
   private final double[] obsMean;
   private final boolean[] held;
@@ -114,7 +113,6 @@ public final class MpcController implements PolicyController {
     }
     tracked = new int[pairs];
     targets = new int[pairs];
-    trackWeight = new double[pairs];
     held = new boolean[obsSize];
     int p = 0;
     for (int i = 0; i < obsSize; i++) {
@@ -124,7 +122,6 @@ public final class MpcController implements PolicyController {
         if (x >= 0) {
           tracked[p] = x;
           targets[p] = i;
-          trackWeight[p] = 1.0; // in units of the set-point's std (see cost())
           held[i] = true;
           p++;
         }
@@ -234,7 +231,7 @@ public final class MpcController implements PolicyController {
       double x = states[o + xi] * obsStd[xi] + obsMean[xi];
       double target = states[o + ti] * obsStd[ti] + obsMean[ti];
       double e = (x - target) / obsStd[ti];
-      c += trackWeight[p] * e * e;
+      c += e * e;
     }
     for (int j = 0; j < actSize; j++) {
       double a = plans[idx(k, t, j)];
@@ -276,11 +273,6 @@ public final class MpcController implements PolicyController {
         spread[t * actSize + j] = Math.max(0.02 * (high[j] - low[j]), Math.sqrt(v / e));
       }
     }
-  }
-
-  /** Predicted cost of the best plan in the last step (for telemetry). */
-  public double lastBestCost() {
-    return cost[order[0]];
   }
 
   @Override
