@@ -48,5 +48,5 @@ if [ "${major:-0}" -ge 24 ]; then
   # protobuf 3.x reads arrays through sun.misc.Unsafe; allow it without a warning per run.
   jvm_opts+=(--sun-misc-unsafe-memory-access=allow)
 fi
-exec "$JAVA_HOME/bin/java" "${jvm_opts[@]}" ${ROBOT_JAVA_OPTS:-} -cp "$cp" \
+exec "$JAVA_HOME/bin/java" "${jvm_opts[@]}" ${ROBOT_JAVA_OPTS:-} -Drobot.home="$ROOT" -cp "$cp" \
   org.adaptrobot.runtime.cli.RobotCommand "$@"

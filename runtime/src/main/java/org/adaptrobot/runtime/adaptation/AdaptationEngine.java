@@ -253,10 +253,30 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
 
   /** Transition i of the copied window: input [o_i, a_i], target the change o_{i+1} − o_i. */
   private void fill(int i, double[] in, int inOff, double[] target, int tOff) {
-    System.arraycopy(obs, i * obsSize, in, inOff, obsSize);
-    System.arraycopy(act, i * actSize, in, inOff + obsSize, actSize);
-    for (int j = 0; j < obsSize; j++) {
-      target[tOff + j] = held[j] ? 0.0 : obs[(i + 1) * obsSize + j] - obs[i * obsSize + j];
+    transition(obs, act, actSize, held, i, in, inOff, target, tOff);
+  }
+
+  /**
+   * Transition {@code i} of a history of observations ({@code held.length} per row, one row more
+   * than transitions) and actions ({@code actSize} per row): writes the model input {@code [o_i,
+   * a_i]} at {@code in[inOff]} and the target change {@code o_{i+1} − o_i} (0 for held components)
+   * at {@code target[tOff]}.
+   */
+  static void transition(
+      double[] obs,
+      double[] act,
+      int actSize,
+      boolean[] held,
+      int i,
+      double[] in,
+      int inOff,
+      double[] target,
+      int tOff) {
+    int n = held.length;
+    System.arraycopy(obs, i * n, in, inOff, n);
+    System.arraycopy(act, i * actSize, in, inOff + n, actSize);
+    for (int j = 0; j < n; j++) {
+      target[tOff + j] = held[j] ? 0.0 : obs[(i + 1) * n + j] - obs[i * n + j];
     }
   }
 

@@ -74,11 +74,7 @@ public final class ModelBasedController implements ControlLoop.StepListener, Aut
             a.high(),
             a.maxChangePerStep(),
             mpcSettings);
-    boolean[] held = new boolean[o.size()];
-    for (int i = 0; i < held.length; i++) {
-      String n = o.names().get(i);
-      held[i] = n.endsWith("_target") && o.names().contains(n.substring(0, n.length() - 7));
-    }
+    boolean[] held = heldComponents(o);
     Manifest.AdaptationSpec spec = m.adaptation();
     int window = spec.supportWindow() + spec.queryWindow() + 1;
     int capacity = Integer.highestOneBit(Math.max(4, 4 * window - 1)) * 2;
@@ -117,6 +113,19 @@ public final class ModelBasedController implements ControlLoop.StepListener, Aut
       engine.start(Math.max(1, (long) (1000.0 * period / m.controlRateHz() / 2)));
     }
     return c;
+  }
+
+  /**
+   * The observation components the robot does not cause: set-points {@code <x>_target} of an
+   * observed {@code <x>}. Their change is defined as zero (the dynamics model's contract).
+   */
+  public static boolean[] heldComponents(Manifest.ObservationSpec o) {
+    boolean[] held = new boolean[o.size()];
+    for (int i = 0; i < held.length; i++) {
+      String n = o.names().get(i);
+      held[i] = n.endsWith("_target") && o.names().contains(n.substring(0, n.length() - 7));
+    }
+    return held;
   }
 
   public MpcController controller() {

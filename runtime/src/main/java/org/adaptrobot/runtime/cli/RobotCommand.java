@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     versionProvider = RobotCommand.Version.class,
     description = "Adaptive controller runtime for Raspberry Pi robots.",
     subcommands = {
+      DemoCommand.class,
       RunCommand.class,
       MonitorCommand.class,
       BundleCommand.class,

@@ -28,7 +28,7 @@ import org.adaptrobot.trainer.dynamics.PendulumDynamics;
 import org.adaptrobot.trainer.eval.SinusoidExperiment.Estimate;
 import org.adaptrobot.trainer.meta.MetaLearner;
 import org.adaptrobot.trainer.meta.TaskData;
-import org.adaptrobot.trainer.plot.LinePlot;
+import org.adaptrobot.runtime.plot.LinePlot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

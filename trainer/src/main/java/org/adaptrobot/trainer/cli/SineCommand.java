@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 import org.adaptrobot.trainer.eval.SinusoidExperiment;
 import org.adaptrobot.trainer.eval.SinusoidExperiment.Estimate;
 import org.adaptrobot.trainer.meta.MetaLearner;
-import org.adaptrobot.trainer.plot.LinePlot;
+import org.adaptrobot.runtime.plot.LinePlot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

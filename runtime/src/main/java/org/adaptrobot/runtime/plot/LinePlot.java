@@ -1,4 +1,4 @@
-package org.adaptrobot.trainer.plot;
+package org.adaptrobot.runtime.plot;
 
 import java.io.IOException;
 import java.nio.file.Path;
