@@ -82,8 +82,10 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
   private final MeanSquaredError supportLoss;
   private final Objective query;
   private final MeanSquaredError queryLoss;
-  private final Objective single;
-  private final MeanSquaredError singleLoss;
+  private final Mlp.Workspace workspace;
+  private final double[] predicted;
+  private final double[] smoothed;
+  private static final double SMOOTHING = 0.1;
 
   private double[] inUse;
   private long seen;
@@ -152,8 +154,9 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
     support = new Objective(model, supportLoss, s.support());
     queryLoss = new MeanSquaredError(obsSize).targets(qy);
     query = new Objective(model, queryLoss, s.query());
-    singleLoss = new MeanSquaredError(obsSize).targets(oneTarget);
-    single = new Objective(model, singleLoss, 1);
+    workspace = model.newWorkspace();
+    predicted = new double[obsSize];
+    smoothed = new double[obsSize];
     inUse = this.metaTrained.clone();
     alpha = new double[metaTrained.length];
     if (rates == null) {
@@ -212,7 +215,7 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
         end = copied; // the writer may have moved on: these are the transitions just copied
         for (int i = 0; i < fresh; i++) {
           fill(i, one, 0, oneTarget, 0);
-          if (detector.add(single.value(inUse, one, 1))) {
+          if (detector.add(smoothedResidual())) {
             pendingChange = true;
             adaptUntil = end + 2L * window;
             emit(
@@ -227,8 +230,10 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
       }
     }
     seen = end;
-    if (s.trigger() == Trigger.ON_CHANGE && detector.alarmed() && end >= adaptUntil) {
-      detector.reset(); // the adapting phase is over: watch for the next change
+    if (detector.alarmed() && end >= adaptUntil) {
+      // the adapting phase after the change is over: recalibrate on the model now in use and
+      // watch for the next change (in continuous mode, too: the detector only re-arms here)
+      detector.reset();
     }
     if (!enabled || end < window) {
       return 0;
@@ -249,6 +254,24 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
     lastAdaptedAt = end;
     adapt();
     return 1;
+  }
+
+  /**
+   * The detector's input for the transition in {@code one}/{@code oneTarget}: the squared norm of
+   * the exponentially smoothed prediction residual vector (weight {@value #SMOOTHING}, about ten
+   * steps). A changed robot makes the model wrong in a consistent direction, which the smoothing
+   * keeps, while sensor noise, different every step, averages away; the plain squared error would
+   * bury a modest change under the noise.
+   */
+  private double smoothedResidual() {
+    model.forward(inUse, 0, one, 0, predicted, 0, workspace);
+    double r = 0;
+    for (int j = 0; j < obsSize; j++) {
+      double e = predicted[j] - oneTarget[j];
+      smoothed[j] += SMOOTHING * (e - smoothed[j]);
+      r += smoothed[j] * smoothed[j];
+    }
+    return r;
   }
 
   /** Transition i of the copied window: input [o_i, a_i], target the change o_{i+1} − o_i. */
@@ -334,9 +357,6 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
     if (after < before) {
       inUse = candidate.clone();
       controller.publish(inUse); // never written again: the next candidate is a new copy
-      if (seen >= adaptUntil) {
-        detector.reset(); // recalibrate to the adapted model's error level
-      }
       emit("accepted", before, after, norm, ms, "held-out loss improved");
     } else {
       emit("rejected", before, after, norm, ms, "held-out loss did not improve");

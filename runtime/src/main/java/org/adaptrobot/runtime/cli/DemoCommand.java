@@ -17,13 +17,11 @@ import org.adaptrobot.models.bundle.AdaptationMode;
 import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.models.bundle.BundleException;
 import org.adaptrobot.models.bundle.Manifest;
-import org.adaptrobot.models.nn.Mlp;
-import org.adaptrobot.models.nn.NetworkArchitecture;
 import org.adaptrobot.runtime.adaptation.AdaptationEvent;
-import org.adaptrobot.runtime.adaptation.ModelBasedController;
 import org.adaptrobot.runtime.adaptation.ModelFit;
 import org.adaptrobot.runtime.config.RuntimeConfig;
 import org.adaptrobot.runtime.demo.ChangeScenario;
+import org.adaptrobot.runtime.demo.Oracle;
 import org.adaptrobot.runtime.demo.ScenarioRun;
 import org.adaptrobot.runtime.demo.ScenarioRun.Controller;
 import org.adaptrobot.runtime.demo.Trace;
@@ -127,9 +125,8 @@ public final class DemoCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   private static final double WINDOW_JUST_AFTER = 2.0;
-  private static final double RECOVERY_WINDOW = 1.0;
+  private static final double RECOVERY_WINDOW = 2.5;
   private static final double RECOVERY_TOLERANCE = 0.10;
-  private static final double ORACLE_SECONDS = 40;
 
   @Override
   public Integer call() throws Exception {
@@ -226,11 +223,12 @@ public final class DemoCommand implements Callable<Integer> {
     if (!noCompare) {
       out.printf(
           Locale.ROOT,
-          "oracle: fitting the model to %.0f s of the changed robot driving the same profile ... ",
-          ORACLE_SECONDS);
+          "oracle: fitting the model to %.0f s of the changed robot (%d random set-points) ... ",
+          Oracle.SECONDS,
+          Oracle.SEGMENTS);
       out.flush();
       long t0 = System.nanoTime();
-      oracle = fitOracle(quiet, b, change, profile);
+      oracle = Oracle.fit(quiet, b, change);
       out.printf(
           Locale.ROOT,
           "held-out loss %.3g -> %.3g (%.1f s)%n",
@@ -363,34 +361,6 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * The oracle: the bundle's model fitted (Adam, 3,000 minibatches of 256) to {@value
-   * #ORACLE_SECONDS} s of the robot changed from the start, driven through the same profile by the
-   * adapting controller.
-   */
-  static ModelFit.Result fitOracle(
-      RuntimeConfig cfg, Bundle b, ChangeScenario change, VelocityProfile profile)
-      throws BundleException {
-    ScenarioRun data =
-        new ScenarioRun(
-            new ScenarioRun.Options(
-                cfg, change, profile, 0x0AC1E, ORACLE_SECONDS, 0, Controller.ADAPTIVE, null, false));
-    Trace t = data.run(null);
-    Bundle.Graph g = b.graph(Manifest.DYNAMICS);
-    Mlp mlp = ((NetworkArchitecture.MlpArchitecture) g.spec().architecture()).build();
-    return ModelFit.fit(
-        mlp,
-        g.parameters().values(),
-        ModelBasedController.heldComponents(b.manifest().observation()),
-        t.observations(),
-        t.actions(),
-        t.transitions(),
-        3000,
-        256,
-        1e-3,
-        1);
-  }
-
   private Map<String, Object> summarise(
       Map<String, ScenarioRun> runs,
       ChangeScenario change,
@@ -443,6 +413,14 @@ public final class DemoCommand implements Callable<Integer> {
         }
       }
       row.put("adaptation_decisions", decisions);
+      double[] norms =
+          r.events().stream()
+              .filter(ev -> ev.event().kind().equals("accepted"))
+              .mapToDouble(ev -> ev.event().updateNorm())
+              .sorted()
+              .toArray();
+      row.put("accepted_update_norm_median", norms.length == 0 ? Double.NaN : norms[norms.length / 2]);
+      row.put("accepted_update_norm_max", norms.length == 0 ? Double.NaN : norms[norms.length - 1]);
       row.put("change_detected_after_s", detected);
       row.put("end_state", r.endState());
       rows.put(e.getKey(), row);
@@ -456,7 +434,7 @@ public final class DemoCommand implements Callable<Integer> {
     s.put("live_run_loop", loop);
     if (oracle != null) {
       Map<String, Object> o = new LinkedHashMap<>();
-      o.put("seconds_of_data", ORACLE_SECONDS);
+      o.put("seconds_of_data", Oracle.SECONDS);
       o.put("transitions_fitted", oracle.trainTransitions());
       o.put("held_out_loss_before", oracle.validationBefore());
       o.put("held_out_loss_after", oracle.validationAfter());
@@ -495,7 +473,7 @@ public final class DemoCommand implements Callable<Integer> {
           Double.isNaN(det) ? "-" : String.format(Locale.ROOT, "%.2f s", det));
     }
     out.println(
-        "* time until the error (1 s average) is back within 10 % of the unchanged robot's and"
+        "* time until the error (2.5 s average) is back within 10 % of the unchanged robot's and"
             + " stays there");
   }
 
@@ -509,11 +487,16 @@ public final class DemoCommand implements Callable<Integer> {
             "tracking error, m/s (0.5 s average)");
     for (Map.Entry<String, ScenarioRun> e : runs.entrySet()) {
       Trace t = e.getValue().trace();
-      double[] x = new double[t.length()];
+      // from 1 s on: the start from rest would dwarf everything else
+      int from = Math.min(t.length(), (int) Math.round(1.0 / t.dt()));
+      double[] smooth = t.smoothedError(0.5);
+      double[] x = new double[t.length() - from];
+      double[] y = new double[x.length];
       for (int i = 0; i < x.length; i++) {
-        x[i] = t.time(i);
+        x[i] = t.time(from + i);
+        y[i] = smooth[from + i];
       }
-      p.add(e.getKey(), x, t.smoothedError(0.5));
+      p.add(e.getKey(), x, y);
     }
     p.write(png);
   }

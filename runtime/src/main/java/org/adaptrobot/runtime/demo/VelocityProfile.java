@@ -38,14 +38,14 @@ public final class VelocityProfile {
   }
 
   /**
-   * A cycle of four 2.5 s segments drawn from {@code seed}: speed uniform in [0.1, 0.4] m/s, yaw
-   * rate uniform in [−1, 1] rad/s (the recovery benchmark's profiles).
+   * A cycle of {@code segments} 2.5 s segments drawn from {@code seed}: speed uniform in [0.1, 0.4]
+   * m/s, yaw rate uniform in [−1, 1] rad/s (the recovery benchmark's profiles use 4 segments).
    */
-  public static VelocityProfile random(long seed) {
+  public static VelocityProfile random(long seed, int segments) {
     SplittableRandom r = new SplittableRandom(seed);
-    double[] v = new double[4];
-    double[] w = new double[4];
-    for (int i = 0; i < 4; i++) {
+    double[] v = new double[segments];
+    double[] w = new double[segments];
+    for (int i = 0; i < segments; i++) {
       v[i] = 0.1 + 0.3 * r.nextDouble();
       w[i] = -1 + 2 * r.nextDouble();
     }

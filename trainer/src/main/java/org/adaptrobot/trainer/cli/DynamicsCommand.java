@@ -52,7 +52,9 @@ public final class DynamicsCommand implements Callable<Integer> {
   @Option(
       names = "--algorithm",
       defaultValue = "maml",
-      description = "maml, fomaml, tensor-rate (learned rate per tensor) or cavia")
+      description =
+          "maml, fomaml, tensor-rate (learned rate per tensor), cavia, or pretrained (pooled"
+              + " training without meta-learning: the baseline as a bundle)")
   String algorithm;
 
   @Option(names = "--iterations", defaultValue = "3000")
@@ -115,10 +117,14 @@ public final class DynamicsCommand implements Callable<Integer> {
           "--iterations, --meta-batch, --inner-steps must be >= 1, --support >= 2,"
               + " --adapt-steps >= 0");
     }
-    if (!List.of("maml", "fomaml", "tensor-rate", "cavia").contains(algorithm)) {
+    if (!List.of("maml", "fomaml", "tensor-rate", "cavia", "pretrained").contains(algorithm)) {
       throw new IllegalArgumentException(
-          "--algorithm: expected maml, fomaml, tensor-rate or cavia, got '" + algorithm + "'");
+          "--algorithm: expected maml, fomaml, tensor-rate, cavia or pretrained, got '"
+              + algorithm
+              + "'");
     }
+    // pretrained: the model trained on pooled data without meta-learning (the baseline itself)
+    boolean withBaseline = !noBaseline && !algorithm.equals("pretrained");
     DynamicsDomain domain =
         switch (env) {
           case "diffdrive" -> new DiffDriveDynamics();
@@ -146,7 +152,7 @@ public final class DynamicsCommand implements Callable<Integer> {
     summary.put("code_version", RunFiles.codeVersion());
 
     try (MetaLearner meta = learner(algorithm, domain, nThreads);
-        MetaLearner base = noBaseline ? null : learner("pretrained", domain, nThreads)) {
+        MetaLearner base = withBaseline ? learner("pretrained", domain, nThreads) : null) {
       TrainingLoop.Result metaResult = train(meta, domain, validation);
       summary.put("training_seconds", metaResult.totalSeconds());
       summary.put("ms_per_iteration", metaResult.msPerIteration());
@@ -405,7 +411,10 @@ public final class DynamicsCommand implements Callable<Integer> {
         new Manifest(
             Manifest.FORMAT_VERSION,
             env + "-" + meta.name() + "-dynamics",
-            "Dynamics model meta-trained to adapt from the last "
+            (meta.name().equals("pretrained")
+                    ? "Dynamics model trained on pooled data of all training dynamics, without"
+                        + " meta-learning (the baseline), fine-tuned on the last "
+                    : "Dynamics model meta-trained to adapt from the last ")
                 + window
                 + " transitions. Input [(obs - mean)/std, action], output the normalised change"
                 + " (obs' - obs)/std; set-point components are exogenous (change 0).",
