@@ -116,7 +116,7 @@ public final class RobotRuntime implements AutoCloseable {
     EventFanout fanout = new EventFanout(events);
     ModelBasedController modelBased = null;
     PolicyController controller;
-    if (m.adaptation().mode() == AdaptationMode.MODEL_BASED) {
+    if (plansWithDynamics(m)) {
       modelBased =
           ModelBasedController.of(
               bundle,
@@ -209,6 +209,16 @@ public final class RobotRuntime implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * True for bundles the runtime drives by MPC with their dynamics model: mode model-based, and
+   * mode context-gradient on a {@code dynamics} graph (the CAVIA variant: only the context adapts).
+   */
+  public static boolean plansWithDynamics(Manifest m) {
+    return m.adaptation().mode() == AdaptationMode.MODEL_BASED
+        || (m.adaptation().mode() == AdaptationMode.CONTEXT_GRADIENT
+            && Manifest.DYNAMICS.equals(m.adaptation().graph()));
   }
 
   private ModelBasedController modelBased;

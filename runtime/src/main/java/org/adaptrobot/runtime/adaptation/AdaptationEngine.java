@@ -2,7 +2,8 @@ package org.adaptrobot.runtime.adaptation;
 
 import java.util.function.Consumer;
 import org.adaptrobot.models.loss.MeanSquaredError;
-import org.adaptrobot.models.nn.Mlp;
+import org.adaptrobot.models.nn.DifferentiableModel;
+import org.adaptrobot.models.nn.ModelTape;
 import org.adaptrobot.models.nn.Objective;
 import org.adaptrobot.runtime.policy.PolicyController;
 import org.adaptrobot.runtime.telemetry.AdaptationControl;
@@ -55,7 +56,7 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
   }
 
   private final TransitionRing ring;
-  private final Mlp model;
+  private final DifferentiableModel model;
   private final double[] metaTrained;
   private final boolean[] held;
   private final Settings s;
@@ -82,8 +83,7 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
   private final MeanSquaredError supportLoss;
   private final Objective query;
   private final MeanSquaredError queryLoss;
-  private final Mlp.Workspace workspace;
-  private final double[] predicted;
+  private final ModelTape oneTape;
   private final double[] smoothed;
   private static final double SMOOTHING = 0.1;
 
@@ -100,7 +100,7 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
 
   public AdaptationEngine(
       TransitionRing ring,
-      Mlp model,
+      DifferentiableModel model,
       double[] metaTrained,
       boolean[] held,
       Settings settings,
@@ -116,7 +116,7 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
    */
   public AdaptationEngine(
       TransitionRing ring,
-      Mlp model,
+      DifferentiableModel model,
       double[] metaTrained,
       boolean[] held,
       Settings settings,
@@ -154,8 +154,7 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
     support = new Objective(model, supportLoss, s.support());
     queryLoss = new MeanSquaredError(obsSize).targets(qy);
     query = new Objective(model, queryLoss, s.query());
-    workspace = model.newWorkspace();
-    predicted = new double[obsSize];
+    oneTape = model.newTape(1);
     smoothed = new double[obsSize];
     inUse = this.metaTrained.clone();
     alpha = new double[metaTrained.length];
@@ -264,7 +263,7 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
    * bury a modest change under the noise.
    */
   private double smoothedResidual() {
-    model.forward(inUse, 0, one, 0, predicted, 0, workspace);
+    double[] predicted = model.forward(inUse, one, 1, oneTape); // the tape's buffer
     double r = 0;
     for (int j = 0; j < obsSize; j++) {
       double e = predicted[j] - oneTarget[j];

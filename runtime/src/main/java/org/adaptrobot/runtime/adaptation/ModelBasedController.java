@@ -3,7 +3,7 @@ package org.adaptrobot.runtime.adaptation;
 import java.util.function.Consumer;
 import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.models.bundle.Manifest;
-import org.adaptrobot.models.nn.Mlp;
+import org.adaptrobot.models.nn.DifferentiableModel;
 import org.adaptrobot.models.nn.NetworkArchitecture;
 import org.adaptrobot.runtime.loop.ControlLoop;
 
@@ -54,12 +54,7 @@ public final class ModelBasedController implements ControlLoop.StepListener, Aut
       Consumer<AdaptationEvent> events) {
     Manifest m = bundle.manifest();
     Bundle.Graph g = bundle.graph(Manifest.DYNAMICS);
-    if (!(g.spec().architecture() instanceof NetworkArchitecture.MlpArchitecture arch)) {
-      throw new IllegalArgumentException(
-          "model-based bundle: the dynamics graph must be an mlp, found "
-              + g.spec().architecture().type());
-    }
-    Mlp mlp = arch.build();
+    DifferentiableModel mlp = dynamicsModel(g);
     double[] theta = g.parameters().values().clone();
     Manifest.ObservationSpec o = m.observation();
     Manifest.ActionSpec a = m.action();
@@ -113,6 +108,23 @@ public final class ModelBasedController implements ControlLoop.StepListener, Aut
       engine.start(Math.max(1, (long) (1000.0 * period / m.controlRateHz() / 2)));
     }
     return c;
+  }
+
+  /**
+   * The network of a bundle's dynamics graph: an MLP (mode model-based, every declared tensor
+   * adapts) or a context MLP (mode context-gradient: only the context vector adapts, from zero).
+   *
+   * @throws IllegalArgumentException for any other architecture
+   */
+  public static DifferentiableModel dynamicsModel(Bundle.Graph g) {
+    return switch (g.spec().architecture()) {
+      case NetworkArchitecture.MlpArchitecture a -> a.build();
+      case NetworkArchitecture.ContextMlpArchitecture a -> a.build();
+      default ->
+          throw new IllegalArgumentException(
+              "the dynamics graph must be an mlp or a context_mlp, found "
+                  + g.spec().architecture().type());
+    };
   }
 
   /**

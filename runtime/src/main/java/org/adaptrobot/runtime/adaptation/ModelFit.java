@@ -2,7 +2,7 @@ package org.adaptrobot.runtime.adaptation;
 
 import java.util.SplittableRandom;
 import org.adaptrobot.models.loss.MeanSquaredError;
-import org.adaptrobot.models.nn.Mlp;
+import org.adaptrobot.models.nn.DifferentiableModel;
 import org.adaptrobot.models.nn.Objective;
 import org.adaptrobot.models.optim.Adam;
 
@@ -41,7 +41,7 @@ public final class ModelFit {
    * @param seed minibatch sampling seed
    */
   public static Result fit(
-      Mlp model,
+      DifferentiableModel model,
       double[] start,
       boolean[] held,
       double[] obs,

@@ -2,7 +2,8 @@ package org.adaptrobot.runtime.adaptation;
 
 import java.util.List;
 import java.util.SplittableRandom;
-import org.adaptrobot.models.nn.Mlp;
+import org.adaptrobot.models.nn.DifferentiableModel;
+import org.adaptrobot.models.nn.ModelTape;
 import org.adaptrobot.runtime.policy.PolicyController;
 
 /**
@@ -40,8 +41,8 @@ public final class MpcController implements PolicyController {
     }
   }
 
-  private final Mlp model;
-  private final Mlp.Tape tape;
+  private final DifferentiableModel model;
+  private final ModelTape tape;
   private final Settings s;
   private final int obsSize;
   private final int actSize;
@@ -69,7 +70,7 @@ public final class MpcController implements PolicyController {
   private final double[] previous;
 
   public MpcController(
-      Mlp model,
+      DifferentiableModel model,
       double[] parameters,
       List<String> observationNames,
       double[] observationMean,

@@ -13,7 +13,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.adaptrobot.drivers.hardware.ConfigException;
-import org.adaptrobot.models.bundle.AdaptationMode;
 import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.models.bundle.BundleException;
 import org.adaptrobot.models.bundle.Manifest;
@@ -177,12 +176,15 @@ public final class DemoCommand implements Callable<Integer> {
       return 1;
     }
     Manifest m = b.manifest();
-    if (m.adaptation().mode() != AdaptationMode.MODEL_BASED) {
+    if (!org.adaptrobot.runtime.RobotRuntime.plansWithDynamics(m)) {
       err.println(
           "error: "
               + cfg.bundle()
-              + ": the demo needs a model-based bundle (adaptation.mode model-based), found "
-              + m.adaptation().mode().id());
+              + ": the demo needs a model-based bundle (a dynamics graph with adaptation.mode"
+              + " model-based or context-gradient), found "
+              + m.adaptation().mode().id()
+              + " on graph "
+              + m.adaptation().graph());
       return 1;
     }
     if (Math.abs(m.controlRateHz() - cfg.runtime().controlRateHz()) > 1e-6) {

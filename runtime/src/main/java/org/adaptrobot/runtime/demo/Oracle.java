@@ -3,8 +3,6 @@ package org.adaptrobot.runtime.demo;
 import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.models.bundle.BundleException;
 import org.adaptrobot.models.bundle.Manifest;
-import org.adaptrobot.models.nn.Mlp;
-import org.adaptrobot.models.nn.NetworkArchitecture;
 import org.adaptrobot.runtime.adaptation.ModelBasedController;
 import org.adaptrobot.runtime.adaptation.ModelFit;
 import org.adaptrobot.runtime.config.RuntimeConfig;
@@ -41,13 +39,8 @@ public final class Oracle {
                 false));
     Trace t = data.run(null);
     Bundle.Graph g = bundle.graph(Manifest.DYNAMICS);
-    if (!(g.spec().architecture() instanceof NetworkArchitecture.MlpArchitecture arch)) {
-      throw new BundleException(
-          bundle.source() + ": the oracle needs an mlp dynamics graph");
-    }
-    Mlp mlp = arch.build();
     return ModelFit.fit(
-        mlp,
+        ModelBasedController.dynamicsModel(g),
         g.parameters().values(),
         ModelBasedController.heldComponents(bundle.manifest().observation()),
         t.observations(),

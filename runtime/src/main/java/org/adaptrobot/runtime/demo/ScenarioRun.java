@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.adaptrobot.drivers.hardware.SimulatedHardware;
-import org.adaptrobot.models.bundle.AdaptationMode;
 import org.adaptrobot.models.bundle.BundleException;
 import org.adaptrobot.runtime.RobotRuntime;
 import org.adaptrobot.runtime.adaptation.AdaptationEvent;
@@ -133,11 +132,11 @@ public final class ScenarioRun {
             options.controller() == Controller.ADAPTIVE);
     runtime = rt;
     try {
-      if (rt.bundle().manifest().adaptation().mode() != AdaptationMode.MODEL_BASED) {
+      if (rt.modelBased() == null) {
         throw new BundleException(
             options.config().bundle()
-                + ": the demo needs a model-based bundle (manifest.json adaptation.mode"
-                + " model-based), found "
+                + ": a scenario run needs a bundle the runtime drives by MPC (manifest.json"
+                + " adaptation.mode model-based, or context-gradient on the dynamics graph), found "
                 + rt.bundle().manifest().adaptation().mode().id());
       }
       ControlLoop loop = rt.loop();

@@ -75,6 +75,32 @@ class RunCommandTest {
   }
 
   @Test
+  void theShippedContextGradientBundleTracksByMpcWhileOnlyItsContextAdapts() throws Exception {
+    Path json = dir.resolve("cavia.json");
+    var r =
+        BundleCommandTest.robot(
+            "run",
+            "--config",
+            "../src/examples/diffbot-sim.yaml",
+            "--sim",
+            "--bundle",
+            "../bundles/diffdrive-cavia",
+            "--rate",
+            "50",
+            "--seconds",
+            "4",
+            "--velocity",
+            "0.3,0.5",
+            "--json",
+            json.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    var node = new ObjectMapper().readTree(json.toFile());
+    assertThat(node.get("forward_speed_mps").asDouble()).isBetween(0.25, 0.35);
+    assertThat(node.get("yaw_rate_radps").asDouble()).isBetween(0.40, 0.60);
+    assertThat(node.get("counters").get("faults").asLong()).isZero();
+  }
+
+  @Test
   void anInvalidConfigurationIsReportedWithEveryProblem() throws Exception {
     Path cfg = dir.resolve("bad.yaml");
     Files.writeString(cfg, "hardware: nowhere.yaml\nruntime:\n  control_rate_hz: -1\n");

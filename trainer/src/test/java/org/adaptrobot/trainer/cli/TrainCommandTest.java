@@ -157,6 +157,54 @@ class TrainCommandTest {
   }
 
   @Test
+  void theCaviaVariantExportsAContextGradientDynamicsBundleTheRuntimePlansWith()
+      throws Exception {
+    Path bundle = dir.resolve("cavia-bundle");
+    Run r =
+        robot(
+            "train",
+            "dynamics",
+            "--env",
+            "pendulum",
+            "--algorithm",
+            "cavia",
+            "--iterations",
+            "20",
+            "--meta-batch",
+            "4",
+            "--support",
+            "16",
+            "--eval-every",
+            "10",
+            "--eval-windows",
+            "5",
+            "--oracle-iterations",
+            "0",
+            "--no-baseline",
+            "--out",
+            dir.resolve("cavia").toString(),
+            "--bundle",
+            bundle.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    Bundle b = Bundle.load(bundle);
+    Manifest m = b.manifest();
+    assertThat(m.adaptation().mode()).isEqualTo(AdaptationMode.CONTEXT_GRADIENT);
+    assertThat(m.adaptation().graph()).isEqualTo(Manifest.DYNAMICS);
+    assertThat(m.adaptation().adaptableTensors()).containsExactly("context");
+    assertThat(m.graphs()).containsOnlyKeys(Manifest.DYNAMICS);
+    assertThat(org.adaptrobot.runtime.RobotRuntime.plansWithDynamics(m)).isTrue();
+    var model =
+        org.adaptrobot.runtime.adaptation.ModelBasedController.dynamicsModel(
+            b.graph(Manifest.DYNAMICS));
+    assertThat(model).isInstanceOf(org.adaptrobot.models.nn.ContextMlp.class);
+    // the exported context is CAVIA's starting point: zero
+    var context = model.layout().slice("context");
+    for (int i = context.offset(); i < context.end(); i++) {
+      assertThat(b.graph(Manifest.DYNAMICS).parameters().values()[i]).isZero();
+    }
+  }
+
+  @Test
   void anUnknownEnvironmentIsNamed() {
     Run r = robot("train", "dynamics", "--env", "submarine");
     assertThat(r.code()).isEqualTo(1);
