@@ -4,8 +4,8 @@ package org.adaptrobot.runtime.adaptation;
  * Detects a lasting rise of the dynamics model's one-step prediction error: a one-sided CUSUM (Page
  * 1954) on the residual normalised by its own baseline.
  *
- * <p>Each step gives a residual r ≥ 0 (the normalised squared prediction error of the model in
- * use). The first {@code calibration} residuals after a {@link #reset} set the baseline μ₀ (their
+ * <p>Each step gives a residual r ≥ 0 (from the {@link AdaptationEngine}: the squared norm of the
+ * exponentially smoothed one-step prediction residual of the model in use, normalised units). The first {@code calibration} residuals after a {@link #reset} set the baseline μ₀ (their
  * mean). Then x = min(r/μ₀, clip) and S ← max(0, S + x − 1 − drift); a change is declared when S
  * exceeds {@code threshold}. Because the model predicts the effect of the commanded action,
  * commanded accelerations do not raise r; the clip bounds what a single outlier (a bump, a sensor
