@@ -26,8 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * The model-based runtime's two costs, on the shipped dynamics bundle (11-64-64-9) with real data:
  * the simulated robot is driven by the demo's configuration for 4 s first, so the ring holds real
  * transitions. {@code mpc}: one MPC decision (CEM, 64 samples × 10 steps × 2 iterations, batched
- * forward passes), what the loop pays every step. {@code adaptation}: one adaptation pass (copy
- * M + K + 1 transitions, 5 gradient steps on M = 32, three held-out evaluations on K = 32,
+ * forward passes), what the loop pays every step. {@code adaptation}: one adaptation pass (copy M +
+ * K + 1 transitions, 5 gradient steps on M = 32, three held-out evaluations on K = 32,
  * accept/reject), what the adaptation thread pays. Run from the repository root.
  */
 @State(Scope.Thread)

@@ -25,14 +25,14 @@ import org.adaptrobot.runtime.demo.Trace;
 import org.adaptrobot.runtime.demo.VelocityProfile;
 
 /**
- * The recovery benchmark: for every seed (a random 4-segment velocity profile and its sensor
- * noise) and every change scenario, the simulated robot runs through the real runtime with
+ * The recovery benchmark: for every seed (a random 4-segment velocity profile and its sensor noise)
+ * and every change scenario, the simulated robot runs through the real runtime with
  *
  * <ul>
  *   <li>the meta-trained model adapting on the robot (the product),
  *   <li>the same model without adaptation,
- *   <li>a model trained without meta-learning, fine-tuned on the robot by the same engine
- *       (naive fine-tuning),
+ *   <li>a model trained without meta-learning, fine-tuned on the robot by the same engine (naive
+ *       fine-tuning),
  *   <li>the oracle: from the change on, a model fitted offline to the changed robot,
  * </ul>
  *
@@ -72,8 +72,9 @@ public final class RecoveryBenchmark {
     Path meta = Path.of(a.getOrDefault("--bundle", "bundles/diffdrive-grbal"));
     Path baseline = Path.of(a.getOrDefault("--baseline", "bundles/diffdrive-pretrained"));
     List<ChangeScenario> scenarios = new ArrayList<>();
-    for (String s : a.getOrDefault("--scenarios", "battery-sag,payload,friction,weak-motor,held-out")
-        .split(",")) {
+    for (String s :
+        a.getOrDefault("--scenarios", "battery-sag,payload,friction,weak-motor,held-out")
+            .split(",")) {
       scenarios.add(ChangeScenario.byId(s));
     }
 
@@ -110,7 +111,16 @@ public final class RecoveryBenchmark {
       // the unchanged robot: the change comes after the end
       jobs.put(
           new Key(scenarios.get(0), "unchanged", seed),
-          submit(pool, metaCfg, scenarios.get(0), profile, sd, seconds, seconds + 1, Controller.ADAPTIVE, null));
+          submit(
+              pool,
+              metaCfg,
+              scenarios.get(0),
+              profile,
+              sd,
+              seconds,
+              seconds + 1,
+              Controller.ADAPTIVE,
+              null));
       for (ChangeScenario s : scenarios) {
         jobs.put(
             new Key(s, "meta-trained, adaptive", seed),
@@ -142,11 +152,7 @@ public final class RecoveryBenchmark {
       k++;
       if (k % 20 == 0 || k == jobs.size()) {
         System.err.printf(
-            Locale.ROOT,
-            "%d/%d runs, %.0f s%n",
-            k,
-            jobs.size(),
-            (System.nanoTime() - t0) * 1e-9);
+            Locale.ROOT, "%d/%d runs, %.0f s%n", k, jobs.size(), (System.nanoTime() - t0) * 1e-9);
       }
     }
     pool.shutdown();
@@ -170,10 +176,13 @@ public final class RecoveryBenchmark {
     setup.put("seeds", seeds);
     setup.put("seconds", seconds);
     setup.put("change_at_s", changeAt);
-    setup.put("profile", "4 random segments of 2.5 s per seed, v U[0.1, 0.4] m/s, w U[-1, 1] rad/s");
+    setup.put(
+        "profile", "4 random segments of 2.5 s per seed, v U[0.1, 0.4] m/s, w U[-1, 1] rad/s");
     setup.put("meta_bundle", meta.toString());
     setup.put("baseline_bundle", baseline.toString());
-    setup.put("recovery", "2.5 s trailing mean error back within 10 % of the unchanged robot's, for good");
+    setup.put(
+        "recovery",
+        "2.5 s trailing mean error back within 10 % of the unchanged robot's, for good");
     setup.put("steady_state", "mean error over the last 5 s");
     result.put("setup", setup);
     List<Map<String, Object>> rows = new ArrayList<>();
@@ -264,7 +273,8 @@ public final class RecoveryBenchmark {
                 delays.isEmpty()
                     ? "-"
                     : fmt(
-                        quantile(delays.stream().mapToDouble(Double::doubleValue).toArray(), 0.5))));
+                        quantile(
+                            delays.stream().mapToDouble(Double::doubleValue).toArray(), 0.5))));
       }
     }
     result.put("rows", rows);
@@ -282,9 +292,7 @@ public final class RecoveryBenchmark {
     result.put("wall_seconds", (System.nanoTime() - t0) * 1e-9);
     result.put("markdown", md.toString());
     Files.createDirectories(out.toAbsolutePath().getParent());
-    new ObjectMapper()
-        .enable(SerializationFeature.INDENT_OUTPUT)
-        .writeValue(out.toFile(), result);
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), result);
     System.out.print(md);
     System.out.printf(
         Locale.ROOT,
@@ -301,7 +309,8 @@ public final class RecoveryBenchmark {
         latency.getValueAtPercentile(99) / 1000.0,
         latency.getMaxValue() / 1000.0,
         threads);
-    System.out.printf(Locale.ROOT, "wall time %.0f s; written %s%n", (System.nanoTime() - t0) * 1e-9, out);
+    System.out.printf(
+        Locale.ROOT, "wall time %.0f s; written %s%n", (System.nanoTime() - t0) * 1e-9, out);
   }
 
   private static Future<ScenarioRun> submit(

@@ -5,12 +5,12 @@ package org.adaptrobot.runtime.adaptation;
  * 1954) on the residual normalised by its own baseline.
  *
  * <p>Each step gives a residual r ≥ 0 (from the {@link AdaptationEngine}: the squared norm of the
- * exponentially smoothed one-step prediction residual of the model in use, normalised units). The first {@code calibration} residuals after a {@link #reset} set the baseline μ₀ (their
- * mean). Then x = min(r/μ₀, clip) and S ← max(0, S + x − 1 − drift); a change is declared when S
- * exceeds {@code threshold}. Because the model predicts the effect of the commanded action,
- * commanded accelerations do not raise r; the clip bounds what a single outlier (a bump, a sensor
- * glitch) can add, so at least ⌈threshold / (clip − 1 − drift)⌉ consecutive extreme steps are
- * needed.
+ * exponentially smoothed one-step prediction residual of the model in use, normalised units). The
+ * first {@code calibration} residuals after a {@link #reset} set the baseline μ₀ (their mean). Then
+ * x = min(r/μ₀, clip) and S ← max(0, S + x − 1 − drift); a change is declared when S exceeds {@code
+ * threshold}. Because the model predicts the effect of the commanded action, commanded
+ * accelerations do not raise r; the clip bounds what a single outlier (a bump, a sensor glitch) can
+ * add, so at least ⌈threshold / (clip − 1 − drift)⌉ consecutive extreme steps are needed.
  *
  * <p>Defaults ({@link #standard()}): calibration 250 steps, drift 0.5 (a rise of the mean error by
  * less than 50 % is ignored), threshold 40, clip 10. A change that multiplies the mean error by ρ

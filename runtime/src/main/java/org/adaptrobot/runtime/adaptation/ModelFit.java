@@ -21,10 +21,7 @@ public final class ModelFit {
    * @param trainTransitions transitions fitted on
    */
   public record Result(
-      double[] parameters,
-      double validationBefore,
-      double validationAfter,
-      int trainTransitions) {}
+      double[] parameters, double validationBefore, double validationAfter, int trainTransitions) {}
 
   private ModelFit() {}
 

@@ -35,9 +35,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code robot demo}: the simulated robot through the real runtime with the shipped meta-trained
- * dynamics bundle, a scripted velocity profile, and a change of dynamics mid-run; the adaptive
- * run against the same run without adaptation, an oracle that knows the new dynamics, and the
- * unchanged robot.
+ * dynamics bundle, a scripted velocity profile, and a change of dynamics mid-run; the adaptive run
+ * against the same run without adaptation, an oracle that knows the new dynamics, and the unchanged
+ * robot.
  */
 @Command(
     name = "demo",
@@ -60,8 +60,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--config",
       paramLabel = "FILE",
-      description =
-          "Runtime configuration (default: " + DEFAULT_CONFIG + " of this installation).")
+      description = "Runtime configuration (default: " + DEFAULT_CONFIG + " of this installation).")
   Path config;
 
   @Option(names = "--bundle", paramLabel = "PATH", description = "A model-based bundle to use.")
@@ -98,8 +97,8 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Option(
       names = "--no-adapt",
-      description = "The live run keeps the meta-trained model (the adaptive run becomes a"
-          + " comparison).")
+      description =
+          "The live run keeps the meta-trained model (the adaptive run becomes a" + " comparison).")
   boolean noAdapt;
 
   @Option(
@@ -191,7 +190,8 @@ public final class DemoCommand implements Callable<Integer> {
       cfg = withRate(cfg, m.controlRateHz());
     }
     RuntimeConfig quiet =
-        new RuntimeConfig(cfg.hardware(), cfg.bundle(), cfg.runtime(), RuntimeConfig.Telemetry.none());
+        new RuntimeConfig(
+            cfg.hardware(), cfg.bundle(), cfg.runtime(), RuntimeConfig.Telemetry.none());
     RuntimeConfig live = cfg;
     if (cfg.telemetry().enabled()
         && cfg.telemetry().broker().equals("embedded")
@@ -306,9 +306,19 @@ public final class DemoCommand implements Callable<Integer> {
       out.println("comparison runs (lockstep, in parallel) ...");
       out.flush();
       Map<String, ScenarioRun> others = new LinkedHashMap<>();
-      others.put(noAdapt ? "adaptive" : "non-adaptive", run(quiet, change, profile, noAdapt ? Controller.ADAPTIVE : Controller.FIXED, null, changeAt));
-      others.put("oracle", run(quiet, change, profile, Controller.ORACLE, oracle.parameters(), changeAt));
-      others.put("unchanged robot", run(quiet, change, profile, Controller.ADAPTIVE, null, seconds + 1));
+      others.put(
+          noAdapt ? "adaptive" : "non-adaptive",
+          run(
+              quiet,
+              change,
+              profile,
+              noAdapt ? Controller.ADAPTIVE : Controller.FIXED,
+              null,
+              changeAt));
+      others.put(
+          "oracle", run(quiet, change, profile, Controller.ORACLE, oracle.parameters(), changeAt));
+      others.put(
+          "unchanged robot", run(quiet, change, profile, Controller.ADAPTIVE, null, seconds + 1));
       runAll(others.values());
       if (noAdapt) {
         Map<String, ScenarioRun> ordered = new LinkedHashMap<>();
@@ -421,14 +431,19 @@ public final class DemoCommand implements Callable<Integer> {
               .mapToDouble(ev -> ev.event().updateNorm())
               .sorted()
               .toArray();
-      row.put("accepted_update_norm_median", norms.length == 0 ? Double.NaN : norms[norms.length / 2]);
+      row.put(
+          "accepted_update_norm_median", norms.length == 0 ? Double.NaN : norms[norms.length / 2]);
       row.put("accepted_update_norm_max", norms.length == 0 ? Double.NaN : norms[norms.length - 1]);
       row.put("change_detected_after_s", detected);
       row.put("end_state", r.endState());
       rows.put(e.getKey(), row);
     }
     s.put("runs", rows);
-    ScenarioRun live = runs.values().stream().filter(r -> r.options().paced() == realtime).findFirst().orElseThrow();
+    ScenarioRun live =
+        runs.values().stream()
+            .filter(r -> r.options().paced() == realtime)
+            .findFirst()
+            .orElseThrow();
     Map<String, Object> loop = new LinkedHashMap<>();
     loop.put("wall_seconds", liveWall);
     loop.put("compute_time_us", RunCommand.percentiles(live.metrics().computeTimeTotal()));
@@ -471,7 +486,9 @@ public final class DemoCommand implements Callable<Integer> {
           (Double) r.get("before"),
           (Double) r.get("just_after"),
           (Double) r.get("after_adaptation"),
-          rec == null ? "-" : Double.isNaN(rec) ? "never" : String.format(Locale.ROOT, "%.1f s", rec),
+          rec == null
+              ? "-"
+              : Double.isNaN(rec) ? "never" : String.format(Locale.ROOT, "%.1f s", rec),
           Double.isNaN(det) ? "-" : String.format(Locale.ROOT, "%.2f s", det));
     }
     out.println(
@@ -613,7 +630,10 @@ public final class DemoCommand implements Callable<Integer> {
                   Double.isNaN(e.lossBefore())
                       ? ""
                       : String.format(
-                          Locale.ROOT, " (held-out loss %.2g -> %.2g)", e.lossBefore(), e.lossAfter()));
+                          Locale.ROOT,
+                          " (held-out loss %.2g -> %.2g)",
+                          e.lossBefore(),
+                          e.lossAfter()));
       String line =
           String.format(
               Locale.ROOT,

@@ -6,8 +6,8 @@ import java.util.TreeMap;
 
 /**
  * A change of the robot's dynamics applied mid-run, as simulation parameters of {@link
- * org.adaptrobot.drivers.hardware.SimulatedHardware#set}. The robot starts nominal: battery at 90 %,
- * no payload, hard floor (μ 0.8, rolling resistance 0.02), both motors healthy.
+ * org.adaptrobot.drivers.hardware.SimulatedHardware#set}. The robot starts nominal: battery at 90
+ * %, no payload, hard floor (μ 0.8, rolling resistance 0.02), both motors healthy.
  */
 public enum ChangeScenario {
   MOTOR_PAYLOAD(
@@ -20,7 +20,8 @@ public enum ChangeScenario {
       "friction",
       "the floor turns to carpet (μ 0.45, rolling resistance 0.045)",
       Map.of("traction_mu", 0.45, "rolling_resistance", 0.045)),
-  WEAK_MOTOR("weak-motor", "left motor loses 40 % of its torque", Map.of("left_torque_factor", 0.6)),
+  WEAK_MOTOR(
+      "weak-motor", "left motor loses 40 % of its torque", Map.of("left_torque_factor", 0.6)),
   HELD_OUT(
       "held-out",
       "held out from training: left motor at 50 %, 1.2 kg payload, battery at 30 %",

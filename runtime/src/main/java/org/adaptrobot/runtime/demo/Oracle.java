@@ -10,9 +10,9 @@ import org.adaptrobot.runtime.config.RuntimeConfig;
 /**
  * The oracle of the demo and the recovery benchmark: a model that knows the changed robot. The
  * robot, changed from the start, is driven for {@value #SECONDS} s through {@value #SEGMENTS}
- * random set-points (speed 0.1–0.4 m/s, yaw rate ±1 rad/s) by the adapting controller; the
- * bundle's model is then fitted to all of it ({@link ModelFit}: Adam, 3,000 minibatches of 256,
- * best of an interleaved held-out fifth).
+ * random set-points (speed 0.1–0.4 m/s, yaw rate ±1 rad/s) by the adapting controller; the bundle's
+ * model is then fitted to all of it ({@link ModelFit}: Adam, 3,000 minibatches of 256, best of an
+ * interleaved held-out fifth).
  */
 public final class Oracle {
 

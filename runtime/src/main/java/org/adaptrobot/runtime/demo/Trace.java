@@ -1,9 +1,9 @@
 package org.adaptrobot.runtime.demo;
 
 /**
- * What a {@link ScenarioRun} recorded, one row per control step: ground-truth forward speed and
- * yaw rate, the set-points, the tracking error, and the normalised observation and applied action
- * the controller had (for fitting models to the run).
+ * What a {@link ScenarioRun} recorded, one row per control step: ground-truth forward speed and yaw
+ * rate, the set-points, the tracking error, and the normalised observation and applied action the
+ * controller had (for fitting models to the run).
  */
 public final class Trace {
 
@@ -117,8 +117,8 @@ public final class Trace {
    * Recovery time after a change at {@code changeAt} s: the time from the change until the error,
    * averaged over a trailing window of {@code window} s that lies wholly after the change, is back
    * within {@code (1 + tolerance)} of the same window of {@code reference} (the same run with the
-   * robot unchanged) and stays there to the end. Returns 0 when the change never pushed it out,
-   * and NaN when it never comes back.
+   * robot unchanged) and stays there to the end. Returns 0 when the change never pushed it out, and
+   * NaN when it never comes back.
    */
   public double recoveryTime(Trace reference, double changeAt, double window, double tolerance) {
     int c = (int) Math.round(changeAt / dt);

@@ -21,6 +21,7 @@ import org.adaptrobot.models.nn.ContextMlp;
 import org.adaptrobot.models.nn.Mlp;
 import org.adaptrobot.models.nn.NetworkArchitecture;
 import org.adaptrobot.models.nn.ParameterSlice;
+import org.adaptrobot.runtime.plot.LinePlot;
 import org.adaptrobot.trainer.dynamics.DiffDriveDynamics;
 import org.adaptrobot.trainer.dynamics.DynamicsDomain;
 import org.adaptrobot.trainer.dynamics.DynamicsExperiment;
@@ -28,7 +29,6 @@ import org.adaptrobot.trainer.dynamics.PendulumDynamics;
 import org.adaptrobot.trainer.eval.SinusoidExperiment.Estimate;
 import org.adaptrobot.trainer.meta.MetaLearner;
 import org.adaptrobot.trainer.meta.TaskData;
-import org.adaptrobot.runtime.plot.LinePlot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.adaptrobot.runtime.plot.LinePlot;
 import org.adaptrobot.trainer.eval.SinusoidExperiment;
 import org.adaptrobot.trainer.eval.SinusoidExperiment.Estimate;
 import org.adaptrobot.trainer.meta.MetaLearner;
-import org.adaptrobot.runtime.plot.LinePlot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -157,8 +157,7 @@ class TrainCommandTest {
   }
 
   @Test
-  void theCaviaVariantExportsAContextGradientDynamicsBundleTheRuntimePlansWith()
-      throws Exception {
+  void theCaviaVariantExportsAContextGradientDynamicsBundleTheRuntimePlansWith() throws Exception {
     Path bundle = dir.resolve("cavia-bundle");
     Run r =
         robot(
