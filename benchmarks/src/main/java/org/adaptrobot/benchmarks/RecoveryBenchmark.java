@@ -168,7 +168,7 @@ public final class RecoveryBenchmark {
     double unchangedSeconds = 0;
     for (int seed = 1; seed <= seeds; seed++) {
       ScenarioRun ref = done.get(new Key(scenarios.get(0), "unchanged", seed));
-      unchangedAlarms += count(ref, "change_detected", Long.MAX_VALUE);
+      unchangedAlarms += ref.alarmsBeforeChange(); // its change comes after the end
       unchangedSeconds += ref.trace().length() * ref.trace().dt();
     }
     Map<String, Object> result = new LinkedHashMap<>();
@@ -212,16 +212,10 @@ public final class RecoveryBenchmark {
           if (!Double.isNaN(recovery[seed - 1])) {
             recovered++;
           }
-          double delay = Double.NaN;
-          for (ScenarioRun.Event ev : r.events()) {
-            if (ev.event().kind().equals("change_detected")) {
-              if (ev.step() < r.changeStep()) {
-                alarmsBefore++;
-              } else if (Double.isNaN(delay)) {
-                delay = (ev.step() - r.changeStep()) * t.dt();
-              }
-            }
-            if (c.endsWith("adaptive") || c.endsWith("fine-tuned")) {
+          alarmsBefore += r.alarmsBeforeChange();
+          double delay = r.detectionDelaySeconds();
+          if (c.endsWith("adaptive") || c.endsWith("fine-tuned")) {
+            for (ScenarioRun.Event ev : r.events()) {
               double ms = ev.event().latencyMillis();
               if (Double.isFinite(ms)) {
                 latency.recordValue(Math.max(1, Math.round(ms * 1000)));
@@ -332,16 +326,6 @@ public final class RecoveryBenchmark {
           r.run(null);
           return r;
         });
-  }
-
-  private static int count(ScenarioRun r, String kind, long beforeStep) {
-    int n = 0;
-    for (ScenarioRun.Event e : r.events()) {
-      if (e.event().kind().equals(kind) && e.step() < beforeStep) {
-        n++;
-      }
-    }
-    return n;
   }
 
   private static double mean(double[] x) {

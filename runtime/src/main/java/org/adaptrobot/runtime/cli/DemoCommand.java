@@ -187,7 +187,12 @@ public final class DemoCommand implements Callable<Integer> {
       return 1;
     }
     if (Math.abs(m.controlRateHz() - cfg.runtime().controlRateHz()) > 1e-6) {
-      cfg = withRate(cfg, m.controlRateHz());
+      cfg =
+          new RuntimeConfig(
+              cfg.hardware(),
+              cfg.bundle(),
+              cfg.runtime().withControlRate(m.controlRateHz()),
+              cfg.telemetry());
     }
     RuntimeConfig quiet =
         new RuntimeConfig(
@@ -331,7 +336,7 @@ public final class DemoCommand implements Callable<Integer> {
         runs.putAll(others);
       }
     }
-    Map<String, Object> summary = summarise(runs, change, profile, oracle, liveWall);
+    Map<String, Object> summary = summarise(runs, change, profile, oracle, main, liveWall);
     summary.put("wall_seconds_total", (System.nanoTime() - wall0) * 1e-9);
     printTable(out, summary);
     Path png = plot != null ? plot : home.resolve("runs/demo/demo-" + change.id() + ".png");
@@ -378,6 +383,7 @@ public final class DemoCommand implements Callable<Integer> {
       ChangeScenario change,
       VelocityProfile profile,
       ModelFit.Result oracle,
+      ScenarioRun live,
       double liveWall) {
     double half = profile.cycleSeconds() / 2;
     double[][] windows = {
@@ -414,15 +420,8 @@ public final class DemoCommand implements Callable<Integer> {
             t.recoveryTime(reference.trace(), changeAt, RECOVERY_WINDOW, RECOVERY_TOLERANCE));
       }
       Map<String, Integer> decisions = new LinkedHashMap<>();
-      double detected = Double.NaN;
-      double rate = r.options().config().runtime().controlRateHz();
       for (ScenarioRun.Event ev : r.events()) {
         decisions.merge(ev.event().kind(), 1, Integer::sum);
-        if (ev.event().kind().equals("change_detected")
-            && Double.isNaN(detected)
-            && ev.step() >= r.changeStep()) {
-          detected = (ev.step() - r.changeStep()) / rate;
-        }
       }
       row.put("adaptation_decisions", decisions);
       double[] norms =
@@ -434,16 +433,11 @@ public final class DemoCommand implements Callable<Integer> {
       row.put(
           "accepted_update_norm_median", norms.length == 0 ? Double.NaN : norms[norms.length / 2]);
       row.put("accepted_update_norm_max", norms.length == 0 ? Double.NaN : norms[norms.length - 1]);
-      row.put("change_detected_after_s", detected);
+      row.put("change_detected_after_s", r.detectionDelaySeconds());
       row.put("end_state", r.endState());
       rows.put(e.getKey(), row);
     }
     s.put("runs", rows);
-    ScenarioRun live =
-        runs.values().stream()
-            .filter(r -> r.options().paced() == realtime)
-            .findFirst()
-            .orElseThrow();
     Map<String, Object> loop = new LinkedHashMap<>();
     loop.put("wall_seconds", liveWall);
     loop.put("compute_time_us", RunCommand.percentiles(live.metrics().computeTimeTotal()));
@@ -518,23 +512,6 @@ public final class DemoCommand implements Callable<Integer> {
       p.add(e.getKey(), x, y);
     }
     p.write(png);
-  }
-
-  private static RuntimeConfig withRate(RuntimeConfig cfg, double hz) {
-    RuntimeConfig.Settings s = cfg.runtime();
-    return new RuntimeConfig(
-        cfg.hardware(),
-        cfg.bundle(),
-        new RuntimeConfig.Settings(
-            hz,
-            s.overrunPolicy(),
-            s.spinMicros(),
-            s.executor(),
-            s.watchdogOverruns(),
-            s.commandTimeoutSeconds(),
-            s.staleSensorSeconds(),
-            s.maxConsecutiveFaults()),
-        cfg.telemetry());
   }
 
   /** The live status line, printed from its own thread (never from the control loop). */

@@ -123,16 +123,7 @@ public final class RunCommand implements Callable<Integer> {
     if (bundle != null || rate != null || executor != null) {
       RuntimeConfig.Settings s = cfg.runtime();
       if (rate != null) {
-        s =
-            new RuntimeConfig.Settings(
-                rate,
-                s.overrunPolicy(),
-                s.spinMicros(),
-                s.executor(),
-                s.watchdogOverruns(),
-                s.commandTimeoutSeconds(),
-                s.staleSensorSeconds(),
-                s.maxConsecutiveFaults());
+        s = s.withControlRate(rate);
       }
       if (executor != null) {
         s =

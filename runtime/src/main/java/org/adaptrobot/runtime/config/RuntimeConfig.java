@@ -61,6 +61,19 @@ public record RuntimeConfig(
       return new Settings(100, OverrunPolicy.SKIP, 200, Executor.JAVA, 10, 0.5, 0.1, 5);
     }
 
+    /** The same settings at another control rate. */
+    public Settings withControlRate(double hz) {
+      return new Settings(
+          hz,
+          overrunPolicy,
+          spinMicros,
+          executor,
+          watchdogOverruns,
+          commandTimeoutSeconds,
+          staleSensorSeconds,
+          maxConsecutiveFaults);
+    }
+
     public long periodNanos() {
       return Math.round(1e9 / controlRateHz);
     }

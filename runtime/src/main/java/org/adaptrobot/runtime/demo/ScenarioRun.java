@@ -189,7 +189,6 @@ public final class ScenarioRun {
       loop.requestActivate();
       loop.run(steps);
       endState = loop.lifecycle().state() + " (" + loop.lifecycle().lastReason() + ")";
-      trace.length(recorded);
       return trace;
     } finally {
       rt.close();
@@ -247,6 +246,29 @@ public final class ScenarioRun {
   /** Lifecycle state and reason at the end. */
   public String endState() {
     return endState;
+  }
+
+  /**
+   * Seconds from the change to the engine's first change alarm at or after it; NaN when none came.
+   */
+  public double detectionDelaySeconds() {
+    for (Event e : events) {
+      if (e.event().kind().equals("change_detected") && e.step() >= changeStep) {
+        return (e.step() - changeStep) * dt;
+      }
+    }
+    return Double.NaN;
+  }
+
+  /** Change alarms the engine raised before the change. */
+  public int alarmsBeforeChange() {
+    int n = 0;
+    for (Event e : events) {
+      if (e.event().kind().equals("change_detected") && e.step() < changeStep) {
+        n++;
+      }
+    }
+    return n;
   }
 
   public int changeStep() {

@@ -60,10 +60,6 @@ public final class Trace {
     length = Math.max(length, i + 1);
   }
 
-  void length(int n) {
-    length = n;
-  }
-
   /** Recorded steps. */
   public int length() {
     return length;
