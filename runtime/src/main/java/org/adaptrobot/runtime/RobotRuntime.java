@@ -10,8 +10,10 @@ import org.adaptrobot.models.bundle.AdaptationMode;
 import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.models.bundle.BundleException;
 import org.adaptrobot.models.bundle.Manifest;
+import org.adaptrobot.runtime.adaptation.AdaptationFeed;
 import org.adaptrobot.runtime.adaptation.ModelBasedController;
 import org.adaptrobot.runtime.adaptation.MpcController;
+import org.adaptrobot.runtime.adaptation.PolicyAdaptation;
 import org.adaptrobot.runtime.clock.LockstepClock;
 import org.adaptrobot.runtime.clock.LoopClock;
 import org.adaptrobot.runtime.clock.PacedSimulationClock;
@@ -115,6 +117,7 @@ public final class RobotRuntime implements AutoCloseable {
     }
     EventFanout fanout = new EventFanout(events);
     ModelBasedController modelBased = null;
+    AdaptationFeed feed = null;
     PolicyController controller;
     if (plansWithDynamics(m)) {
       modelBased =
@@ -125,12 +128,23 @@ public final class RobotRuntime implements AutoCloseable {
               MpcController.Settings.standard(),
               fanout::adaptation);
       controller = modelBased.controller();
+      feed = modelBased;
     } else {
       Bundle.Graph graph = bundle.graph(Manifest.POLICY);
       controller =
           config.runtime().executor() == RuntimeConfig.Executor.JAVA
               ? new JavaPolicyController(graph)
               : new OnnxPolicyController(graph);
+      if (PolicyAdaptation.applies(m)) {
+        try {
+          feed =
+              PolicyAdaptation.of(
+                  bundle, controller, adapt, simulated && !paced, fanout::adaptation);
+        } catch (IllegalArgumentException e) {
+          controller.close();
+          throw new BundleException(config.bundle() + ": " + e.getMessage());
+        }
+      }
     }
     SimulatedHardware sim = null;
     Context pi4j = null;
@@ -180,10 +194,11 @@ public final class RobotRuntime implements AutoCloseable {
               fanout);
       loop.configure();
       RobotRuntime runtime = new RobotRuntime(config, bundle, sim, pi4j, loop);
-      if (modelBased != null) {
-        runtime.modelBased = modelBased;
-        loop.stepListener(modelBased);
-        runtime.adaptationControl(modelBased.engine());
+      runtime.modelBased = modelBased;
+      if (feed != null) {
+        runtime.feed = feed;
+        loop.stepListener(feed);
+        runtime.adaptationControl(feed.engine());
       }
       if (config.telemetry().enabled()) {
         runtime.startTelemetry(fanout);
@@ -191,8 +206,8 @@ public final class RobotRuntime implements AutoCloseable {
       return runtime;
     } catch (RuntimeException e) {
       controller.close();
-      if (modelBased != null) {
-        modelBased.close();
+      if (feed != null) {
+        feed.close();
       }
       if (io != null) {
         try {
@@ -222,6 +237,7 @@ public final class RobotRuntime implements AutoCloseable {
   }
 
   private ModelBasedController modelBased;
+  private AdaptationFeed feed;
   private LocalBroker broker;
   private TelemetryPublisher publisher;
 
@@ -239,8 +255,8 @@ public final class RobotRuntime implements AutoCloseable {
       throw new IllegalStateException("telemetry cannot start: " + e.getMessage(), e);
     }
     fanout.add(publisher);
-    if (modelBased != null) {
-      modelBased.then(publisher);
+    if (feed != null) {
+      feed.then(publisher);
     } else {
       loop.stepListener(publisher);
     }
@@ -248,6 +264,11 @@ public final class RobotRuntime implements AutoCloseable {
   }
 
   private volatile AdaptationControl adaptation;
+
+  /** The adaptation feed and its engine (null for bundles that do not adapt by gradient steps). */
+  public AdaptationFeed adaptationFeed() {
+    return feed;
+  }
 
   /** The model-based controller and its adaptation engine (null for other bundles). */
   public ModelBasedController modelBased() {
@@ -290,8 +311,8 @@ public final class RobotRuntime implements AutoCloseable {
   public void close() {
     try {
       loop.shutdown("closing");
-      if (modelBased != null) {
-        modelBased.close();
+      if (feed != null) {
+        feed.close();
       }
       if (publisher != null) {
         publisher.close();

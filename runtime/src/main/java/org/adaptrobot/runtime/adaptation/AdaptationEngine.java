@@ -1,6 +1,8 @@
 package org.adaptrobot.runtime.adaptation;
 
 import java.util.function.Consumer;
+import org.adaptrobot.models.loss.GaussianNegativeLogLikelihood;
+import org.adaptrobot.models.loss.Loss;
 import org.adaptrobot.models.loss.MeanSquaredError;
 import org.adaptrobot.models.nn.DifferentiableModel;
 import org.adaptrobot.models.nn.ModelTape;
@@ -10,9 +12,11 @@ import org.adaptrobot.runtime.telemetry.AdaptationControl;
 
 /**
  * GrBAL's run-time loop on its own thread, made safe: it reads the recent (observation, action)
- * history from a {@link TransitionRing}, watches the dynamics model's one-step error with a {@link
- * ChangeDetector}, and adapts — k gradient steps from the meta-trained parameters on the M
- * transitions before the latest K — continuously every {@code period} transitions or only after a
+ * history from a {@link TransitionRing}, turns it into supervised samples ({@link
+ * TransitionSamples}: one-step changes for a dynamics model, hindsight-relabelled actions for a
+ * policy), watches the meta-trained network's error on them with a {@link ChangeDetector}, and
+ * adapts — k gradient steps from the meta-trained parameters, on the tensors that adapt, on the M
+ * samples before the latest K — continuously every {@code period} transitions or only after a
  * detected change. A candidate is accepted only when it is finite, and its loss on the latest K
  * transitions (held out from the adaptation) is lower than that of the parameters in use; the
  * update's size is bounded (scaled down to {@code maxUpdateNorm}); non-finite values or a loss that
@@ -21,8 +25,7 @@ import org.adaptrobot.runtime.telemetry.AdaptationControl;
  * PolicyController#publish}, which it takes up at its next step boundary. Every decision is an
  * {@link AdaptationEvent}.
  *
- * <p>Observations in the ring are normalised (as the controller sees them); components listed as
- * held (set-points) have a defined change of zero, as in training.
+ * <p>Observations in the ring are normalised (as the controller sees them).
  */
 public final class AdaptationEngine implements AdaptationControl, AutoCloseable {
 
@@ -58,13 +61,15 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
   private final TransitionRing ring;
   private final DifferentiableModel model;
   private final double[] metaTrained;
-  private final boolean[] held;
+  private final TransitionSamples samples;
   private final Settings s;
   private final PolicyController controller;
   private final ChangeDetector detector;
   private final Consumer<AdaptationEvent> events;
   private final int obsSize;
   private final int actSize;
+  private final int inSize;
+  private final int outSize;
   private final int window;
 
   // adaptation-thread buffers
@@ -79,13 +84,10 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
   private final double[] alpha;
   private final double[] one;
   private final double[] oneTarget;
+  private final double[] residual;
   private final Objective support;
-  private final MeanSquaredError supportLoss;
   private final Objective query;
-  private final MeanSquaredError queryLoss;
   private final ModelTape oneTape;
-  private final double[] smoothed;
-  private static final double SMOOTHING = 0.1;
 
   private double[] inUse;
   private long seen;
@@ -98,6 +100,7 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
   private volatile boolean running;
   private Thread thread;
 
+  /** A dynamics-model engine with one inner rate for every parameter and the MSE loss. */
   public AdaptationEngine(
       TransitionRing ring,
       DifferentiableModel model,
@@ -105,35 +108,74 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
       boolean[] held,
       Settings settings,
       PolicyController controller,
-      ChangeDetector detector,
+      ChangeDetector.Settings detector,
       Consumer<AdaptationEvent> events) {
-    this(ring, model, metaTrained, held, settings, null, controller, detector, events);
+    this(
+        ring,
+        model,
+        metaTrained,
+        TransitionSamples.dynamics(held, ring.actionSize()),
+        "mse",
+        settings,
+        null,
+        controller,
+        detector,
+        events);
   }
 
   /**
+   * @param samples how history becomes the network's inputs and targets
+   * @param loss the manifest's loss: {@code mse}, or {@code gaussian_nll} for a network whose
+   *     output is {@code [μ, log σ]} of the target
    * @param rates inner rate per parameter (0 for tensors that do not adapt), or null for the
    *     settings' one rate everywhere
+   * @throws IllegalArgumentException when the network, the samples, the loss and the ring do not
+   *     fit together
    */
   public AdaptationEngine(
       TransitionRing ring,
       DifferentiableModel model,
       double[] metaTrained,
-      boolean[] held,
+      TransitionSamples samples,
+      String loss,
       Settings settings,
       double[] rates,
       PolicyController controller,
-      ChangeDetector detector,
+      ChangeDetector.Settings detector,
       Consumer<AdaptationEvent> events) {
     this.ring = ring;
     this.model = model;
     this.metaTrained = metaTrained.clone();
-    this.held = held.clone();
+    this.samples = samples;
     this.s = settings;
     this.controller = controller;
-    this.detector = detector;
     this.events = events;
-    this.obsSize = model.outputSize();
-    this.actSize = model.inputSize() - obsSize;
+    this.obsSize = samples.observationSize();
+    this.actSize = samples.actionSize();
+    this.inSize = samples.inputSize();
+    this.outSize = samples.targetSize();
+    if (obsSize != ring.observationSize() || actSize != ring.actionSize()) {
+      throw new IllegalArgumentException(
+          "adaptation: the ring holds "
+              + ring.observationSize()
+              + " observation and "
+              + ring.actionSize()
+              + " action values per step, the samples expect "
+              + obsSize
+              + " and "
+              + actSize);
+    }
+    if (model.inputSize() != inSize) {
+      throw new IllegalArgumentException(
+          "adaptation: the network takes " + model.inputSize() + " inputs, samples have " + inSize);
+    }
+    if (metaTrained.length != model.layout().size()) {
+      throw new IllegalArgumentException(
+          "adaptation: the network has "
+              + model.layout().size()
+              + " parameters, given "
+              + metaTrained.length);
+    }
     this.window = s.support() + s.query() + 1;
     if (window > ring.capacity() / 2) {
       throw new IllegalArgumentException(
@@ -141,21 +183,19 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
     }
     obs = new double[window * obsSize];
     act = new double[window * actSize];
-    int in = model.inputSize();
-    x = new double[s.support() * in];
-    y = new double[s.support() * obsSize];
-    qx = new double[s.query() * in];
-    qy = new double[s.query() * obsSize];
+    x = new double[s.support() * inSize];
+    y = new double[s.support() * outSize];
+    qx = new double[s.query() * inSize];
+    qy = new double[s.query() * outSize];
     candidate = new double[metaTrained.length];
     grad = new double[metaTrained.length];
-    one = new double[in];
-    oneTarget = new double[obsSize];
-    supportLoss = new MeanSquaredError(obsSize).targets(y);
-    support = new Objective(model, supportLoss, s.support());
-    queryLoss = new MeanSquaredError(obsSize).targets(qy);
-    query = new Objective(model, queryLoss, s.query());
+    one = new double[inSize];
+    oneTarget = new double[outSize];
+    support = new Objective(model, loss(loss, outSize, y, model), s.support());
+    query = new Objective(model, loss(loss, outSize, qy, model), s.query());
     oneTape = model.newTape(1);
-    smoothed = new double[obsSize];
+    this.detector = new ChangeDetector(detector, samples.monitoredCount());
+    residual = new double[samples.monitoredCount()];
     inUse = this.metaTrained.clone();
     alpha = new double[metaTrained.length];
     if (rates == null) {
@@ -169,6 +209,39 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
     } else {
       System.arraycopy(rates, 0, alpha, 0, rates.length);
     }
+  }
+
+  /** The supervised losses the engine can adapt with, by their manifest names. */
+  public static final java.util.List<String> LOSSES = java.util.List.of("mse", "gaussian_nll");
+
+  private static Loss loss(String name, int dim, double[] targets, DifferentiableModel model) {
+    Loss l =
+        switch (name) {
+          case "mse" -> new MeanSquaredError(dim).targets(targets);
+          case "gaussian_nll" -> new GaussianNegativeLogLikelihood(dim).targets(targets);
+          default ->
+              throw new IllegalArgumentException(
+                  "adaptation on the robot supports the losses "
+                      + LOSSES
+                      + ", not \""
+                      + name
+                      + "\""
+                      + (name.equals("policy_gradient")
+                          ? " (a policy gradient needs a reward, which the runtime does not define)"
+                          : ""));
+        };
+    if (l.outputSize() != model.outputSize()) {
+      throw new IllegalArgumentException(
+          "adaptation: loss "
+              + name
+              + " expects "
+              + l.outputSize()
+              + " network outputs for "
+              + dim
+              + " targets, the network has "
+              + model.outputSize());
+    }
+    return l;
   }
 
   /** Starts the adaptation thread, polling the ring every {@code pollMillis}. */
@@ -214,7 +287,7 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
         end = copied; // the writer may have moved on: these are the transitions just copied
         for (int i = 0; i < fresh; i++) {
           fill(i, one, 0, oneTarget, 0);
-          if (detector.add(smoothedResidual())) {
+          if (detector.add(residual(), 0)) {
             pendingChange = true;
             adaptUntil = end + 2L * window;
             emit(
@@ -256,50 +329,26 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
   }
 
   /**
-   * The detector's input for the transition in {@code one}/{@code oneTarget}: the squared norm of
-   * the exponentially smoothed prediction residual vector (weight {@value #SMOOTHING}, about ten
-   * steps). A changed robot makes the model wrong in a consistent direction, which the smoothing
-   * keeps, while sensor noise, different every step, averages away; the plain squared error would
-   * bury a modest change under the noise.
+   * The detector's input for the sample in {@code one}/{@code oneTarget}: prediction minus outcome
+   * of the <em>meta-trained</em> parameters, on the monitored components (for a Gaussian output,
+   * its mean). The reference stays fixed: in continuous mode the parameters in use change with
+   * every accepted update, and their error then depends on where the robot was when they were
+   * fitted, which is no change of the robot.
    */
-  private double smoothedResidual() {
-    double[] predicted = model.forward(inUse, one, 1, oneTape); // the tape's buffer
-    double r = 0;
-    for (int j = 0; j < obsSize; j++) {
-      double e = predicted[j] - oneTarget[j];
-      smoothed[j] += SMOOTHING * (e - smoothed[j]);
-      r += smoothed[j] * smoothed[j];
+  private double[] residual() {
+    double[] predicted = model.forward(metaTrained, one, 1, oneTape); // the tape's buffer
+    int k = 0;
+    for (int j = 0; j < outSize; j++) {
+      if (samples.monitored(j)) {
+        residual[k++] = predicted[j] - oneTarget[j];
+      }
     }
-    return r;
+    return residual;
   }
 
-  /** Transition i of the copied window: input [o_i, a_i], target the change o_{i+1} − o_i. */
+  /** Sample i of the copied window. */
   private void fill(int i, double[] in, int inOff, double[] target, int tOff) {
-    transition(obs, act, actSize, held, i, in, inOff, target, tOff);
-  }
-
-  /**
-   * Transition {@code i} of a history of observations ({@code held.length} per row, one row more
-   * than transitions) and actions ({@code actSize} per row): writes the model input {@code [o_i,
-   * a_i]} at {@code in[inOff]} and the target change {@code o_{i+1} − o_i} (0 for held components)
-   * at {@code target[tOff]}.
-   */
-  static void transition(
-      double[] obs,
-      double[] act,
-      int actSize,
-      boolean[] held,
-      int i,
-      double[] in,
-      int inOff,
-      double[] target,
-      int tOff) {
-    int n = held.length;
-    System.arraycopy(obs, i * n, in, inOff, n);
-    System.arraycopy(act, i * actSize, in, inOff + n, actSize);
-    for (int j = 0; j < n; j++) {
-      target[tOff + j] = held[j] ? 0.0 : obs[(i + 1) * n + j] - obs[i * n + j];
-    }
+    samples.fill(obs, act, i, in, inOff, target, tOff);
   }
 
   private void adapt() {
@@ -307,12 +356,11 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
     if (ring.copyLast(window, obs, act, null) < 0) {
       return;
     }
-    int in = model.inputSize();
     for (int i = 0; i < s.support(); i++) {
-      fill(i, x, i * in, y, i * obsSize);
+      fill(i, x, i * inSize, y, i * outSize);
     }
     for (int i = 0; i < s.query(); i++) {
-      fill(s.support() + i, qx, i * in, qy, i * obsSize);
+      fill(s.support() + i, qx, i * inSize, qy, i * outSize);
     }
     // GrBAL: adapt from the meta-trained parameters on the M transitions before the latest K
     System.arraycopy(metaTrained, 0, candidate, 0, candidate.length);
@@ -372,6 +420,11 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
   private void emit(
       String kind, double before, double after, double norm, double ms, String reason) {
     events.accept(new AdaptationEvent(kind, seen, before, after, norm, ms, reason));
+  }
+
+  /** The change detector (read it only from the thread that polls). */
+  public ChangeDetector detector() {
+    return detector;
   }
 
   /** The parameters the controller has been given last. */

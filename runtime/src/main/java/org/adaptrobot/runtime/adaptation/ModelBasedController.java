@@ -5,39 +5,20 @@ import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.models.nn.DifferentiableModel;
 import org.adaptrobot.models.nn.NetworkArchitecture;
-import org.adaptrobot.runtime.loop.ControlLoop;
 
 /**
  * The parts a {@code model-based} bundle runs with: an {@link MpcController} planning with the
- * bundle's dynamics model, the {@link TransitionRing} the loop fills after every step, and the
- * {@link AdaptationEngine} that adapts the model from it. In real time the engine has its own
- * thread; in a lockstep simulation {@link #afterStep} runs its pass on the loop thread every {@code
- * period} steps so that a run is reproducible (simulated time stands still meanwhile).
+ * bundle's dynamics model, and the {@link AdaptationFeed} that fills the engine's ring after every
+ * step and runs the {@link AdaptationEngine} adapting the model.
  */
-public final class ModelBasedController implements ControlLoop.StepListener, AutoCloseable {
+public final class ModelBasedController extends AdaptationFeed {
 
   private final MpcController mpc;
-  private final TransitionRing ring;
-  private final AdaptationEngine engine;
-  private final double[] obs;
-  private final double[] act;
-  private final boolean lockstep;
-  private final int period;
-  private volatile ControlLoop.StepListener next;
 
   private ModelBasedController(
-      MpcController mpc,
-      TransitionRing ring,
-      AdaptationEngine engine,
-      boolean lockstep,
-      int period) {
+      MpcController mpc, AdaptationFeed.Parts parts, boolean lockstep, double controlRateHz) {
+    super(parts.ring(), parts.engine(), lockstep, parts.period(), controlRateHz);
     this.mpc = mpc;
-    this.ring = ring;
-    this.engine = engine;
-    this.obs = new double[mpc.observationSize()];
-    this.act = new double[mpc.actionSize()];
-    this.lockstep = lockstep;
-    this.period = period;
   }
 
   /**
@@ -69,45 +50,16 @@ public final class ModelBasedController implements ControlLoop.StepListener, Aut
             a.high(),
             a.maxChangePerStep(),
             mpcSettings);
-    boolean[] held = heldComponents(o);
-    Manifest.AdaptationSpec spec = m.adaptation();
-    int window = spec.supportWindow() + spec.queryWindow() + 1;
-    int capacity = Integer.highestOneBit(Math.max(4, 4 * window - 1)) * 2;
-    TransitionRing ring = new TransitionRing(capacity, o.size(), a.size());
-    int period = Math.max(1, spec.queryWindow() / 2);
-    // per-parameter rates: each adaptable tensor its manifest rate, the others 0 (they stay fixed)
-    double[] rates = new double[theta.length];
-    for (int t = 0; t < spec.adaptableTensors().size(); t++) {
-      var slice = mlp.layout().slice(spec.adaptableTensors().get(t));
-      java.util.Arrays.fill(rates, slice.offset(), slice.end(), spec.innerLearningRate(t));
-    }
-    AdaptationEngine engine =
-        new AdaptationEngine(
-            ring,
+    AdaptationFeed.Parts parts =
+        AdaptationFeed.parts(
+            m,
             mlp,
             theta,
-            held,
-            new AdaptationEngine.Settings(
-                spec.innerLearningRate(0),
-                Math.max(1, spec.innerSteps()),
-                spec.supportWindow(),
-                spec.queryWindow(),
-                AdaptationEngine.Trigger.CONTINUOUS,
-                period,
-                1.0,
-                10),
-            rates,
+            TransitionSamples.dynamics(heldComponents(o), a.size()),
             mpc,
-            ChangeDetector.standard(),
+            adapt,
             events);
-    if (!adapt) {
-      engine.enabled(false);
-    }
-    ModelBasedController c = new ModelBasedController(mpc, ring, engine, lockstep, period);
-    if (!lockstep) {
-      engine.start(Math.max(1, (long) (1000.0 * period / m.controlRateHz() / 2)));
-    }
-    return c;
+    return new ModelBasedController(mpc, parts, lockstep, m.controlRateHz());
   }
 
   /**
@@ -142,33 +94,5 @@ public final class ModelBasedController implements ControlLoop.StepListener, Aut
 
   public MpcController controller() {
     return mpc;
-  }
-
-  public AdaptationEngine engine() {
-    return engine;
-  }
-
-  /** Chains another listener (telemetry) after this one. */
-  public void then(ControlLoop.StepListener listener) {
-    this.next = listener;
-  }
-
-  @Override
-  public void afterStep(ControlLoop loop, long nowNanos) {
-    loop.observation(obs);
-    loop.appliedAction(act);
-    ring.write(loop.steps(), obs, act);
-    if (lockstep && loop.steps() % period == 0) {
-      engine.poll();
-    }
-    ControlLoop.StepListener n = next;
-    if (n != null) {
-      n.afterStep(loop, nowNanos);
-    }
-  }
-
-  @Override
-  public void close() {
-    engine.close();
   }
 }

@@ -61,14 +61,15 @@ public final class ModelFit {
     double[] ty = new double[nTrain * out];
     double[] vx = new double[nValid * in];
     double[] vy = new double[nValid * out];
+    TransitionSamples samples = TransitionSamples.dynamics(held, actSize);
     int t = 0;
     int v = 0;
     for (int i = 0; i < transitions; i++) {
       if (i % 5 == 4 && v < nValid) {
-        AdaptationEngine.transition(obs, act, actSize, held, i, vx, v * in, vy, v * out);
+        samples.fill(obs, act, i, vx, v * in, vy, v * out);
         v++;
       } else {
-        AdaptationEngine.transition(obs, act, actSize, held, i, tx, t * in, ty, t * out);
+        samples.fill(obs, act, i, tx, t * in, ty, t * out);
         t++;
       }
     }

@@ -38,6 +38,16 @@ public final class TransitionRing {
     return capacity;
   }
 
+  /** Observation values per step. */
+  public int observationSize() {
+    return obsSize;
+  }
+
+  /** Action values per step. */
+  public int actionSize() {
+    return actSize;
+  }
+
   /** Entries written so far. */
   public long written() {
     return written;

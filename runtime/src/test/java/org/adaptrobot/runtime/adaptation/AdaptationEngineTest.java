@@ -33,7 +33,7 @@ class AdaptationEngineTest {
             new AdaptationEngine.Settings(
                 0.8, 20, 40, 20, AdaptationEngine.Trigger.ON_CHANGE, 10, 0.5, 10),
             mpc,
-            new ChangeDetector(100, 0.5, 40, 10),
+            new ChangeDetector.Settings(100, 0.05, 1.0, 40, 10),
             events::add);
     engine.enabled(adapt);
     SplittableRandom r = new SplittableRandom(seed);
@@ -115,7 +115,7 @@ class AdaptationEngineTest {
             new AdaptationEngine.Settings(
                 0.8, 20, 40, 20, AdaptationEngine.Trigger.ON_CHANGE, 10, 0.5, 10),
             mpc,
-            new ChangeDetector(100, 0.5, 40, 10),
+            new ChangeDetector.Settings(100, 0.05, 1.0, 40, 10),
             events::add);
     SplittableRandom r = new SplittableRandom(11);
     double x = 0;

@@ -8,93 +8,132 @@ import org.junit.jupiter.api.Test;
 
 class ChangeDetectorTest {
 
-  /** A residual like the mean of d squared Gaussian errors of standard deviation sigma. */
-  private static double residual(SplittableRandom r, int d, double sigma) {
-    double s = 0;
-    for (int i = 0; i < d; i++) {
-      double e = sigma * r.nextGaussian();
-      s += e * e;
+  /** Component scales of unlike channels: a wheel speed, a quiet one, a noisy voltage. */
+  static final double[] SIGMA = {0.02, 0.001, 0.5, 0.02, 0.01, 0.03, 0.005};
+
+  static final ChangeDetector.Settings STANDARD = ChangeDetector.Settings.standard();
+
+  /** Fills e with zero-mean Gaussian residuals of the given scales plus a bias. */
+  private static double[] residual(SplittableRandom r, double[] e, double[] bias) {
+    for (int j = 0; j < e.length; j++) {
+      e[j] = SIGMA[j] * r.nextGaussian() + (bias == null ? 0 : bias[j]);
     }
-    return s / d;
+    return e;
+  }
+
+  private static ChangeDetector calibrated(SplittableRandom r) {
+    ChangeDetector d = new ChangeDetector(STANDARD, SIGMA.length);
+    double[] e = new double[SIGMA.length];
+    for (int i = 0; i < STANDARD.calibration(); i++) {
+      assertThat(d.add(residual(r, e, null), 0)).isFalse();
+    }
+    assertThat(d.calibrated()).isTrue();
+    return d;
   }
 
   @Test
   void noAlarmOverAMillionStepsOfUnchangedDynamics() {
-    // 1e6 steps = 5.5 hours at 50 Hz; residuals of a 9-output model, heavy right tail
+    // 1e6 steps = 5.5 hours at 50 Hz
     for (long seed = 1; seed <= 3; seed++) {
-      ChangeDetector d = ChangeDetector.standard();
       SplittableRandom r = new SplittableRandom(seed);
+      ChangeDetector d = calibrated(r);
+      double[] e = new double[SIGMA.length];
       int alarms = 0;
       for (int i = 0; i < 1_000_000; i++) {
-        alarms += d.add(residual(r, 9, 0.03)) ? 1 : 0;
+        alarms += d.add(residual(r, e, null), 0) ? 1 : 0;
       }
       assertThat(alarms).as("seed %d", seed).isZero();
     }
   }
 
   @Test
-  void aTripledErrorIsDetectedWithinTheDocumentedBound() {
+  void aBiasOfOneSigmaInTheQuietestChannelIsFoundUnderTheNoisyOnes() {
     for (long seed = 1; seed <= 20; seed++) {
-      ChangeDetector d = ChangeDetector.standard();
       SplittableRandom r = new SplittableRandom(seed);
+      ChangeDetector d = calibrated(r);
+      double[] e = new double[SIGMA.length];
       for (int i = 0; i < 2000; i++) {
-        assertThat(d.add(residual(r, 9, 0.03))).isFalse();
+        assertThat(d.add(residual(r, e, null), 0)).isFalse();
       }
+      // the model is now wrong by 1 sigma in channel 1 only: 0.001, 500 times below channel 2's
+      // noise; without per-channel scaling it would vanish
+      double[] bias = new double[SIGMA.length];
+      bias[1] = SIGMA[1];
       int steps = 0;
-      while (!d.add(residual(r, 9, 0.03 * Math.sqrt(3)))) {
+      while (!d.add(residual(r, e, bias), 0)) {
         steps++;
-        assertThat(steps).as("seed %d: still undetected", seed).isLessThan(100);
+        assertThat(steps).as("seed %d: still undetected", seed).isLessThan(150);
       }
-      // expected about 40 / (3 - 1.5) = 27 steps; noise allows some spread
-      assertThat(steps).as("seed %d", seed).isBetween(8, 99);
+      // the smoothing needs about 20 steps to pick the bias up, then S climbs by about 4 a step
+      assertThat(steps).as("seed %d", seed).isBetween(5, 149);
     }
   }
 
   @Test
-  void singleOutliersAreBoundedByTheClip() {
-    ChangeDetector d = ChangeDetector.standard();
+  void glitchesAreBoundedAndOnlyAPersistentFaultRaisesAnAlarm() {
     SplittableRandom r = new SplittableRandom(5);
-    for (int i = 0; i < 300; i++) {
-      d.add(residual(r, 9, 0.03));
-    }
-    // a glitch every 50 steps, 1000 times the usual error, even NaN: never an alarm
+    ChangeDetector d = calibrated(r);
+    double[] e = new double[SIGMA.length];
+    // a glitch every 50 steps, 1000 sigma in every channel, and NaN every 100: never an alarm
     for (int i = 0; i < 100_000; i++) {
-      double x = i % 100 == 0 ? Double.NaN : i % 50 == 0 ? 1000 : residual(r, 9, 0.03);
-      assertThat(d.add(x)).isFalse();
+      residual(r, e, null);
+      if (i % 100 == 0) {
+        e[3] = Double.NaN;
+      } else if (i % 50 == 0) {
+        for (int j = 0; j < e.length; j++) {
+          e[j] = 1000 * SIGMA[j];
+        }
+      }
+      assertThat(d.add(e, 0)).as("step %d", i).isFalse();
     }
-    // ... but four consecutive maximal steps (4 x 8.5 = 34) stay below the threshold of 40,
-    // five (42.5) raise it
-    ChangeDetector e = ChangeDetector.standard();
-    for (int i = 0; i < 250; i++) {
-      e.add(1.0);
+    // a channel that stops answering (NaN every step) counts x = clip = 10, S += 8 per step:
+    // twelve steps reach 96 (below the threshold of 100), the thirteenth raises the alarm
+    ChangeDetector f = calibrated(new SplittableRandom(6));
+    double[] dead = new double[SIGMA.length];
+    dead[0] = Double.NaN;
+    for (int i = 0; i < 12; i++) {
+      assertThat(f.add(dead, 0)).isFalse();
     }
-    for (int i = 0; i < 4; i++) {
-      assertThat(e.add(1e9)).isFalse();
-    }
-    assertThat(e.add(1e9)).isTrue();
+    assertThat(f.statistic()).isEqualTo(96.0);
+    assertThat(f.add(dead, 0)).isTrue();
+    assertThat(f.alarmed()).isTrue();
   }
 
   @Test
   void resetRecalibratesToTheNewErrorLevel() {
-    ChangeDetector d = ChangeDetector.standard();
-    for (int i = 0; i < 250; i++) {
-      d.add(1.0);
-    }
-    assertThat(d.baseline()).isEqualTo(1.0);
+    SplittableRandom r = new SplittableRandom(7);
+    ChangeDetector d = calibrated(r);
+    assertThat(d.scale(2)).isCloseTo(0.5, org.assertj.core.data.Percentage.withPercentage(10));
     d.reset();
     assertThat(d.calibrated()).isFalse();
-    for (int i = 0; i < 250; i++) {
-      d.add(4.0);
+    // after the change the error is four times larger everywhere: once recalibrated, that is the
+    // new normal
+    double[] e = new double[SIGMA.length];
+    for (int i = 0; i < STANDARD.calibration(); i++) {
+      residual(r, e, null);
+      for (int j = 0; j < e.length; j++) {
+        e[j] *= 4;
+      }
+      assertThat(d.add(e, 0)).isFalse();
     }
-    assertThat(d.baseline()).isEqualTo(4.0);
-    for (int i = 0; i < 1000; i++) {
-      assertThat(d.add(4.0)).isFalse();
+    assertThat(d.scale(2)).isCloseTo(2.0, org.assertj.core.data.Percentage.withPercentage(10));
+    for (int i = 0; i < 100_000; i++) {
+      residual(r, e, null);
+      for (int j = 0; j < e.length; j++) {
+        e[j] *= 4;
+      }
+      assertThat(d.add(e, 0)).isFalse();
     }
   }
 
   @Test
   void invalidSettingsAreNamed() {
-    assertThatThrownBy(() -> new ChangeDetector(250, 0.5, 40, 1.2))
+    assertThatThrownBy(() -> new ChangeDetector.Settings(500, 0.05, 0.5, 40, 1.2))
         .hasMessageContaining("clip > 1 + drift");
+    assertThatThrownBy(() -> new ChangeDetector.Settings(50, 0.05, 1, 40, 10))
+        .hasMessageContaining("calibration >= 4 / smoothing")
+        .hasMessageContaining("calibration 50");
+    assertThatThrownBy(() -> new ChangeDetector(STANDARD, 0))
+        .hasMessageContaining("at least one residual component");
   }
 }
