@@ -108,6 +108,11 @@ public class AdaptationFeed implements ControlLoop.StepListener, AutoCloseable {
     return engine;
   }
 
+  /** The ring the feed writes (the engine reads it). */
+  public TransitionRing ring() {
+    return ring;
+  }
+
   /** Chains another listener (telemetry) after this one. */
   public void then(ControlLoop.StepListener listener) {
     this.next = listener;

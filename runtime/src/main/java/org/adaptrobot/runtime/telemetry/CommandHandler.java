@@ -286,6 +286,16 @@ public final class CommandHandler {
       return reject(
           "load_bundle", "invalid bundle, running one kept: " + String.join("; ", problems));
     }
+    if (adaptation.get() != null
+        || org.adaptrobot.runtime.RobotRuntime.plansWithDynamics(b.manifest())
+        || org.adaptrobot.runtime.adaptation.PolicyAdaptation.applies(b.manifest())) {
+      // the adaptation engine is built with the bundle it adapts: swapping under it would leave
+      // it adapting a network the loop no longer runs
+      return reject(
+          "load_bundle",
+          "a bundle that adapts on the robot (running or new) cannot be swapped at run time;"
+              + " restart the runtime with the new bundle; running one kept");
+    }
     if (Math.abs(b.manifest().controlRateHz() - config.runtime().controlRateHz()) > 1e-9) {
       return reject(
           "load_bundle",

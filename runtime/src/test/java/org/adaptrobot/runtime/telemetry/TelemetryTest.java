@@ -132,6 +132,16 @@ class TelemetryTest {
       r = probe.command(id, "load_bundle", "{\"path\":\"" + wrongRate + "\"}");
       assertThat(r.get("accepted").asBoolean()).isFalse();
       assertThat(r.get("reason").asText()).contains("50.0 Hz").contains("running one kept");
+      // a bundle that adapts on the robot needs its engine built with it: not swapped at run time
+      r =
+          probe.command(
+              id,
+              "load_bundle",
+              "{\"path\":\"" + Path.of("../bundles/diffdrive-grbal").toAbsolutePath() + "\"}");
+      assertThat(r.get("accepted").asBoolean()).isFalse();
+      assertThat(r.get("reason").asText())
+          .contains("cannot be swapped")
+          .contains("running one kept");
       r = probe.command(id, "load_bundle", "{\"path\":\"" + dir.resolve("missing") + "\"}");
       assertThat(r.get("accepted").asBoolean()).isFalse();
       assertThat(r.get("reason").asText()).contains("no such bundle");
