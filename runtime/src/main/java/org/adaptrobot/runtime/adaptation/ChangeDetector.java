@@ -96,7 +96,6 @@ public final class ChangeDetector {
   private int seen;
   private double level = Double.NaN;
   private double statistic;
-  private double lastRatio = Double.NaN;
   private boolean alarmed;
 
   /**
@@ -119,7 +118,6 @@ public final class ChangeDetector {
     seen = 0;
     level = Double.NaN;
     statistic = 0;
-    lastRatio = Double.NaN;
     alarmed = false;
     Arrays.fill(smoothed, 0);
   }
@@ -152,7 +150,6 @@ public final class ChangeDetector {
       }
     }
     double x = Math.min(smooth(residual, offset) / level, s.clip());
-    lastRatio = x;
     statistic = Math.max(0, statistic + x - 1 - s.drift());
     alarmed = statistic > s.threshold();
     return alarmed;
@@ -216,11 +213,6 @@ public final class ChangeDetector {
   /** The robust spread σ_j of component j over the calibration window (0 before). */
   public double scale(int j) {
     return calibrated() ? scale[j] : 0;
-  }
-
-  /** The latest step's x = min(T / T̄, clip) (NaN before the first step after calibration). */
-  public double ratio() {
-    return lastRatio;
   }
 
   /** The CUSUM statistic S. */

@@ -85,9 +85,8 @@ public final class ModelBasedController extends AdaptationFeed {
    */
   public static boolean[] heldComponents(Manifest.ObservationSpec o) {
     boolean[] held = new boolean[o.size()];
-    for (int i = 0; i < held.length; i++) {
-      String n = o.names().get(i);
-      held[i] = n.endsWith("_target") && o.names().contains(n.substring(0, n.length() - 7));
+    for (int i : TransitionSamples.setPoints(o.names())[0]) {
+      held[i] = true;
     }
     return held;
   }

@@ -101,32 +101,17 @@ public final class MpcController implements PolicyController {
     this.maxChange = maxChangePerStep.clone();
     this.obsStd = observationStd.clone();
     this.obsMean = observationMean.clone();
-    int pairs = 0;
-    for (String n : observationNames) {
-      if (n.endsWith("_target") && observationNames.contains(n.substring(0, n.length() - 7))) {
-        pairs++;
-      }
-    }
-    if (pairs == 0) {
+    int[][] pairs = TransitionSamples.setPoints(observationNames);
+    if (pairs[0].length == 0) {
       throw new IllegalArgumentException(
           "MPC needs a set-point: no observation is named <x>_target next to an <x> in "
               + observationNames);
     }
-    tracked = new int[pairs];
-    targets = new int[pairs];
+    targets = pairs[0];
+    tracked = pairs[1];
     held = new boolean[obsSize];
-    int p = 0;
-    for (int i = 0; i < obsSize; i++) {
-      String n = observationNames.get(i);
-      if (n.endsWith("_target")) {
-        int x = observationNames.indexOf(n.substring(0, n.length() - 7));
-        if (x >= 0) {
-          tracked[p] = x;
-          targets[p] = i;
-          held[i] = true;
-          p++;
-        }
-      }
+    for (int i : targets) {
+      held[i] = true;
     }
     this.tape = model.newTape(s.samples());
     this.random = new SplittableRandom(s.seed());

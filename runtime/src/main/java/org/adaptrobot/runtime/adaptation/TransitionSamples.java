@@ -70,26 +70,15 @@ public final class TransitionSamples {
    */
   public static TransitionSamples hindsight(
       List<String> names, double[] mean, double[] std, int actSize) {
-    List<Integer> sp = new ArrayList<>();
-    List<Integer> me = new ArrayList<>();
-    for (int i = 0; i < names.size(); i++) {
-      String n = names.get(i);
-      if (n.endsWith("_target")) {
-        int m = names.indexOf(n.substring(0, n.length() - "_target".length()));
-        if (m >= 0) {
-          sp.add(i);
-          me.add(m);
-        }
-      }
-    }
-    if (sp.isEmpty()) {
+    int[][] pairs = setPoints(names);
+    int[] setpoint = pairs[0];
+    int[] measured = pairs[1];
+    if (setpoint.length == 0) {
       throw new IllegalArgumentException(
           "hindsight adaptation needs set-points in the observation (a component <x>_target next"
               + " to an observed <x>); found none in "
               + names);
     }
-    int[] setpoint = sp.stream().mapToInt(Integer::intValue).toArray();
-    int[] measured = me.stream().mapToInt(Integer::intValue).toArray();
     // o_m = (x - mean_m) / std_m  ->  o_s = (x - mean_s) / std_s = gain * o_m + shift
     double[] gain = new double[setpoint.length];
     double[] shift = new double[setpoint.length];
@@ -99,6 +88,29 @@ public final class TransitionSamples {
     }
     return new TransitionSamples(
         names.size(), actSize, true, null, setpoint, measured, gain, shift);
+  }
+
+  /**
+   * The set-points of an observation: every component {@code <x>_target} whose {@code <x>} is
+   * observed too. Returns {set-point indices, indices of the quantity each asks for}, in order.
+   */
+  public static int[][] setPoints(List<String> names) {
+    List<int[]> found = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      String n = names.get(i);
+      if (n.endsWith("_target")) {
+        int m = names.indexOf(n.substring(0, n.length() - "_target".length()));
+        if (m >= 0) {
+          found.add(new int[] {i, m});
+        }
+      }
+    }
+    int[][] pairs = new int[2][found.size()];
+    for (int k = 0; k < found.size(); k++) {
+      pairs[0][k] = found.get(k)[0];
+      pairs[1][k] = found.get(k)[1];
+    }
+    return pairs;
   }
 
   public int observationSize() {
