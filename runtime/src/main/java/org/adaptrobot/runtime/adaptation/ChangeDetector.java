@@ -124,9 +124,9 @@ public final class ChangeDetector {
 
   /**
    * Adds one residual vector ({@code size} values from {@code offset}); returns true on the step a
-   * change is declared (once, until {@link #reset}). During calibration a vector with a non-finite
-   * value is skipped; afterwards it counts as the largest allowed step (x = clip) and leaves the
-   * smoothed vector as it was.
+   * change is declared (once, until {@link #reset}). A vector with a non-finite value is skipped:
+   * non-finite sensor values are the safety layer's business (it stops the robot), not a change of
+   * dynamics.
    */
   public boolean add(double[] residual, int offset) {
     if (seen < s.calibration()) {
