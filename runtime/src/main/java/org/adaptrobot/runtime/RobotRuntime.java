@@ -12,7 +12,6 @@ import org.adaptrobot.models.bundle.BundleException;
 import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.runtime.adaptation.AdaptationFeed;
 import org.adaptrobot.runtime.adaptation.ModelBasedController;
-import org.adaptrobot.runtime.adaptation.MpcController;
 import org.adaptrobot.runtime.adaptation.PolicyAdaptation;
 import org.adaptrobot.runtime.clock.LockstepClock;
 import org.adaptrobot.runtime.clock.LoopClock;
@@ -119,14 +118,18 @@ public final class RobotRuntime implements AutoCloseable {
     ModelBasedController modelBased = null;
     AdaptationFeed feed = null;
     PolicyController controller;
+    if (config.planner() != null && !plansWithDynamics(m)) {
+      throw new BundleException(
+          config.bundle()
+              + ": the configuration has planner settings, but this bundle runs its policy graph"
+              + " (mode "
+              + m.adaptation().mode().id()
+              + "); only a model-based bundle plans with MPC. Remove the planner section.");
+    }
     if (plansWithDynamics(m)) {
       modelBased =
           ModelBasedController.of(
-              bundle,
-              adapt,
-              simulated && !paced,
-              MpcController.Settings.standard(),
-              fanout::adaptation);
+              bundle, adapt, simulated && !paced, config.plannerOrStandard(), fanout::adaptation);
       controller = modelBased.controller();
       feed = modelBased;
     } else {

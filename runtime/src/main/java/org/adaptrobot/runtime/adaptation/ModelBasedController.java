@@ -59,6 +59,10 @@ public final class ModelBasedController extends AdaptationFeed {
             mpc,
             adapt,
             events);
+    if (!lockstep) {
+      // poll at a quarter of the replanning interval; requests also wake the planner at once
+      mpc.startPlanner(Math.max(1, (long) (250.0 * mpcSettings.replanEvery() / m.controlRateHz())));
+    }
     return new ModelBasedController(mpc, parts, lockstep, m.controlRateHz());
   }
 

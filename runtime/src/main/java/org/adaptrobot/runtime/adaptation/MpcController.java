@@ -1,7 +1,10 @@
 package org.adaptrobot.runtime.adaptation;
 
+import java.lang.invoke.VarHandle;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.adaptrobot.models.nn.DifferentiableModel;
 import org.adaptrobot.models.nn.ModelTape;
 import org.adaptrobot.runtime.policy.PolicyController;
@@ -18,26 +21,79 @@ import org.adaptrobot.runtime.policy.PolicyController;
  * {@code x} to follow it, with weight 1/std(x_target)² (set-points are held over the horizon), plus
  * {@code actionCost}·‖a‖². Sampled actions respect the bounds and the largest change per step.
  *
+ * <p>When a plan does not fit in the control period (a slow computer, many samples), {@link
+ * Settings#replanEvery} R > 1 plans at a lower rate with action hold: at every R-th step the loop
+ * hands the observation and the R actions it is about to apply to a planner thread, which rolls the
+ * model over those actions to predict the state R steps on and plans from there; the loop follows
+ * the plan in use step by step (holding its last action past the horizon) and switches to the new
+ * plan at the step it was made for, or as soon as it arrives when the planner was late ({@link
+ * #latePlans}). The loop never waits for the planner and takes no lock: plans change hands through
+ * four pre-allocated buffers and an atomic swap. In a lockstep simulation the planner runs on the
+ * loop thread at the request, and the plan still takes effect R steps later, so a run is
+ * reproducible and behaves as on the robot with a planner that keeps up.
+ *
  * <p>Model contract (a bundle's dynamics graph): input {@code [normalised obs, action]}, output the
  * normalised change. New model parameters arrive through {@link #publish} from the adaptation
- * thread and are taken up at the start of the next step. Allocation-free after construction.
+ * thread and are taken up at the start of the next plan. Allocation-free after construction, on
+ * both threads.
  */
 public final class MpcController implements PolicyController {
 
-  /** Planner settings. */
+  /**
+   * Planner settings.
+   *
+   * @param horizon planned steps
+   * @param samples action sequences per iteration
+   * @param elites cheapest sequences the next iteration is fitted to
+   * @param iterations CEM iterations (1 = random shooting around the previous plan)
+   * @param actionCost weight of ‖a‖² per step
+   * @param seed sampling seed
+   * @param replanEvery steps between plans: 1 plans every step within the period; R > 1 plans on a
+   *     thread of its own (on the loop thread in lockstep) from the observation of step n, for the
+   *     steps n + R onwards, while the loop follows the plan in use (holding its last action past
+   *     the horizon); at most the horizon
+   */
   public record Settings(
-      int horizon, int samples, int elites, int iterations, double actionCost, long seed) {
+      int horizon,
+      int samples,
+      int elites,
+      int iterations,
+      double actionCost,
+      long seed,
+      int replanEvery) {
     public Settings {
       if (horizon < 1 || samples < 2 || elites < 1 || elites > samples || iterations < 1) {
         throw new IllegalArgumentException(
             "MPC settings: need horizon >= 1, samples >= 2, 1 <= elites <= samples,"
                 + " iterations >= 1");
       }
+      if (replanEvery < 1 || replanEvery > horizon) {
+        throw new IllegalArgumentException(
+            "MPC settings: replan_every must be between 1 and the horizon ("
+                + horizon
+                + "), found "
+                + replanEvery);
+      }
+      if (!(actionCost >= 0) || Double.isInfinite(actionCost)) {
+        throw new IllegalArgumentException(
+            "MPC settings: action_cost must be finite and >= 0, found " + actionCost);
+      }
     }
 
-    /** 10 steps (0.2 s at 50 Hz), 64 samples, 8 elites, 2 iterations. */
+    /** Planning every step. */
+    public Settings(
+        int horizon, int samples, int elites, int iterations, double actionCost, long seed) {
+      this(horizon, samples, elites, iterations, actionCost, seed, 1);
+    }
+
+    /** 10 steps (0.2 s at 50 Hz), 64 samples, 8 elites, 2 iterations, a plan every step. */
     public static Settings standard() {
-      return new Settings(10, 64, 8, 2, 0.01, 1);
+      return new Settings(10, 64, 8, 2, 0.01, 1, 1);
+    }
+
+    /** The same settings planning every {@code steps} steps. */
+    public Settings replanningEvery(int steps) {
+      return new Settings(horizon, samples, elites, iterations, actionCost, seed, steps);
     }
   }
 
@@ -58,7 +114,7 @@ public final class MpcController implements PolicyController {
   private final SplittableRandom random;
 
   private volatile double[] pending;
-  private double[] params;
+  private volatile double[] params;
 
   private final double[] mean; // horizon × act
   private final double[] spread;
@@ -123,6 +179,15 @@ public final class MpcController implements PolicyController {
     this.cost = new double[s.samples()];
     this.order = new int[s.samples()];
     this.previous = new double[actSize];
+    int r = s.replanEvery();
+    this.plan = new double[4][s.horizon() * actSize];
+    this.planStart = new long[4];
+    this.planGeneration = new int[4];
+    this.requestObs = new double[obsSize];
+    this.requestActions = new double[r * actSize];
+    this.plannerObs = new double[obsSize];
+    this.plannerActions = new double[r * actSize];
+    this.rest = new double[actSize];
   }
 
   @Override
@@ -137,26 +202,233 @@ public final class MpcController implements PolicyController {
 
   @Override
   public void compute(double[] observation, double[] action) {
+    if (s.replanEvery() > 1) {
+      followPlan(observation, action);
+      return;
+    }
     double[] next = pending;
     if (next != null) {
       pending = null;
       params = next;
     }
+    optimise(observation);
+    for (int j = 0; j < actSize; j++) {
+      action[j] = mean[j];
+      previous[j] = mean[j];
+    }
+    shift(1);
+  }
+
+  /**
+   * CEM from a state: leaves the best plan in {@code mean}; {@code previous} is the action applied
+   * just before the plan's first step.
+   */
+  private void optimise(double[] start) {
     int h = s.horizon();
     for (int i = 0; i < h * actSize; i++) {
       spread[i] = 0.5 * (high[i % actSize] - low[i % actSize]);
     }
     for (int it = 0; it < s.iterations(); it++) {
       sample(it == 0);
-      rollOut(observation);
+      rollOut(start);
       refit();
     }
-    for (int j = 0; j < actSize; j++) {
-      action[j] = mean[j];
-      previous[j] = mean[j];
+  }
+
+  /** Warm start: moves the plan {@code steps} steps on, repeating its last action. */
+  private void shift(int steps) {
+    int h = s.horizon();
+    int k = Math.min(steps, h - 1);
+    System.arraycopy(mean, k * actSize, mean, 0, (h - k) * actSize);
+    for (int t = h - k; t < h; t++) {
+      System.arraycopy(mean, (h - k - 1) * actSize, mean, t * actSize, actSize);
     }
-    // warm start: shift the plan by one step, repeat its last action
-    System.arraycopy(mean, actSize, mean, 0, (h - 1) * actSize);
+  }
+
+  // ---- planning every R > 1 steps -------------------------------------------------------------
+  //
+  // Four plan buffers change hands without a lock: the planner writes `working` and swaps it into
+  // `ready` (marked FRESH); the loop swaps a buffer it no longer needs out of `ready` and holds it
+  // as
+  // `incoming` until its first step comes, then makes it `active`. Requests go the other way
+  // through
+  // a sequence lock (the loop never waits; the planner retries a torn copy).
+
+  private static final int FRESH = 1 << 4;
+  private static final int INDEX = FRESH - 1;
+
+  private final double[][] plan;
+  private final long[] planStart;
+  private final int[] planGeneration;
+  private final AtomicInteger ready = new AtomicInteger(1);
+  private int working = 0; // the planner's
+  private int active = 2; // the loop's
+  private boolean activeValid;
+  private int incoming = -1; // the loop's, or
+  private int spare = 3; // the loop's
+  private long step;
+  private int generation;
+  private long plansTaken;
+  private long latePlans;
+  private final double[] rest; // applied until the first plan arrives: the robot starts at rest
+
+  private final double[] requestObs;
+  private final double[] requestActions;
+  private long requestStep;
+  private int requestGeneration;
+  private volatile long requestSeq;
+  private long handledSeq;
+  private final double[] plannerObs;
+  private final double[] plannerActions;
+  private long plannerStep;
+  private int plannerGeneration = -1;
+  private long lastPlanStart;
+  private Thread planner;
+  private volatile boolean running;
+
+  private void followPlan(double[] observation, double[] action) {
+    int r = ready.get();
+    if ((r & FRESH) != 0) {
+      int give = incoming >= 0 ? incoming : spare;
+      incoming = ready.getAndSet(give) & INDEX;
+      spare = -1;
+    }
+    if (incoming >= 0 && planGeneration[incoming] != generation) {
+      spare = incoming; // asked for before a reset
+      incoming = -1;
+    }
+    if (incoming >= 0 && planStart[incoming] <= step) {
+      if (planStart[incoming] < step) {
+        latePlans++;
+      }
+      spare = active;
+      active = incoming;
+      incoming = -1;
+      activeValid = true;
+      plansTaken++;
+    }
+    actionAt(step, action, 0);
+    if (step % s.replanEvery() == 0) {
+      request(observation);
+    }
+    step++;
+  }
+
+  /** The action the loop applies at step {@code n} from the plan in use, into {@code out[at..]}. */
+  private void actionAt(long n, double[] out, int at) {
+    if (!activeValid) {
+      System.arraycopy(rest, 0, out, at, actSize);
+      return;
+    }
+    int t = (int) Math.min(n - planStart[active], s.horizon() - 1);
+    System.arraycopy(plan[active], t * actSize, out, at, actSize);
+  }
+
+  private void request(double[] observation) {
+    requestSeq++; // odd: being written
+    VarHandle.storeStoreFence();
+    System.arraycopy(observation, 0, requestObs, 0, obsSize);
+    for (int t = 0; t < s.replanEvery(); t++) {
+      actionAt(step + t, requestActions, t * actSize);
+    }
+    requestStep = step;
+    requestGeneration = generation;
+    requestSeq++; // even: complete
+    Thread p = planner;
+    if (p == null) {
+      planPending(); // lockstep: on the loop thread, for a reproducible run
+    } else {
+      LockSupport.unpark(p);
+    }
+  }
+
+  /** Plans for the newest complete request, if there is one not planned yet. */
+  private boolean planPending() {
+    long seq = requestSeq;
+    if (seq == handledSeq || (seq & 1) != 0) {
+      return false;
+    }
+    System.arraycopy(requestObs, 0, plannerObs, 0, obsSize);
+    System.arraycopy(requestActions, 0, plannerActions, 0, plannerActions.length);
+    long n = requestStep;
+    int g = requestGeneration;
+    VarHandle.loadLoadFence();
+    if (requestSeq != seq) {
+      return false; // torn: the loop wrote a newer request meanwhile; take that one
+    }
+    handledSeq = seq;
+    double[] next = pending;
+    if (next != null) {
+      pending = null;
+      params = next;
+    }
+    int r = s.replanEvery();
+    if (g != plannerGeneration) {
+      java.util.Arrays.fill(mean, 0);
+      plannerGeneration = g;
+      lastPlanStart = n + r;
+    }
+    // where the robot will be when the plan starts: the model rolled over the actions in between
+    System.arraycopy(plannerObs, 0, states, 0, obsSize);
+    for (int t = 0; t < r; t++) {
+      System.arraycopy(states, 0, input, 0, obsSize);
+      System.arraycopy(plannerActions, t * actSize, input, obsSize, actSize);
+      double[] delta = model.forward(params, input, 1, tape);
+      for (int i = 0; i < obsSize; i++) {
+        if (!held[i]) {
+          states[i] += delta[i];
+        }
+      }
+    }
+    System.arraycopy(states, 0, plannerObs, 0, obsSize);
+    System.arraycopy(plannerActions, (r - 1) * actSize, previous, 0, actSize);
+    shift((int) Math.max(0, n + r - lastPlanStart));
+    optimise(plannerObs);
+    lastPlanStart = n + r;
+    System.arraycopy(mean, 0, plan[working], 0, mean.length);
+    planStart[working] = n + r;
+    planGeneration[working] = g;
+    working = ready.getAndSet(working | FRESH) & INDEX;
+    return true;
+  }
+
+  /**
+   * Starts the planner's thread when plans are made every R > 1 steps (without it, plans are made
+   * on the loop thread: the lockstep simulation).
+   */
+  public void startPlanner(long pollMillis) {
+    if (s.replanEvery() == 1 || planner != null) {
+      return;
+    }
+    running = true;
+    Thread t =
+        new Thread(
+            () -> {
+              while (running) {
+                if (!planPending()) {
+                  LockSupport.parkNanos(pollMillis * 1_000_000L);
+                }
+              }
+            },
+            "mpc-planner");
+    t.setDaemon(true);
+    planner = t;
+    t.start();
+  }
+
+  /** The planner's thread, or null when plans are made on the loop thread. */
+  Thread plannerThread() {
+    return planner;
+  }
+
+  /** Plans the loop has taken up (R > 1). */
+  public long plansTaken() {
+    return plansTaken;
+  }
+
+  /** Plans taken up after the step they were made for (the planner needed more than R periods). */
+  public long latePlans() {
+    return latePlans;
   }
 
   /** Draws action sequences around the plan; the first sample is the plan itself. */
@@ -263,6 +535,13 @@ public final class MpcController implements PolicyController {
 
   @Override
   public void reset() {
+    if (s.replanEvery() > 1) {
+      // the loop's side only: plans asked for before this belong to an old generation
+      generation++;
+      activeValid = false;
+      step = 0;
+      return;
+    }
     java.util.Arrays.fill(mean, 0);
     java.util.Arrays.fill(previous, 0); // the safety layer starts from rest too
   }
@@ -282,5 +561,16 @@ public final class MpcController implements PolicyController {
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    running = false;
+    Thread t = planner;
+    if (t != null) {
+      LockSupport.unpark(t);
+      try {
+        t.join(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
 }

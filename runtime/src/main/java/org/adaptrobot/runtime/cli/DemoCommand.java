@@ -164,7 +164,8 @@ public final class DemoCommand implements Callable<Integer> {
       return 1;
     }
     if (bundle != null) {
-      cfg = new RuntimeConfig(cfg.hardware(), bundle, cfg.runtime(), cfg.telemetry());
+      cfg =
+          new RuntimeConfig(cfg.hardware(), bundle, cfg.runtime(), cfg.telemetry(), cfg.planner());
     }
     Bundle b;
     try {
@@ -192,11 +193,16 @@ public final class DemoCommand implements Callable<Integer> {
               cfg.hardware(),
               cfg.bundle(),
               cfg.runtime().withControlRate(m.controlRateHz()),
-              cfg.telemetry());
+              cfg.telemetry(),
+              cfg.planner());
     }
     RuntimeConfig quiet =
         new RuntimeConfig(
-            cfg.hardware(), cfg.bundle(), cfg.runtime(), RuntimeConfig.Telemetry.none());
+            cfg.hardware(),
+            cfg.bundle(),
+            cfg.runtime(),
+            RuntimeConfig.Telemetry.none(),
+            cfg.planner());
     RuntimeConfig live = cfg;
     if (cfg.telemetry().enabled()
         && cfg.telemetry().broker().equals("embedded")

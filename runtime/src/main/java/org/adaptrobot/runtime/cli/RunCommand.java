@@ -139,7 +139,11 @@ public final class RunCommand implements Callable<Integer> {
       }
       cfg =
           new RuntimeConfig(
-              cfg.hardware(), bundle != null ? bundle : cfg.bundle(), s, cfg.telemetry());
+              cfg.hardware(),
+              bundle != null ? bundle : cfg.bundle(),
+              s,
+              cfg.telemetry(),
+              cfg.planner());
     }
     RuntimeEvents events =
         new RuntimeEvents() {

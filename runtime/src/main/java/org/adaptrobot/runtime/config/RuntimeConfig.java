@@ -12,6 +12,7 @@ import java.util.Set;
 import org.adaptrobot.drivers.hardware.ConfigException;
 import org.adaptrobot.drivers.hardware.HardwareDescription;
 import org.adaptrobot.drivers.hardware.RobotHardware;
+import org.adaptrobot.runtime.adaptation.MpcController;
 import org.adaptrobot.runtime.clock.OverrunPolicy;
 
 /**
@@ -23,9 +24,24 @@ import org.adaptrobot.runtime.clock.OverrunPolicy;
  * @param bundle policy bundle (directory or .zip), resolved against the file's folder
  * @param runtime loop and safety settings
  * @param telemetry MQTT settings
+ * @param planner MPC settings for a model-based bundle, or null for the standard ones
  */
 public record RuntimeConfig(
-    RobotHardware hardware, Path bundle, Settings runtime, Telemetry telemetry) {
+    RobotHardware hardware,
+    Path bundle,
+    Settings runtime,
+    Telemetry telemetry,
+    MpcController.Settings planner) {
+
+  /** A configuration with the standard planner settings. */
+  public RuntimeConfig(RobotHardware hardware, Path bundle, Settings runtime, Telemetry telemetry) {
+    this(hardware, bundle, runtime, telemetry, null);
+  }
+
+  /** The planner settings in effect: the configured ones, or the standard ones. */
+  public MpcController.Settings plannerOrStandard() {
+    return planner == null ? MpcController.Settings.standard() : planner;
+  }
 
   /** How the policy is executed. */
   public enum Executor {
@@ -120,7 +136,8 @@ public record RuntimeConfig(
   }
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  private static final Set<String> TOP = Set.of("hardware", "bundle", "runtime", "telemetry");
+  private static final Set<String> TOP =
+      Set.of("hardware", "bundle", "runtime", "telemetry", "planner");
 
   /** Loads and checks a configuration file. */
   public static RuntimeConfig load(Path file) throws ConfigException {
@@ -150,7 +167,8 @@ public record RuntimeConfig(
                     name
                         + ": "
                         + f
-                        + ": unknown section; expected one of hardware, bundle, runtime, telemetry");
+                        + ": unknown section; expected one of hardware, bundle, runtime, telemetry,"
+                        + " planner");
               }
             });
     Path dir = file.toAbsolutePath().getParent();
@@ -186,10 +204,90 @@ public record RuntimeConfig(
     }
     Settings s = settings(root.get("runtime"), name, problems);
     Telemetry t = telemetry(root.get("telemetry"), dir, name, problems);
+    MpcController.Settings planner = planner(root.get("planner"), name, problems);
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return new RuntimeConfig(hw, bundle, s, t);
+    return new RuntimeConfig(hw, bundle, s, t, planner);
+  }
+
+  private static MpcController.Settings planner(JsonNode n, String file, List<String> problems) {
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isObject()) {
+      problems.add(file + ": planner: expected a mapping");
+      return null;
+    }
+    Set<String> known =
+        Set.of("horizon", "samples", "elites", "iterations", "action_cost", "replan_every");
+    n.fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (!known.contains(f)) {
+                problems.add(
+                    file
+                        + ": planner."
+                        + f
+                        + ": unknown setting; expected one of "
+                        + new java.util.TreeSet<>(known));
+              }
+            });
+    MpcController.Settings d = MpcController.Settings.standard();
+    int before = problems.size();
+    int horizon = integer(n, "horizon", d.horizon(), 1, 1000, file, problems);
+    int samples = integer(n, "samples", d.samples(), 2, 100_000, file, problems);
+    int elites = integer(n, "elites", d.elites(), 1, 100_000, file, problems);
+    int iterations = integer(n, "iterations", d.iterations(), 1, 100, file, problems);
+    double cost = number(n, "planner.", "action_cost", d.actionCost(), 0, 1e6, file, problems);
+    int every = integer(n, "replan_every", d.replanEvery(), 1, 1000, file, problems);
+    if (problems.size() > before) {
+      return null;
+    }
+    if (elites > samples) {
+      problems.add(
+          file + ": planner.elites: " + elites + " is more than planner.samples (" + samples + ")");
+      return null;
+    }
+    if (every > horizon) {
+      problems.add(
+          file
+              + ": planner.replan_every: "
+              + every
+              + " is longer than planner.horizon ("
+              + horizon
+              + "); the loop would run out of plan");
+      return null;
+    }
+    return new MpcController.Settings(horizon, samples, elites, iterations, cost, d.seed(), every);
+  }
+
+  private static int integer(
+      JsonNode n,
+      String field,
+      int fallback,
+      int min,
+      int max,
+      String file,
+      List<String> problems) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) {
+      return fallback;
+    }
+    if (!v.isIntegralNumber() || v.asLong() < min || v.asLong() > max) {
+      problems.add(
+          file
+              + ": planner."
+              + field
+              + ": expected a whole number in ["
+              + min
+              + ", "
+              + max
+              + "], found "
+              + v);
+      return fallback;
+    }
+    return v.asInt();
   }
 
   private static Settings settings(JsonNode n, String file, List<String> problems) {

@@ -34,4 +34,59 @@ class MpcAllocationTest {
       }
     }
   }
+
+  @Test
+  void planningEveryFourStepsAllocatesNothingOnEitherThread() throws Exception {
+    Bundle b = Bundle.load(Path.of("../bundles", "diffdrive-grbal"));
+    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long id = Thread.currentThread().threadId();
+    MpcController.Settings every4 = MpcController.Settings.standard().replanningEvery(4);
+    // lockstep: the plans are made on the loop thread
+    try (ModelBasedController c = ModelBasedController.of(b, true, true, every4, e -> {})) {
+      MpcController mpc = c.controller();
+      double[] obs = new double[mpc.observationSize()];
+      double[] act = new double[mpc.actionSize()];
+      obs[2] = 1.0;
+      for (int i = 0; i < 1_500; i++) {
+        mpc.compute(obs, act);
+      }
+      long before = threads.getThreadAllocatedBytes(id);
+      for (int i = 0; i < 400; i++) {
+        mpc.compute(obs, act);
+      }
+      assertThat((threads.getThreadAllocatedBytes(id) - before) / 400.0)
+          .as("bytes per step, plans on the loop thread")
+          .isLessThan(1.0);
+      // asked for at steps 0, 4, ..., 1896; each taken up 4 steps later, the last one not yet
+      assertThat(mpc.plansTaken()).isEqualTo(474);
+      assertThat(mpc.latePlans()).isZero();
+    }
+    // real time: the plans are made on the planner's thread
+    try (ModelBasedController c = ModelBasedController.of(b, true, false, every4, e -> {})) {
+      MpcController mpc = c.controller();
+      double[] obs = new double[mpc.observationSize()];
+      double[] act = new double[mpc.actionSize()];
+      obs[2] = 1.0;
+      for (int i = 0; i < 800; i++) {
+        mpc.compute(obs, act);
+        java.util.concurrent.locks.LockSupport.parkNanos(500_000);
+      }
+      long planner = mpc.plannerThread().threadId();
+      long plannerBefore = threads.getThreadAllocatedBytes(planner);
+      // (both counts are read before any assertion: AssertJ allocates)
+      long loopBefore = threads.getThreadAllocatedBytes(id);
+      long plansBefore = mpc.plansTaken();
+      for (int i = 0; i < 400; i++) {
+        mpc.compute(obs, act);
+        java.util.concurrent.locks.LockSupport.parkNanos(500_000);
+      }
+      long loopBytes = threads.getThreadAllocatedBytes(id) - loopBefore;
+      long plans = mpc.plansTaken() - plansBefore;
+      assertThat(plans).isPositive();
+      assertThat(loopBytes / 400.0).as("bytes per step on the loop thread").isLessThan(1.0);
+      assertThat((threads.getThreadAllocatedBytes(planner) - plannerBefore) / (double) plans)
+          .as("bytes per plan on the planner thread")
+          .isLessThan(1.0);
+    }
+  }
 }

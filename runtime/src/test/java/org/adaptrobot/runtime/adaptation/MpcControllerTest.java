@@ -43,6 +43,10 @@ class MpcControllerTest {
   }
 
   static MpcController mpc(Mlp net, double[] params) {
+    return mpc(net, params, 1);
+  }
+
+  static MpcController mpc(Mlp net, double[] params, int replanEvery) {
     return new MpcController(
         net,
         params,
@@ -52,7 +56,7 @@ class MpcControllerTest {
         new double[] {-1},
         new double[] {1},
         new double[] {0.2},
-        new MpcController.Settings(15, 64, 8, 3, 0.0, 7));
+        new MpcController.Settings(15, 64, 8, 3, 0.0, 7, replanEvery));
   }
 
   @Test
@@ -75,6 +79,123 @@ class MpcControllerTest {
     double right = closedLoop(mpc, 1.2, 1.0, 150);
     assertThat(right).isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.02));
     assertThat(mpc.parameters()[4]).isEqualTo(0.06);
+  }
+
+  @Test
+  void planningEveryFiveStepsFollowsThePlanAndReachesTheSetPoint() {
+    Mlp net = Mlp.of(3, new int[0], 2, Activation.IDENTITY, Activation.IDENTITY);
+    MpcController mpc = mpc(net, linearModel(net, 2.0), 5);
+    double x = 0;
+    double target = 1.5;
+    double[] obs = new double[2];
+    double[] u = new double[1];
+    double[] applied = new double[200];
+    for (int i = 0; i < 200; i++) {
+      obs[0] = (x - MEAN[0]) / STD[0];
+      obs[1] = (target - MEAN[1]) / STD[1];
+      mpc.compute(obs, u);
+      applied[i] = u[0];
+      x += 0.1 * (-x + 2.0 * u[0]);
+    }
+    // the first plan, asked for at step 0, takes effect at step 5: until then the robot rests
+    for (int i = 0; i < 5; i++) {
+      assertThat(applied[i]).isZero();
+    }
+    assertThat(applied[5]).isGreaterThan(0.1);
+    assertThat(x).isCloseTo(target, org.assertj.core.data.Offset.offset(0.05));
+    assertThat(mpc.plansTaken()).isEqualTo(39); // asked at 0, 5, ..., 195; the last not due yet
+    assertThat(mpc.latePlans()).isZero();
+    // reproducible in lockstep
+    MpcController again = mpc(net, linearModel(net, 2.0), 5);
+    double y = 0;
+    for (int i = 0; i < 200; i++) {
+      obs[0] = (y - MEAN[0]) / STD[0];
+      obs[1] = (target - MEAN[1]) / STD[1];
+      again.compute(obs, u);
+      assertThat(u[0]).isEqualTo(applied[i]);
+      y += 0.1 * (-y + 2.0 * u[0]);
+    }
+  }
+
+  @Test
+  void theHeldPlanIsMadeForTheStateItWillMeetNotTheOneItWasAskedIn() {
+    // A plan made from the observation R steps before it takes effect must start from where the
+    // plant will be by then: the planner rolls the model over the actions in between. Planning
+    // from the stale observation instead overshoots a set-point step.
+    Mlp net = Mlp.of(3, new int[0], 2, Activation.IDENTITY, Activation.IDENTITY);
+    double[] model = linearModel(net, 2.0);
+    MpcController mpc = mpc(net, model, 8);
+    double x = 0;
+    double[] obs = new double[2];
+    double[] u = new double[1];
+    double worst = 0;
+    for (int i = 0; i < 300; i++) {
+      double target = i < 150 ? 0.5 : 1.5;
+      obs[0] = (x - MEAN[0]) / STD[0];
+      obs[1] = (target - MEAN[1]) / STD[1];
+      mpc.compute(obs, u);
+      x += 0.1 * (-x + 2.0 * u[0]);
+      if (i >= 150) {
+        worst = Math.max(worst, x - 1.5);
+      }
+      if (i == 149 || i == 299) {
+        assertThat(x).as("step %d", i).isCloseTo(target, org.assertj.core.data.Offset.offset(0.06));
+      }
+    }
+    assertThat(worst).as("overshoot after the step").isLessThan(0.1);
+  }
+
+  @Test
+  void aResetDropsPlansAskedForBeforeIt() {
+    Mlp net = Mlp.of(3, new int[0], 2, Activation.IDENTITY, Activation.IDENTITY);
+    MpcController mpc = mpc(net, linearModel(net, 2.0), 4);
+    double[] obs = {-0.25, 1.5};
+    double[] u = new double[1];
+    for (int i = 0; i < 42; i++) { // the plan asked for at step 40 is on its way
+      mpc.compute(obs, u);
+    }
+    assertThat(u[0]).isGreaterThan(0.1);
+    long taken = mpc.plansTaken();
+    mpc.reset();
+    for (int i = 0; i < 4; i++) {
+      mpc.compute(obs, u);
+      assertThat(u[0]).as("step %d after the reset", i).isZero();
+    }
+    mpc.compute(obs, u);
+    assertThat(u[0]).isGreaterThan(0.0);
+    assertThat(mpc.plansTaken()).isEqualTo(taken + 1);
+  }
+
+  @Test
+  void onItsOwnThreadThePlannerKeepsTheLoopOnTheSetPointAndTakesUpPublishedModels()
+      throws Exception {
+    Mlp net = Mlp.of(3, new int[0], 2, Activation.IDENTITY, Activation.IDENTITY);
+    try (MpcController mpc = mpc(net, linearModel(net, 2.0), 4)) {
+      mpc.startPlanner(1);
+      double x = 0;
+      double[] obs = new double[2];
+      double[] u = new double[1];
+      for (int i = 0; i < 400; i++) {
+        if (i == 200) {
+          mpc.publish(linearModel(net, 1.2)); // the plant changes, and so does the model
+        }
+        double gain = i < 200 ? 2.0 : 1.2;
+        obs[0] = (x - MEAN[0]) / STD[0];
+        obs[1] = (1.0 - MEAN[1]) / STD[1];
+        mpc.compute(obs, u);
+        x += 0.1 * (-x + gain * u[0]);
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // a 1 kHz loop
+      }
+      assertThat(x).isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.03));
+      assertThat(mpc.plansTaken()).isGreaterThan(50);
+      assertThat(mpc.parameters()[4]).isEqualTo(0.06);
+    }
+  }
+
+  @Test
+  void aReplanningIntervalLongerThanTheHorizonIsRefused() {
+    assertThatThrownBy(() -> new MpcController.Settings(10, 64, 8, 2, 0.01, 1, 11))
+        .hasMessageContaining("replan_every must be between 1 and the horizon (10), found 11");
   }
 
   @Test

@@ -142,4 +142,50 @@ class RunCommandTest {
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("--realtime only applies with --sim");
   }
+
+  @Test
+  void theModelBasedBundleTracksWhenItPlansEveryFiveStepsAndOtherBundlesRefusePlannerSettings()
+      throws Exception {
+    Path hw = Path.of("../src/examples/diffbot-hardware.yaml").toAbsolutePath();
+    String common =
+        "hardware: "
+            + hw
+            + "\nruntime:\n  control_rate_hz: 50\n"
+            + "planner:\n  samples: 64\n  replan_every: 5\n";
+    Path cfg = dir.resolve("every5.yaml");
+    Files.writeString(
+        cfg, common + "bundle: " + Path.of("../bundles/diffdrive-grbal").toAbsolutePath() + "\n");
+    Path json = dir.resolve("every5.json");
+    var r =
+        BundleCommandTest.robot(
+            "run",
+            "--config",
+            cfg.toString(),
+            "--sim",
+            "--seconds",
+            "4",
+            "--velocity",
+            "0.3,0.5",
+            "--json",
+            json.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    var node = new ObjectMapper().readTree(json.toFile());
+    assertThat(node.get("forward_speed_mps").asDouble()).isBetween(0.25, 0.35);
+    assertThat(node.get("yaw_rate_radps").asDouble()).isBetween(0.40, 0.60);
+    assertThat(node.get("counters").get("faults").asLong()).isZero();
+
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(
+        policy,
+        common.replace("50", "100")
+            + "bundle: "
+            + Path.of("../bundles/tracking-integral").toAbsolutePath()
+            + "\n");
+    var refused =
+        BundleCommandTest.robot("run", "--config", policy.toString(), "--sim", "--seconds", "1");
+    assertThat(refused.exit()).isNotZero();
+    assertThat(refused.err())
+        .contains("the configuration has planner settings, but this bundle runs its policy graph")
+        .contains("Remove the planner section");
+  }
 }

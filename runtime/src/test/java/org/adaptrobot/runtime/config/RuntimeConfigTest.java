@@ -73,4 +73,54 @@ class RuntimeConfigTest {
           .allSatisfy(p -> assertThat(p).contains("is required but missing"));
     }
   }
+
+  @Test
+  void plannerSettingsAreReadAndCheckedWithTheirPath() throws Exception {
+    Path hw = Path.of("../src/examples/diffbot-hardware.yaml").toAbsolutePath();
+    Path bundle = Path.of("../bundles/diffdrive-grbal").toAbsolutePath();
+    String head = "hardware: " + hw + "\nbundle: " + bundle + "\n";
+    Path ok = dir.resolve("ok.yaml");
+    Files.writeString(ok, head + "planner:\n  samples: 200\n  iterations: 1\n  replan_every: 5\n");
+    var p = RuntimeConfig.load(ok).planner();
+    assertThat(p.samples()).isEqualTo(200);
+    assertThat(p.iterations()).isEqualTo(1);
+    assertThat(p.replanEvery()).isEqualTo(5);
+    assertThat(p.horizon()).isEqualTo(10); // the standard value where nothing is said
+    assertThat(RuntimeConfig.load(EXAMPLE).planner()).isNull();
+    assertThat(RuntimeConfig.load(EXAMPLE).plannerOrStandard())
+        .isEqualTo(org.adaptrobot.runtime.adaptation.MpcController.Settings.standard());
+
+    String[][] cases = {
+      {
+        "  samples: 2.5\n  speed: 3\n",
+        "bad.yaml: planner.samples: expected a whole number in [2, 100000], found 2.5",
+        "bad.yaml: planner.speed: unknown setting; expected one of [action_cost, elites, horizon,"
+            + " iterations, replan_every, samples]"
+      },
+      {
+        "  samples: 8\n  elites: 9\n",
+        "bad.yaml: planner.elites: 9 is more than planner.samples (8)"
+      },
+      {
+        "  horizon: 6\n  replan_every: 7\n",
+        "bad.yaml: planner.replan_every: 7 is longer than planner.horizon (6); the loop would run"
+            + " out of plan"
+      },
+      {
+        "  action_cost: -1\n",
+        "bad.yaml: planner.action_cost: expected a number in [0, 1000000], found -1"
+      },
+    };
+    for (String[] c : cases) {
+      Path bad = dir.resolve("bad.yaml");
+      Files.writeString(bad, head + "planner:\n" + c[0]);
+      try {
+        RuntimeConfig.load(bad);
+        throw new AssertionError("accepted " + c[0]);
+      } catch (ConfigException e) {
+        assertThat(e.problems())
+            .containsExactlyInAnyOrder(java.util.Arrays.copyOfRange(c, 1, c.length));
+      }
+    }
+  }
 }
