@@ -26,7 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The model-based runtime's two costs, on the shipped dynamics bundle (11-64-64-9) with real data:
  * the simulated robot is driven by the demo's configuration for 4 s first, so the ring holds real
  * transitions. {@code mpc}: one MPC decision (CEM, 64 samples × 10 steps × 2 iterations, batched
- * forward passes), what the loop pays every step. {@code adaptation}: one adaptation pass (copy M +
+ * forward passes), what the loop pays every step; {@code mpc500}: the architecture's budget case,
+ * 500 candidates × 10 steps in one iteration (what a planner thread pays per plan with {@code
+ * replan_every}, or a fast computer every step). {@code adaptation}: one adaptation pass (copy M +
  * K + 1 transitions, 5 gradient steps on M = 32, three held-out evaluations on K = 32,
  * accept/reject), what the adaptation thread pays. Run from the repository root.
  */
@@ -42,6 +44,7 @@ public class AdaptationBenchmark {
 
   private RobotRuntime runtime;
   private MpcController mpc;
+  private org.adaptrobot.runtime.adaptation.ModelBasedController wide;
   private AdaptationEngine engine;
   private double[] observation;
   private double[] action;
@@ -64,16 +67,30 @@ public class AdaptationBenchmark {
     observation = new double[mpc.observationSize()];
     action = new double[mpc.actionSize()];
     loop.observation(observation);
+    wide =
+        org.adaptrobot.runtime.adaptation.ModelBasedController.of(
+            org.adaptrobot.models.bundle.Bundle.load(c.bundle()),
+            false,
+            true,
+            new MpcController.Settings(10, 500, 50, 1, 0.01, 1),
+            e -> {});
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
+    wide.close();
     runtime.close();
   }
 
   @Benchmark
   public double mpc() {
     mpc.compute(observation, action);
+    return action[0];
+  }
+
+  @Benchmark
+  public double mpc500() {
+    wide.controller().compute(observation, action);
     return action[0];
   }
 
