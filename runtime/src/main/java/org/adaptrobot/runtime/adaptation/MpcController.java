@@ -28,9 +28,12 @@ import org.adaptrobot.runtime.policy.PolicyController;
  * the plan in use step by step (holding its last action past the horizon) and switches to the new
  * plan at the step it was made for, or as soon as it arrives when the planner was late ({@link
  * #latePlans}). The loop never waits for the planner and takes no lock: plans change hands through
- * four pre-allocated buffers and an atomic swap. In a lockstep simulation the planner runs on the
- * loop thread at the request, and the plan still takes effect R steps later, so a run is
- * reproducible and behaves as on the robot with a planner that keeps up.
+ * four pre-allocated buffers and an atomic swap. Until the first plan arrives the robot rests (the
+ * planner thread warms up first). When a plan in use gets more than horizon + R steps old without a
+ * new one, or the planner thread failed, {@link #compute} throws: the loop applies the safe action
+ * and deactivates the robot rather than drive on a stale plan. In a lockstep simulation the planner
+ * runs on the loop thread at the request, and the plan still takes effect R steps later, so a run
+ * is reproducible and behaves as on the robot with a planner that keeps up.
  *
  * <p>Model contract (a bundle's dynamics graph): input {@code [normalised obs, action]}, output the
  * normalised change. New model parameters arrive through {@link #publish} from the adaptation
@@ -285,6 +288,7 @@ public final class MpcController implements PolicyController {
   private long lastPlanStart;
   private Thread planner;
   private volatile boolean running;
+  private volatile String plannerFailure;
 
   private void followPlan(double[] observation, double[] action) {
     int r = ready.get();
@@ -312,6 +316,23 @@ public final class MpcController implements PolicyController {
       request(observation);
     }
     step++;
+    String failed = plannerFailure;
+    if (failed != null) {
+      throw new IllegalStateException(failed);
+    }
+    // (before the first plan the robot rests, which is safe: a planner warming up is no fault)
+    long age = activeValid ? step - planStart[active] : 0;
+    if (age > s.horizon() + s.replanEvery()) {
+      // two plans missed: the robot would be driven by a stale plan's last action
+      throw new IllegalStateException(
+          "no new MPC plan for "
+              + age
+              + " steps (replan_every "
+              + s.replanEvery()
+              + ", horizon "
+              + s.horizon()
+              + "): the planner cannot keep up");
+    }
   }
 
   /** The action the loop applies at step {@code n} from the plan in use, into {@code out[at..]}. */
@@ -404,10 +425,20 @@ public final class MpcController implements PolicyController {
     Thread t =
         new Thread(
             () -> {
-              while (running) {
-                if (!planPending()) {
-                  LockSupport.parkNanos(pollMillis * 1_000_000L);
+              try {
+                // warm up (compile) the planning code before the first request needs it
+                for (int i = 0; i < 50 && running && requestSeq == handledSeq; i++) {
+                  java.util.Arrays.fill(plannerObs, 0);
+                  java.util.Arrays.fill(previous, 0);
+                  optimise(plannerObs);
                 }
+                while (running) {
+                  if (!planPending()) {
+                    LockSupport.parkNanos(pollMillis * 1_000_000L);
+                  }
+                }
+              } catch (RuntimeException | Error e) {
+                plannerFailure = "the MPC planner thread failed: " + e;
               }
             },
             "mpc-planner");

@@ -41,6 +41,7 @@ class MpcAllocationTest {
     var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long id = Thread.currentThread().threadId();
     MpcController.Settings every4 = MpcController.Settings.standard().replanningEvery(4);
+    MpcController.Settings every8 = MpcController.Settings.standard().replanningEvery(8);
     // lockstep: the plans are made on the loop thread
     try (ModelBasedController c = ModelBasedController.of(b, true, true, every4, e -> {})) {
       MpcController mpc = c.controller();
@@ -61,15 +62,15 @@ class MpcAllocationTest {
       assertThat(mpc.plansTaken()).isEqualTo(474);
       assertThat(mpc.latePlans()).isZero();
     }
-    // real time: the plans are made on the planner's thread
-    try (ModelBasedController c = ModelBasedController.of(b, true, false, every4, e -> {})) {
+    // real time (a 500 Hz loop): the plans are made on the planner's thread
+    try (ModelBasedController c = ModelBasedController.of(b, true, false, every8, e -> {})) {
       MpcController mpc = c.controller();
       double[] obs = new double[mpc.observationSize()];
       double[] act = new double[mpc.actionSize()];
       obs[2] = 1.0;
       for (int i = 0; i < 800; i++) {
         mpc.compute(obs, act);
-        java.util.concurrent.locks.LockSupport.parkNanos(500_000);
+        java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
       }
       long planner = mpc.plannerThread().threadId();
       long plannerBefore = threads.getThreadAllocatedBytes(planner);
@@ -78,7 +79,7 @@ class MpcAllocationTest {
       long plansBefore = mpc.plansTaken();
       for (int i = 0; i < 400; i++) {
         mpc.compute(obs, act);
-        java.util.concurrent.locks.LockSupport.parkNanos(500_000);
+        java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
       }
       long loopBytes = threads.getThreadAllocatedBytes(id) - loopBefore;
       long plans = mpc.plansTaken() - plansBefore;

@@ -192,6 +192,130 @@ class MpcControllerTest {
     }
   }
 
+  /** The plant's model, which can be told to fail or to become slow (a planner in trouble). */
+  static final class TroubledModel implements org.adaptrobot.models.nn.DifferentiableModel {
+    final Mlp net;
+    volatile String trouble = "none";
+
+    TroubledModel(Mlp net) {
+      this.net = net;
+    }
+
+    @Override
+    public double[] forward(
+        double[] params, double[] input, int batch, org.adaptrobot.models.nn.ModelTape tape) {
+      switch (trouble) {
+        case "fail" -> throw new ArithmeticException("model broke");
+        case "slow" -> java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+        default -> {}
+      }
+      return net.forward(params, input, batch, tape);
+    }
+
+    @Override
+    public org.adaptrobot.models.nn.ParameterLayout layout() {
+      return net.layout();
+    }
+
+    @Override
+    public int inputSize() {
+      return net.inputSize();
+    }
+
+    @Override
+    public int outputSize() {
+      return net.outputSize();
+    }
+
+    @Override
+    public void initialise(double[] params, java.util.SplittableRandom random) {
+      net.initialise(params, random);
+    }
+
+    @Override
+    public org.adaptrobot.models.nn.ModelTape newTape(int maxBatch) {
+      return net.newTape(maxBatch);
+    }
+
+    @Override
+    public void backward(
+        double[] p, org.adaptrobot.models.nn.ModelTape t, double[] g, double[] gp, double[] gi) {
+      net.backward(p, t, g, gp, gi);
+    }
+
+    @Override
+    public double[] forwardDirection(
+        double[] p, double[] dp, double[] di, org.adaptrobot.models.nn.ModelTape t) {
+      return net.forwardDirection(p, dp, di, t);
+    }
+
+    @Override
+    public void backwardDirection(
+        double[] p,
+        double[] dp,
+        org.adaptrobot.models.nn.ModelTape t,
+        double[] g,
+        double[] rg,
+        double[] hv,
+        double[] ri) {
+      net.backwardDirection(p, dp, t, g, rg, hv, ri);
+    }
+  }
+
+  /** Steps a 1 kHz loop until compute throws; returns the message, or null after 2,000 steps. */
+  static String stepUntilRefused(MpcController mpc, double[] obs, double[] u) {
+    for (int i = 0; i < 2_000; i++) {
+      try {
+        mpc.compute(obs, u);
+      } catch (IllegalStateException e) {
+        return e.getMessage();
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    }
+    return null;
+  }
+
+  @Test
+  void aFailedOrStalledPlannerStopsTheLoopFromDrivingOnAStalePlan() {
+    Mlp net = Mlp.of(3, new int[0], 2, Activation.IDENTITY, Activation.IDENTITY);
+    double[] obs = {-0.25, 1.0};
+    double[] u = new double[1];
+    for (String trouble : new String[] {"fail", "slow"}) {
+      TroubledModel model = new TroubledModel(net);
+      try (MpcController mpc =
+          new MpcController(
+              model,
+              linearModel(net, 2.0),
+              List.of("x", "x_target"),
+              MEAN,
+              STD,
+              new double[] {-1},
+              new double[] {1},
+              new double[] {0.2},
+              new MpcController.Settings(15, 64, 8, 3, 0.0, 7, 4))) {
+        mpc.startPlanner(1);
+        for (int i = 0; i < 100; i++) {
+          mpc.compute(obs, u);
+          java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        assertThat(mpc.plansTaken()).isPositive();
+        model.trouble = trouble;
+        String refused = stepUntilRefused(mpc, obs, u);
+        assertThat(refused)
+            .as(trouble)
+            .isEqualTo(
+                trouble.equals("fail")
+                    ? "the MPC planner thread failed: java.lang.ArithmeticException: model broke"
+                    : refused);
+        if (trouble.equals("slow")) {
+          assertThat(refused)
+              .startsWith("no new MPC plan for ")
+              .endsWith("steps (replan_every 4, horizon 15): the planner cannot keep up");
+        }
+      }
+    }
+  }
+
   @Test
   void aReplanningIntervalLongerThanTheHorizonIsRefused() {
     assertThatThrownBy(() -> new MpcController.Settings(10, 64, 8, 2, 0.01, 1, 11))
