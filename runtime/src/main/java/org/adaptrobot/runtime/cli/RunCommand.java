@@ -257,6 +257,14 @@ public final class RunCommand implements Callable<Integer> {
       counters.put(c.name().toLowerCase(), m.get(c));
     }
     s.put("counters", counters);
+    if (runtime.modelBased() != null) {
+      var mpc = runtime.modelBased().controller();
+      Map<String, Object> planner = new LinkedHashMap<>();
+      planner.put("replan_every", cfg.plannerOrStandard().replanEvery());
+      planner.put("plans_taken", mpc.plansTaken());
+      planner.put("late_plans", mpc.latePlans());
+      s.put("planner", planner);
+    }
     s.put("forward_speed_mps", loop.state().forwardSpeed);
     s.put("yaw_rate_radps", loop.state().yawRate);
     s.put("resident_memory_mb", residentMegabytes());

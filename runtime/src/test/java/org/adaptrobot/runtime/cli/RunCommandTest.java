@@ -173,6 +173,9 @@ class RunCommandTest {
     assertThat(node.get("forward_speed_mps").asDouble()).isBetween(0.25, 0.35);
     assertThat(node.get("yaw_rate_radps").asDouble()).isBetween(0.40, 0.60);
     assertThat(node.get("counters").get("faults").asLong()).isZero();
+    assertThat(node.get("planner").get("replan_every").asInt()).isEqualTo(5);
+    assertThat(node.get("planner").get("plans_taken").asLong()).isBetween(35L, 40L); // 200 steps
+    assertThat(node.get("planner").get("late_plans").asLong()).isZero(); // lockstep
 
     Path policy = dir.resolve("policy.yaml");
     Files.writeString(
