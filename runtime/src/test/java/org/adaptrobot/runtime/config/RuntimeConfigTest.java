@@ -87,6 +87,11 @@ class RuntimeConfigTest {
     assertThat(p.replanEvery()).isEqualTo(5);
     assertThat(p.horizon()).isEqualTo(10); // the standard value where nothing is said
     assertThat(RuntimeConfig.load(EXAMPLE).planner()).isNull();
+    assertThat(
+            RuntimeConfig.load(Path.of("../src/examples/diffbot-demo-replan5.yaml"))
+                .plannerOrStandard())
+        .isEqualTo(
+            org.adaptrobot.runtime.adaptation.MpcController.Settings.standard().replanningEvery(5));
     assertThat(RuntimeConfig.load(EXAMPLE).plannerOrStandard())
         .isEqualTo(org.adaptrobot.runtime.adaptation.MpcController.Settings.standard());
 
