@@ -250,12 +250,10 @@ public final class MpcController implements PolicyController {
 
   // ---- planning every R > 1 steps -------------------------------------------------------------
   //
-  // Four plan buffers change hands without a lock: the planner writes `working` and swaps it into
-  // `ready` (marked FRESH); the loop swaps a buffer it no longer needs out of `ready` and holds it
-  // as
-  // `incoming` until its first step comes, then makes it `active`. Requests go the other way
-  // through
-  // a sequence lock (the loop never waits; the planner retries a torn copy).
+  // Four plan buffers change hands without a lock. The planner writes `working` and swaps it into
+  // `ready`, marked FRESH. The loop swaps a buffer it no longer needs out of `ready` and holds it
+  // as `incoming` until its first step comes, then makes it `active`. Requests go the other way
+  // through a sequence lock: the loop never waits, the planner drops a torn copy.
 
   private static final int FRESH = 1 << 4;
   private static final int INDEX = FRESH - 1;
@@ -267,8 +265,8 @@ public final class MpcController implements PolicyController {
   private int working = 0; // the planner's
   private int active = 2; // the loop's
   private boolean activeValid;
-  private int incoming = -1; // the loop's, or
-  private int spare = 3; // the loop's
+  private int incoming = -1; // the loop's: a plan not due yet (or -1, and then `spare` is held)
+  private int spare = 3; // the loop's: a free buffer (or -1 while `incoming` is held)
   private long step;
   private int generation;
   private long plansTaken;
@@ -283,7 +281,6 @@ public final class MpcController implements PolicyController {
   private long handledSeq;
   private final double[] plannerObs;
   private final double[] plannerActions;
-  private long plannerStep;
   private int plannerGeneration = -1;
   private long lastPlanStart;
   private Thread planner;
