@@ -101,6 +101,16 @@ public final class ContextMlp implements DifferentiableModel {
 
   @Override
   public double[] forward(double[] params, double[] input, int batch, ModelTape t) {
+    return forward(params, input, batch, t, false);
+  }
+
+  @Override
+  public double[] forwardInference(double[] params, double[] input, int batch, ModelTape t) {
+    return forward(params, input, batch, t, true);
+  }
+
+  private double[] forward(
+      double[] params, double[] input, int batch, ModelTape t, boolean inference) {
     Tape tape = tape(t);
     if (batch > tape.maxBatch()) {
       throw new IllegalArgumentException(
@@ -109,7 +119,7 @@ public final class ContextMlp implements DifferentiableModel {
     tape.batch = batch;
     tape.inner.batch = batch;
     join(input, params, contextOffset, batch, tape.inner.act[0]);
-    mlp.forwardFromTapeInput(params, 0, tape.inner);
+    mlp.forwardFromTapeInput(params, 0, tape.inner, inference);
     return tape.inner.act[tape.inner.act.length - 1];
   }
 

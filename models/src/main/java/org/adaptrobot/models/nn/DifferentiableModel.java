@@ -32,6 +32,15 @@ public interface DifferentiableModel {
   double[] forward(double[] params, double[] input, int batch, ModelTape tape);
 
   /**
+   * The forward pass for planning and inference, never followed by a backward pass: tanh and
+   * sigmoid may use their interpolated forms (accurate to 2e-8, a third of the cost). The default
+   * is {@link #forward}.
+   */
+  default double[] forwardInference(double[] params, double[] input, int batch, ModelTape tape) {
+    return forward(params, input, batch, tape);
+  }
+
+  /**
    * Backward pass after {@link #forward} on the same tape: adds dL/dθ to {@code gradParams} and, if
    * {@code gradInput} is not null, writes dL/dx into it.
    *

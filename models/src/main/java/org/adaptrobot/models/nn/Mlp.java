@@ -272,15 +272,28 @@ public final class Mlp implements DifferentiableModel {
   }
 
   double[] forward(double[] p, int off, double[] input, int batch, ModelTape t) {
+    return forward(p, off, input, batch, t, false);
+  }
+
+  @Override
+  public double[] forwardInference(double[] params, double[] input, int batch, ModelTape t) {
+    return forward(params, 0, input, batch, t, true);
+  }
+
+  private double[] forward(
+      double[] p, int off, double[] input, int batch, ModelTape t, boolean inference) {
     Tape tape = tape(t, batch);
     tape.batch = batch;
     System.arraycopy(input, 0, tape.act[0], 0, batch * sizes[0]);
-    forwardFromTapeInput(p, off, tape);
+    forwardFromTapeInput(p, off, tape, inference);
     return tape.act[sizes.length - 1];
   }
 
-  /** Forward pass on whatever is already in the tape's input array. */
-  void forwardFromTapeInput(double[] p, int off, Tape tape) {
+  /**
+   * Forward pass on whatever is already in the tape's input array; {@code inference} uses the
+   * interpolated activations (no backward pass may follow).
+   */
+  void forwardFromTapeInput(double[] p, int off, Tape tape, boolean inference) {
     int batch = tape.batch;
     for (int l = 0; l < activations.length; l++) {
       int in = sizes[l];
@@ -288,7 +301,11 @@ public final class Mlp implements DifferentiableModel {
       double[] src = tape.act[l];
       double[] dst = tape.act[l + 1];
       DenseKernels.forward(src, batch, in, p, off + weightOffset[l], off + biasOffset[l], out, dst);
-      activations[l].applyInPlace(dst, 0, batch * out);
+      if (inference) {
+        activations[l].applyInferenceInPlace(dst, 0, batch * out);
+      } else {
+        activations[l].applyInPlace(dst, 0, batch * out);
+      }
     }
   }
 

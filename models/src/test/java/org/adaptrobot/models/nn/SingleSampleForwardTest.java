@@ -48,4 +48,29 @@ class SingleSampleForwardTest {
     // show 80,000.
     assertThat(allocated).isLessThan(1_000);
   }
+
+  @Test
+  void theBatchedInferencePassMatchesTheExactOneToInterpolationPrecision() {
+    Mlp net = Mlp.of(11, new int[] {64, 64}, 9, Activation.TANH, Activation.IDENTITY);
+    ContextMlp ctx =
+        new ContextMlp(Mlp.of(13, new int[] {32}, 9, Activation.TANH, Activation.IDENTITY), 2);
+    for (DifferentiableModel m : new DifferentiableModel[] {net, ctx}) {
+      double[] p = new double[m.layout().size()];
+      m.initialise(p, new SplittableRandom(3));
+      for (int i = 0; i < p.length; i++) {
+        p[i] *= 3; // push the hidden units into tanh's curved part
+      }
+      double[] x = FiniteDifferences.random(new SplittableRandom(4), 37 * 11, 2.0);
+      double[] exact = m.forward(p, x, 37, m.newTape(37)).clone();
+      double[] fast = m.forwardInference(p, x, 37, m.newTape(37));
+      double worst = 0;
+      double spread = 0;
+      for (int k = 0; k < 37 * 9; k++) {
+        worst = Math.max(worst, Math.abs(fast[k] - exact[k]));
+        spread = Math.max(spread, Math.abs(exact[k]));
+      }
+      assertThat(spread).isGreaterThan(0.1);
+      assertThat(worst).as(m.getClass().getSimpleName()).isLessThan(1e-6).isGreaterThan(0.0);
+    }
+  }
 }

@@ -391,7 +391,7 @@ public final class MpcController implements PolicyController {
     for (int t = 0; t < r; t++) {
       System.arraycopy(states, 0, input, 0, obsSize);
       System.arraycopy(plannerActions, t * actSize, input, obsSize, actSize);
-      double[] delta = model.forward(params, input, 1, tape);
+      double[] delta = model.forwardInference(params, input, 1, tape);
       for (int i = 0; i < obsSize; i++) {
         if (!held[i]) {
           states[i] += delta[i];
@@ -494,7 +494,7 @@ public final class MpcController implements PolicyController {
           input[k * in + obsSize + j] = plans[idx(k, t, j)];
         }
       }
-      double[] delta = model.forward(params, input, n, tape);
+      double[] delta = model.forwardInference(params, input, n, tape);
       for (int k = 0; k < n; k++) {
         int o = k * obsSize;
         for (int i = 0; i < obsSize; i++) {
