@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.HdrHistogram.Histogram;
 import org.adaptrobot.models.bundle.Bundle;
+import org.adaptrobot.runtime.adaptation.ChangeDetector;
 import org.adaptrobot.runtime.adaptation.ModelFit;
 import org.adaptrobot.runtime.config.RuntimeConfig;
 import org.adaptrobot.runtime.demo.ChangeScenario;
@@ -45,6 +46,7 @@ import org.adaptrobot.runtime.demo.VelocityProfile;
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar org.adaptrobot.benchmarks.RecoveryBenchmark \
  *     [--seeds 20] [--seconds 25] [--change-at 10] [--threads 2] [--out FILE]
+ *     [--config FILE (hardware, runtime, planner and detector settings)] [--detector-threshold T]
  * </pre>
  */
 public final class RecoveryBenchmark {
@@ -79,12 +81,35 @@ public final class RecoveryBenchmark {
     }
 
     RuntimeConfig loaded = RuntimeConfig.load(config);
+    ChangeDetector.Settings detector = loaded.detectorOrStandard();
+    if (a.containsKey("--detector-threshold")) {
+      detector =
+          new ChangeDetector.Settings(
+              detector.calibration(),
+              detector.smoothing(),
+              detector.drift(),
+              Double.parseDouble(a.get("--detector-threshold")),
+              detector.clip());
+    }
     RuntimeConfig metaCfg =
         new RuntimeConfig(
-            loaded.hardware(), meta, loaded.runtime(), RuntimeConfig.Telemetry.none());
+            loaded.hardware(),
+            meta,
+            loaded.runtime(),
+            RuntimeConfig.Telemetry.none(),
+            loaded.planner(),
+            detector);
     RuntimeConfig baseCfg =
         new RuntimeConfig(
-            loaded.hardware(), baseline, loaded.runtime(), RuntimeConfig.Telemetry.none());
+            loaded.hardware(),
+            baseline,
+            loaded.runtime(),
+            RuntimeConfig.Telemetry.none(),
+            loaded.planner(),
+            detector);
+    System.out.printf(
+        "detector: threshold %s, drift %s, smoothing %s, calibration %d steps%n",
+        detector.threshold(), detector.drift(), detector.smoothing(), detector.calibration());
     Bundle metaBundle = Bundle.load(meta);
     long t0 = System.nanoTime();
 
@@ -180,6 +205,8 @@ public final class RecoveryBenchmark {
         "profile", "4 random segments of 2.5 s per seed, v U[0.1, 0.4] m/s, w U[-1, 1] rad/s");
     setup.put("meta_bundle", meta.toString());
     setup.put("baseline_bundle", baseline.toString());
+    setup.put("detector", metaCfg.detectorOrStandard());
+    setup.put("planner", metaCfg.plannerOrStandard());
     setup.put(
         "recovery",
         "2.5 s trailing mean error back within 10 % of the unchanged robot's, for good");

@@ -126,10 +126,23 @@ public final class RobotRuntime implements AutoCloseable {
               + m.adaptation().mode().id()
               + "); only a model-based bundle plans with MPC. Remove the planner section.");
     }
+    if (config.detector() != null && !plansWithDynamics(m) && !PolicyAdaptation.applies(m)) {
+      throw new BundleException(
+          config.bundle()
+              + ": the configuration has change-detector settings, but this bundle does not adapt"
+              + " on the robot (mode "
+              + m.adaptation().mode().id()
+              + "). Remove the detector section.");
+    }
     if (plansWithDynamics(m)) {
       modelBased =
           ModelBasedController.of(
-              bundle, adapt, simulated && !paced, config.plannerOrStandard(), fanout::adaptation);
+              bundle,
+              adapt,
+              simulated && !paced,
+              config.plannerOrStandard(),
+              config.detectorOrStandard(),
+              fanout::adaptation);
       controller = modelBased.controller();
       feed = modelBased;
     } else {
@@ -142,7 +155,12 @@ public final class RobotRuntime implements AutoCloseable {
         try {
           feed =
               PolicyAdaptation.of(
-                  bundle, controller, adapt, simulated && !paced, fanout::adaptation);
+                  bundle,
+                  controller,
+                  adapt,
+                  simulated && !paced,
+                  config.detectorOrStandard(),
+                  fanout::adaptation);
         } catch (IllegalArgumentException e) {
           controller.close();
           throw new BundleException(config.bundle() + ": " + e.getMessage());

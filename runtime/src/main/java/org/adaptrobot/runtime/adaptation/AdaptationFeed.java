@@ -67,6 +67,20 @@ public class AdaptationFeed implements ControlLoop.StepListener, AutoCloseable {
       PolicyController controller,
       boolean adapt,
       Consumer<AdaptationEvent> events) {
+    return parts(
+        m, net, theta, samples, controller, adapt, ChangeDetector.Settings.standard(), events);
+  }
+
+  /** As the other {@code parts}, with these change-detector settings. */
+  public static Parts parts(
+      Manifest m,
+      DifferentiableModel net,
+      double[] theta,
+      TransitionSamples samples,
+      PolicyController controller,
+      boolean adapt,
+      ChangeDetector.Settings detector,
+      Consumer<AdaptationEvent> events) {
     Manifest.AdaptationSpec spec = m.adaptation();
     int window = spec.supportWindow() + spec.queryWindow() + 1;
     int capacity = Integer.highestOneBit(Math.max(4, 4 * window - 1)) * 2;
@@ -96,7 +110,7 @@ public class AdaptationFeed implements ControlLoop.StepListener, AutoCloseable {
                 10),
             rates,
             controller,
-            ChangeDetector.Settings.standard(),
+            detector,
             events);
     if (!adapt) {
       engine.enabled(false);

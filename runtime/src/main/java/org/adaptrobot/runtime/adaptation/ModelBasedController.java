@@ -33,6 +33,17 @@ public final class ModelBasedController extends AdaptationFeed {
       boolean lockstep,
       MpcController.Settings mpcSettings,
       Consumer<AdaptationEvent> events) {
+    return of(bundle, adapt, lockstep, mpcSettings, ChangeDetector.Settings.standard(), events);
+  }
+
+  /** As the other {@code of}, with these change-detector settings. */
+  public static ModelBasedController of(
+      Bundle bundle,
+      boolean adapt,
+      boolean lockstep,
+      MpcController.Settings mpcSettings,
+      ChangeDetector.Settings detector,
+      Consumer<AdaptationEvent> events) {
     Manifest m = bundle.manifest();
     Bundle.Graph g = bundle.graph(Manifest.DYNAMICS);
     DifferentiableModel mlp = dynamicsModel(g);
@@ -58,6 +69,7 @@ public final class ModelBasedController extends AdaptationFeed {
             TransitionSamples.dynamics(heldComponents(o), a.size()),
             mpc,
             adapt,
+            detector,
             events);
     if (!lockstep) {
       // poll at a quarter of the replanning interval; requests also wake the planner at once

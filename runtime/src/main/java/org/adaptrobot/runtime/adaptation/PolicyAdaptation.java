@@ -42,6 +42,20 @@ public final class PolicyAdaptation {
       boolean adapt,
       boolean lockstep,
       Consumer<AdaptationEvent> events) {
+    return of(bundle, controller, adapt, lockstep, ChangeDetector.Settings.standard(), events);
+  }
+
+  /**
+   * As {@link #of(Bundle, PolicyController, boolean, boolean, Consumer)}, with these detector
+   * settings.
+   */
+  public static AdaptationFeed of(
+      Bundle bundle,
+      PolicyController controller,
+      boolean adapt,
+      boolean lockstep,
+      ChangeDetector.Settings detector,
+      Consumer<AdaptationEvent> events) {
     Manifest m = bundle.manifest();
     if (!applies(m)) {
       throw new IllegalArgumentException(
@@ -58,7 +72,7 @@ public final class PolicyAdaptation {
         TransitionSamples.hindsight(o.names(), o.mean(), o.std(), m.action().size());
     AdaptationFeed.Parts parts =
         AdaptationFeed.parts(
-            m, net, g.parameters().values().clone(), samples, controller, adapt, events);
+            m, net, g.parameters().values().clone(), samples, controller, adapt, detector, events);
     return new AdaptationFeed(
         parts.ring(), parts.engine(), lockstep, parts.period(), m.controlRateHz());
   }

@@ -165,7 +165,13 @@ public final class DemoCommand implements Callable<Integer> {
     }
     if (bundle != null) {
       cfg =
-          new RuntimeConfig(cfg.hardware(), bundle, cfg.runtime(), cfg.telemetry(), cfg.planner());
+          new RuntimeConfig(
+              cfg.hardware(),
+              bundle,
+              cfg.runtime(),
+              cfg.telemetry(),
+              cfg.planner(),
+              cfg.detector());
     }
     Bundle b;
     try {
@@ -194,7 +200,8 @@ public final class DemoCommand implements Callable<Integer> {
               cfg.bundle(),
               cfg.runtime().withControlRate(m.controlRateHz()),
               cfg.telemetry(),
-              cfg.planner());
+              cfg.planner(),
+              cfg.detector());
     }
     RuntimeConfig quiet =
         new RuntimeConfig(
@@ -202,7 +209,8 @@ public final class DemoCommand implements Callable<Integer> {
             cfg.bundle(),
             cfg.runtime(),
             RuntimeConfig.Telemetry.none(),
-            cfg.planner());
+            cfg.planner(),
+            cfg.detector());
     RuntimeConfig live = cfg;
     if (cfg.telemetry().enabled()
         && cfg.telemetry().broker().equals("embedded")

@@ -143,7 +143,8 @@ public final class RunCommand implements Callable<Integer> {
               bundle != null ? bundle : cfg.bundle(),
               s,
               cfg.telemetry(),
-              cfg.planner());
+              cfg.planner(),
+              cfg.detector());
     }
     RuntimeEvents events =
         new RuntimeEvents() {

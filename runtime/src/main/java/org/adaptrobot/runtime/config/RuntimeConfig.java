@@ -12,6 +12,7 @@ import java.util.Set;
 import org.adaptrobot.drivers.hardware.ConfigException;
 import org.adaptrobot.drivers.hardware.HardwareDescription;
 import org.adaptrobot.drivers.hardware.RobotHardware;
+import org.adaptrobot.runtime.adaptation.ChangeDetector;
 import org.adaptrobot.runtime.adaptation.MpcController;
 import org.adaptrobot.runtime.clock.OverrunPolicy;
 
@@ -25,17 +26,24 @@ import org.adaptrobot.runtime.clock.OverrunPolicy;
  * @param runtime loop and safety settings
  * @param telemetry MQTT settings
  * @param planner MPC settings for a model-based bundle, or null for the standard ones
+ * @param detector change-detector settings for a bundle that adapts, or null for the standard ones
  */
 public record RuntimeConfig(
     RobotHardware hardware,
     Path bundle,
     Settings runtime,
     Telemetry telemetry,
-    MpcController.Settings planner) {
+    MpcController.Settings planner,
+    ChangeDetector.Settings detector) {
 
-  /** A configuration with the standard planner settings. */
+  /** A configuration with the standard planner and detector settings. */
   public RuntimeConfig(RobotHardware hardware, Path bundle, Settings runtime, Telemetry telemetry) {
-    this(hardware, bundle, runtime, telemetry, null);
+    this(hardware, bundle, runtime, telemetry, null, null);
+  }
+
+  /** The change-detector settings in effect: the configured ones, or the standard ones. */
+  public ChangeDetector.Settings detectorOrStandard() {
+    return detector == null ? ChangeDetector.Settings.standard() : detector;
   }
 
   /** The planner settings in effect: the configured ones, or the standard ones. */
@@ -137,7 +145,7 @@ public record RuntimeConfig(
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Set<String> TOP =
-      Set.of("hardware", "bundle", "runtime", "telemetry", "planner");
+      Set.of("hardware", "bundle", "runtime", "telemetry", "planner", "detector");
 
   /** Loads and checks a configuration file. */
   public static RuntimeConfig load(Path file) throws ConfigException {
@@ -168,7 +176,7 @@ public record RuntimeConfig(
                         + ": "
                         + f
                         + ": unknown section; expected one of hardware, bundle, runtime, telemetry,"
-                        + " planner");
+                        + " planner, detector");
               }
             });
     Path dir = file.toAbsolutePath().getParent();
@@ -205,10 +213,69 @@ public record RuntimeConfig(
     Settings s = settings(root.get("runtime"), name, problems);
     Telemetry t = telemetry(root.get("telemetry"), dir, name, problems);
     MpcController.Settings planner = planner(root.get("planner"), name, problems);
+    ChangeDetector.Settings detector = detector(root.get("detector"), name, problems);
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return new RuntimeConfig(hw, bundle, s, t, planner);
+    return new RuntimeConfig(hw, bundle, s, t, planner, detector);
+  }
+
+  private static ChangeDetector.Settings detector(JsonNode n, String file, List<String> problems) {
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isObject()) {
+      problems.add(file + ": detector: expected a mapping");
+      return null;
+    }
+    Set<String> known = Set.of("calibration_steps", "smoothing", "drift", "threshold", "clip");
+    n.fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (!known.contains(f)) {
+                problems.add(
+                    file
+                        + ": detector."
+                        + f
+                        + ": unknown setting; expected one of "
+                        + new java.util.TreeSet<>(known));
+              }
+            });
+    ChangeDetector.Settings d = ChangeDetector.Settings.standard();
+    int before = problems.size();
+    int calibration =
+        integer(n, "detector.", "calibration_steps", d.calibration(), 4, 1_000_000, file, problems);
+    double smoothing = number(n, "detector.", "smoothing", d.smoothing(), 1e-4, 1, file, problems);
+    double drift = number(n, "detector.", "drift", d.drift(), 0, 1e6, file, problems);
+    double threshold =
+        number(n, "detector.", "threshold", d.threshold(), 0.001, 1e9, file, problems);
+    double clip = number(n, "detector.", "clip", d.clip(), 1, 1e9, file, problems);
+    if (problems.size() > before) {
+      return null;
+    }
+    if (calibration < Math.ceil(4 / smoothing)) {
+      problems.add(
+          file
+              + ": detector.calibration_steps: "
+              + calibration
+              + " is too few for smoothing "
+              + fmt(smoothing)
+              + "; need at least "
+              + (int) Math.ceil(4 / smoothing)
+              + " (4 / smoothing)");
+      return null;
+    }
+    if (!(clip > 1 + drift)) {
+      problems.add(
+          file
+              + ": detector.clip: "
+              + fmt(clip)
+              + " must exceed 1 + detector.drift ("
+              + fmt(1 + drift)
+              + "), or no step could raise the statistic");
+      return null;
+    }
+    return new ChangeDetector.Settings(calibration, smoothing, drift, threshold, clip);
   }
 
   private static MpcController.Settings planner(JsonNode n, String file, List<String> problems) {
@@ -235,12 +302,12 @@ public record RuntimeConfig(
             });
     MpcController.Settings d = MpcController.Settings.standard();
     int before = problems.size();
-    int horizon = integer(n, "horizon", d.horizon(), 1, 1000, file, problems);
-    int samples = integer(n, "samples", d.samples(), 2, 100_000, file, problems);
-    int elites = integer(n, "elites", d.elites(), 1, 100_000, file, problems);
-    int iterations = integer(n, "iterations", d.iterations(), 1, 100, file, problems);
+    int horizon = integer(n, "planner.", "horizon", d.horizon(), 1, 1000, file, problems);
+    int samples = integer(n, "planner.", "samples", d.samples(), 2, 100_000, file, problems);
+    int elites = integer(n, "planner.", "elites", d.elites(), 1, 100_000, file, problems);
+    int iterations = integer(n, "planner.", "iterations", d.iterations(), 1, 100, file, problems);
     double cost = number(n, "planner.", "action_cost", d.actionCost(), 0, 1e6, file, problems);
-    int every = integer(n, "replan_every", d.replanEvery(), 1, 1000, file, problems);
+    int every = integer(n, "planner.", "replan_every", d.replanEvery(), 1, 1000, file, problems);
     if (problems.size() > before) {
       return null;
     }
@@ -264,6 +331,7 @@ public record RuntimeConfig(
 
   private static int integer(
       JsonNode n,
+      String section,
       String field,
       int fallback,
       int min,
@@ -277,7 +345,8 @@ public record RuntimeConfig(
     if (!v.isIntegralNumber() || v.asLong() < min || v.asLong() > max) {
       problems.add(
           file
-              + ": planner."
+              + ": "
+              + section
               + field
               + ": expected a whole number in ["
               + min

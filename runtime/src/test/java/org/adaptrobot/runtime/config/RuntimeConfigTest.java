@@ -128,4 +128,82 @@ class RuntimeConfigTest {
       }
     }
   }
+
+  @Test
+  void detectorSettingsAreReadCheckedAndReachTheEngine() throws Exception {
+    Path hw = Path.of("../src/examples/diffbot-hardware.yaml").toAbsolutePath();
+    String head =
+        "hardware: "
+            + hw
+            + "\nbundle: "
+            + Path.of("../bundles/diffdrive-grbal").toAbsolutePath()
+            + "\nruntime:\n  control_rate_hz: 50\n";
+    Path ok = dir.resolve("ok.yaml");
+    Files.writeString(ok, head + "detector:\n  threshold: 12\n  calibration_steps: 300\n");
+    RuntimeConfig c = RuntimeConfig.load(ok);
+    assertThat(c.detector().threshold()).isEqualTo(12);
+    assertThat(c.detector().calibration()).isEqualTo(300);
+    assertThat(c.detector().drift()).isEqualTo(1); // the standard value where nothing is said
+    assertThat(RuntimeConfig.load(EXAMPLE).detectorOrStandard())
+        .isEqualTo(org.adaptrobot.runtime.adaptation.ChangeDetector.Settings.standard());
+    try (var rt =
+        org.adaptrobot.runtime.RobotRuntime.start(
+            c, true, false, 1, new org.adaptrobot.runtime.loop.RuntimeEvents() {}, true)) {
+      assertThat(rt.modelBased().engine().detector().settings()).isEqualTo(c.detector());
+    }
+
+    String[][] cases = {
+      {
+        "  threshold: 0\n  window: 3\n",
+        "bad.yaml: detector.threshold: expected a number in [0.001, 1000000000], found 0",
+        "bad.yaml: detector.window: unknown setting; expected one of [calibration_steps, clip,"
+            + " drift, smoothing, threshold]"
+      },
+      {
+        "  smoothing: 0.01\n  calibration_steps: 100\n",
+        "bad.yaml: detector.calibration_steps: 100 is too few for smoothing 0.01; need at least 400"
+            + " (4 / smoothing)"
+      },
+      {
+        "  drift: 2\n  clip: 3\n",
+        "bad.yaml: detector.clip: 3 must exceed 1 + detector.drift (3), or no step could raise the"
+            + " statistic"
+      },
+    };
+    for (String[] k : cases) {
+      Path bad = dir.resolve("bad.yaml");
+      Files.writeString(bad, head + "detector:\n" + k[0]);
+      try {
+        RuntimeConfig.load(bad);
+        throw new AssertionError("accepted " + k[0]);
+      } catch (ConfigException e) {
+        assertThat(e.problems())
+            .containsExactlyInAnyOrder(java.util.Arrays.copyOfRange(k, 1, k.length));
+      }
+    }
+
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(
+        policy,
+        "hardware: "
+            + hw
+            + "\nbundle: "
+            + Path.of("../bundles/tracking-integral").toAbsolutePath()
+            + "\ndetector:\n  threshold: 12\n");
+    try (var rt =
+        org.adaptrobot.runtime.RobotRuntime.start(
+            RuntimeConfig.load(policy),
+            true,
+            false,
+            1,
+            new org.adaptrobot.runtime.loop.RuntimeEvents() {},
+            true)) {
+      throw new AssertionError("a bundle that does not adapt took detector settings");
+    } catch (org.adaptrobot.models.bundle.BundleException e) {
+      assertThat(e.getMessage())
+          .contains(
+              "the configuration has change-detector settings, but this bundle does not adapt")
+          .contains("Remove the detector section");
+    }
+  }
 }
