@@ -53,6 +53,38 @@ class ChangeDetectorTest {
   }
 
   @Test
+  void halvingTheThresholdMultipliesTheWhiteNoiseAlarmsSeveralTimes() {
+    // the price of a more sensitive detector (a configuration's detector.threshold), printed for
+    // the README's trade-off; threshold 20 against the standard 40 on the same noise
+    for (long seed = 1; seed <= 3; seed++) {
+      int[] alarms = new int[2];
+      double[] thresholds = {STANDARD.threshold(), STANDARD.threshold() / 2};
+      for (int t = 0; t < 2; t++) {
+        ChangeDetector.Settings s =
+            new ChangeDetector.Settings(
+                STANDARD.calibration(),
+                STANDARD.smoothing(),
+                STANDARD.drift(),
+                thresholds[t],
+                STANDARD.clip());
+        SplittableRandom r = new SplittableRandom(seed);
+        ChangeDetector d = new ChangeDetector(s, SIGMA.length);
+        double[] e = new double[SIGMA.length];
+        for (int i = 0; i < 1_000_000 + s.calibration(); i++) {
+          if (d.add(residual(r, e, null), 0)) {
+            alarms[t]++;
+            d.reset();
+          }
+        }
+      }
+      System.out.printf(
+          "change detector, white noise, seed %d: %d alarms in 1e6 steps at threshold %s, %d at %s%n",
+          seed, alarms[0], thresholds[0], alarms[1], thresholds[1]);
+      assertThat(alarms[1]).as("seed %d", seed).isGreaterThan(2 * alarms[0]);
+    }
+  }
+
+  @Test
   void aBiasAsLargeAsTheNoiseIsDetectedWithinABoundedTime() {
     for (long seed = 1; seed <= 20; seed++) {
       SplittableRandom r = new SplittableRandom(seed);
