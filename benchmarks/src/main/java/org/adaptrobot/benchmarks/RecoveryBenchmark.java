@@ -83,13 +83,7 @@ public final class RecoveryBenchmark {
     RuntimeConfig loaded = RuntimeConfig.load(config);
     ChangeDetector.Settings detector = loaded.detectorOrStandard();
     if (a.containsKey("--detector-threshold")) {
-      detector =
-          new ChangeDetector.Settings(
-              detector.calibration(),
-              detector.smoothing(),
-              detector.drift(),
-              Double.parseDouble(a.get("--detector-threshold")),
-              detector.clip());
+      detector = detector.withThreshold(Double.parseDouble(a.get("--detector-threshold")));
     }
     RuntimeConfig metaCfg =
         new RuntimeConfig(

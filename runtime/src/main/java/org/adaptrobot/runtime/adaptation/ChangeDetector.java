@@ -81,6 +81,11 @@ public final class ChangeDetector {
     public static Settings standard() {
       return new Settings(500, 0.05, 1.0, 40, 10);
     }
+
+    /** The same settings with another threshold. */
+    public Settings withThreshold(double threshold) {
+      return new Settings(calibration, smoothing, drift, threshold, clip);
+    }
   }
 
   /** Largest |e_j| / σ_j one residual contributes. */

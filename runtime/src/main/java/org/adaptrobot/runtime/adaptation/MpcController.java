@@ -190,7 +190,6 @@ public final class MpcController implements PolicyController {
     this.requestActions = new double[r * actSize];
     this.plannerObs = new double[obsSize];
     this.plannerActions = new double[r * actSize];
-    this.rest = new double[actSize];
   }
 
   @Override
@@ -271,7 +270,6 @@ public final class MpcController implements PolicyController {
   private int generation;
   private long plansTaken;
   private long latePlans;
-  private final double[] rest; // applied until the first plan arrives: the robot starts at rest
 
   private final double[] requestObs;
   private final double[] requestActions;
@@ -335,7 +333,7 @@ public final class MpcController implements PolicyController {
   /** The action the loop applies at step {@code n} from the plan in use, into {@code out[at..]}. */
   private void actionAt(long n, double[] out, int at) {
     if (!activeValid) {
-      System.arraycopy(rest, 0, out, at, actSize);
+      java.util.Arrays.fill(out, at, at + actSize, 0.0); // the robot rests until the first plan
       return;
     }
     int t = (int) Math.min(n - planStart[active], s.horizon() - 1);

@@ -229,18 +229,7 @@ public record RuntimeConfig(
       return null;
     }
     Set<String> known = Set.of("calibration_steps", "smoothing", "drift", "threshold", "clip");
-    n.fieldNames()
-        .forEachRemaining(
-            f -> {
-              if (!known.contains(f)) {
-                problems.add(
-                    file
-                        + ": detector."
-                        + f
-                        + ": unknown setting; expected one of "
-                        + new java.util.TreeSet<>(known));
-              }
-            });
+    unknownSettings(n, "detector", known, file, problems);
     ChangeDetector.Settings d = ChangeDetector.Settings.standard();
     int before = problems.size();
     int calibration =
@@ -288,18 +277,7 @@ public record RuntimeConfig(
     }
     Set<String> known =
         Set.of("horizon", "samples", "elites", "iterations", "action_cost", "replan_every");
-    n.fieldNames()
-        .forEachRemaining(
-            f -> {
-              if (!known.contains(f)) {
-                problems.add(
-                    file
-                        + ": planner."
-                        + f
-                        + ": unknown setting; expected one of "
-                        + new java.util.TreeSet<>(known));
-              }
-            });
+    unknownSettings(n, "planner", known, file, problems);
     MpcController.Settings d = MpcController.Settings.standard();
     int before = problems.size();
     int horizon = integer(n, "planner.", "horizon", d.horizon(), 1, 1000, file, problems);
@@ -327,6 +305,25 @@ public record RuntimeConfig(
       return null;
     }
     return new MpcController.Settings(horizon, samples, elites, iterations, cost, d.seed(), every);
+  }
+
+  /** Adds a problem for every key of section {@code n} that is not one of {@code known}. */
+  private static void unknownSettings(
+      JsonNode n, String section, Set<String> known, String file, List<String> problems) {
+    n.fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (!known.contains(f)) {
+                problems.add(
+                    file
+                        + ": "
+                        + section
+                        + "."
+                        + f
+                        + ": unknown setting; expected one of "
+                        + new java.util.TreeSet<>(known));
+              }
+            });
   }
 
   private static int integer(
@@ -378,18 +375,7 @@ public record RuntimeConfig(
             "command_timeout_s",
             "stale_sensor_s",
             "max_consecutive_faults");
-    n.fieldNames()
-        .forEachRemaining(
-            f -> {
-              if (!known.contains(f)) {
-                problems.add(
-                    file
-                        + ": runtime."
-                        + f
-                        + ": unknown setting; expected one of "
-                        + new java.util.TreeSet<>(known));
-              }
-            });
+    unknownSettings(n, "runtime", known, file, problems);
     double rate = number(n, "control_rate_hz", d.controlRateHz(), 1, 2000, file, problems);
     OverrunPolicy policy =
         choice(n, "overrun_policy", OverrunPolicy.class, d.overrunPolicy(), file, problems);
@@ -433,18 +419,7 @@ public record RuntimeConfig(
             "client_keystore_password",
             "telemetry_buffer",
             "event_buffer");
-    n.fieldNames()
-        .forEachRemaining(
-            f -> {
-              if (!known.contains(f)) {
-                problems.add(
-                    file
-                        + ": telemetry."
-                        + f
-                        + ": unknown setting; expected one of "
-                        + new java.util.TreeSet<>(known));
-              }
-            });
+    unknownSettings(n, "telemetry", known, file, problems);
     String broker = n.has("broker") ? n.get("broker").asText() : "none";
     if (!broker.equals("none")
         && !broker.equals("embedded")

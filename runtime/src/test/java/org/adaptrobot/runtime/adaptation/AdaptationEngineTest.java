@@ -19,22 +19,27 @@ class AdaptationEngineTest {
 
   record Outcome(List<AdaptationEvent> events, double offsetAfter, long detectedAfter) {}
 
+  /** The engine both tests run: adapt on a detected change, 20 steps at rate 0.8. */
+  static AdaptationEngine engine(
+      TransitionRing ring, double[] meta, MpcController mpc, List<AdaptationEvent> events) {
+    return new AdaptationEngine(
+        ring,
+        NET,
+        meta,
+        new boolean[] {false, true},
+        new AdaptationEngine.Settings(
+            0.8, 20, 40, 20, AdaptationEngine.Trigger.ON_CHANGE, 10, 0.5, 10),
+        mpc,
+        new ChangeDetector.Settings(100, 0.05, 1.0, 40, 10),
+        events::add);
+  }
+
   static Outcome run(boolean adapt, int corruptFrom, boolean nanData, long seed) {
     double[] meta = MpcControllerTest.linearModel(NET, 2.0);
     MpcController mpc = MpcControllerTest.mpc(NET, meta);
     TransitionRing ring = new TransitionRing(256, 2, 1);
     List<AdaptationEvent> events = new ArrayList<>();
-    AdaptationEngine engine =
-        new AdaptationEngine(
-            ring,
-            NET,
-            meta,
-            new boolean[] {false, true},
-            new AdaptationEngine.Settings(
-                0.8, 20, 40, 20, AdaptationEngine.Trigger.ON_CHANGE, 10, 0.5, 10),
-            mpc,
-            new ChangeDetector.Settings(100, 0.05, 1.0, 40, 10),
-            events::add);
+    AdaptationEngine engine = engine(ring, meta, mpc, events);
     engine.enabled(adapt);
     SplittableRandom r = new SplittableRandom(seed);
     double x = 0;
@@ -106,17 +111,7 @@ class AdaptationEngineTest {
     MpcController mpc = MpcControllerTest.mpc(NET, meta);
     TransitionRing ring = new TransitionRing(256, 2, 1);
     List<AdaptationEvent> events = new ArrayList<>();
-    AdaptationEngine engine =
-        new AdaptationEngine(
-            ring,
-            NET,
-            meta,
-            new boolean[] {false, true},
-            new AdaptationEngine.Settings(
-                0.8, 20, 40, 20, AdaptationEngine.Trigger.ON_CHANGE, 10, 0.5, 10),
-            mpc,
-            new ChangeDetector.Settings(100, 0.05, 1.0, 40, 10),
-            events::add);
+    AdaptationEngine engine = engine(ring, meta, mpc, events);
     SplittableRandom r = new SplittableRandom(11);
     double x = 0;
     double[] obs = new double[2];

@@ -60,13 +60,7 @@ class ChangeDetectorTest {
       int[] alarms = new int[2];
       double[] thresholds = {STANDARD.threshold(), STANDARD.threshold() / 2};
       for (int t = 0; t < 2; t++) {
-        ChangeDetector.Settings s =
-            new ChangeDetector.Settings(
-                STANDARD.calibration(),
-                STANDARD.smoothing(),
-                STANDARD.drift(),
-                thresholds[t],
-                STANDARD.clip());
+        ChangeDetector.Settings s = STANDARD.withThreshold(thresholds[t]);
         SplittableRandom r = new SplittableRandom(seed);
         ChangeDetector d = new ChangeDetector(s, SIGMA.length);
         double[] e = new double[SIGMA.length];
