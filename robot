@@ -8,8 +8,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$ROOT/.mvn/jdk.sh"
 
 # Modules whose jars and dependencies make up the command line's class path. The runtime is what a
-# robot needs; sim-bridge and trainer add the simulator and training commands where they are built.
-MODULES=(runtime sim-bridge trainer)
+# robot needs; sim-bridge, demo and trainer add the simulator, the demo and the training commands where they are built.
+MODULES=(runtime sim-bridge demo trainer)
 
 needs_build() {
   local stamp=$ROOT/runtime/target/classpath.txt

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.adaptrobot.runtime.RobotRuntime;
 import org.adaptrobot.runtime.adaptation.AdaptationEngine;
-import org.adaptrobot.runtime.adaptation.MpcController;
+import org.adaptrobot.runtime.control.MpcController;
 import org.adaptrobot.runtime.config.RuntimeConfig;
 import org.adaptrobot.runtime.loop.ControlLoop;
 import org.adaptrobot.runtime.loop.RuntimeEvents;
@@ -44,7 +44,7 @@ public class AdaptationBenchmark {
 
   private RobotRuntime runtime;
   private MpcController mpc;
-  private org.adaptrobot.runtime.adaptation.ModelBasedController wide;
+  private MpcController wide;
   private AdaptationEngine engine;
   private double[] observation;
   private double[] action;
@@ -62,18 +62,15 @@ public class AdaptationBenchmark {
     loop.targets().hold(0.3, 0.5);
     loop.requestActivate();
     loop.run(200);
-    mpc = runtime.modelBased().controller();
-    engine = runtime.modelBased().engine();
+    mpc = runtime.mpc();
+    engine = runtime.adaptationFeed().engine();
     observation = new double[mpc.observationSize()];
     action = new double[mpc.actionSize()];
     loop.observation(observation);
     wide =
-        org.adaptrobot.runtime.adaptation.ModelBasedController.of(
+        org.adaptrobot.runtime.control.ControllerFactory.mpc(
             org.adaptrobot.models.bundle.Bundle.load(c.bundle()),
-            false,
-            true,
-            new MpcController.Settings(10, 500, 50, 1, 0.01, 1),
-            e -> {});
+            new MpcController.Settings(10, 500, 50, 1, 0.01, 1));
   }
 
   @TearDown(Level.Trial)
@@ -90,7 +87,7 @@ public class AdaptationBenchmark {
 
   @Benchmark
   public double mpc500() {
-    wide.controller().compute(observation, action);
+    wide.compute(observation, action);
     return action[0];
   }
 

@@ -18,12 +18,12 @@ import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.runtime.adaptation.ChangeDetector;
 import org.adaptrobot.runtime.adaptation.ModelFit;
 import org.adaptrobot.runtime.config.RuntimeConfig;
-import org.adaptrobot.runtime.demo.ChangeScenario;
-import org.adaptrobot.runtime.demo.Oracle;
-import org.adaptrobot.runtime.demo.ScenarioRun;
-import org.adaptrobot.runtime.demo.ScenarioRun.Controller;
-import org.adaptrobot.runtime.demo.Trace;
-import org.adaptrobot.runtime.demo.VelocityProfile;
+import org.adaptrobot.demo.ChangeScenario;
+import org.adaptrobot.demo.Oracle;
+import org.adaptrobot.demo.ScenarioRun;
+import org.adaptrobot.demo.ScenarioRun.Controller;
+import org.adaptrobot.demo.Trace;
+import org.adaptrobot.demo.VelocityProfile;
 
 /**
  * The recovery benchmark: for every seed (a random 4-segment velocity profile and its sensor noise)

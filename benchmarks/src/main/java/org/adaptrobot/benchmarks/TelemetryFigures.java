@@ -14,7 +14,7 @@ import org.adaptrobot.drivers.hardware.RobotHardware;
 import org.adaptrobot.runtime.RobotRuntime;
 import org.adaptrobot.runtime.config.RuntimeConfig;
 import org.adaptrobot.runtime.loop.RuntimeEvents;
-import org.adaptrobot.runtime.policy.TrackingControllerBundle;
+import org.adaptrobot.runtime.control.TrackingControllerBundle;
 import org.adaptrobot.runtime.telemetry.LocalBroker;
 import org.adaptrobot.runtime.telemetry.NoDelaySockets;
 import org.adaptrobot.runtime.telemetry.Topics;

@@ -2,60 +2,80 @@ package org.adaptrobot.runtime;
 
 import com.pi4j.Pi4J;
 import com.pi4j.context.Context;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongSupplier;
 import org.adaptrobot.drivers.hardware.RobotIo;
 import org.adaptrobot.drivers.hardware.SimulatedHardware;
-import org.adaptrobot.models.bundle.AdaptationMode;
 import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.models.bundle.BundleException;
 import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.runtime.adaptation.AdaptationFeed;
-import org.adaptrobot.runtime.adaptation.ModelBasedController;
-import org.adaptrobot.runtime.adaptation.PolicyAdaptation;
+import org.adaptrobot.runtime.agents.AgentSupervisor;
 import org.adaptrobot.runtime.clock.LockstepClock;
 import org.adaptrobot.runtime.clock.LoopClock;
 import org.adaptrobot.runtime.clock.PacedSimulationClock;
 import org.adaptrobot.runtime.clock.RealTimeClock;
 import org.adaptrobot.runtime.config.RuntimeConfig;
+import org.adaptrobot.runtime.control.ControllerFactory;
+import org.adaptrobot.runtime.control.MpcController;
+import org.adaptrobot.runtime.control.OnnxRuntimeCheck;
+import org.adaptrobot.runtime.control.PolicyController;
 import org.adaptrobot.runtime.loop.ControlLoop;
 import org.adaptrobot.runtime.loop.EventFanout;
+import org.adaptrobot.runtime.loop.LoopEventDispatcher;
 import org.adaptrobot.runtime.loop.RuntimeEvents;
 import org.adaptrobot.runtime.metrics.LoopMetrics;
-import org.adaptrobot.runtime.policy.JavaPolicyController;
-import org.adaptrobot.runtime.policy.OnnxPolicyController;
-import org.adaptrobot.runtime.policy.OnnxRuntimeCheck;
-import org.adaptrobot.runtime.policy.PolicyController;
 import org.adaptrobot.runtime.targets.Targets;
 import org.adaptrobot.runtime.telemetry.AdaptationControl;
-import org.adaptrobot.runtime.telemetry.CommandHandler;
+import org.adaptrobot.runtime.telemetry.CommandPath;
+import org.adaptrobot.runtime.telemetry.CommandTarget;
 import org.adaptrobot.runtime.telemetry.LocalBroker;
 import org.adaptrobot.runtime.telemetry.TelemetryPublisher;
+import org.agrona.concurrent.SleepingIdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 
 /**
  * The runtime put together from a configuration: the bundle loaded and checked (including an ONNX
- * Runtime run of every graph), the policy controller, the devices on real Pi4J providers or on the
- * simulated robot, the clock, and the control loop, configured (INACTIVE) and ready to run.
+ * Runtime run of every graph), its controller (from {@link ControllerFactory}), the devices on real
+ * Pi4J providers or on the simulated robot, the clock, the control loop (configured: INACTIVE and
+ * ready to run), and every background agent under one {@link AgentSupervisor}: the loop's event
+ * dispatcher, the adaptation engine and MPC planner where the bundle has them, and the telemetry
+ * publisher, command worker and bundle loader where telemetry is on. It is what remote commands act
+ * on ({@link CommandTarget}).
  */
-public final class RobotRuntime implements AutoCloseable {
+public final class RobotRuntime implements CommandTarget, AutoCloseable {
 
   private final RuntimeConfig config;
   private final Bundle bundle;
   private final SimulatedHardware simulation;
   private final Context pi4j;
   private final ControlLoop loop;
+  private final AgentSupervisor agents;
+  private final ControllerFactory.Built built;
+  private final boolean lockstep;
+  private LocalBroker broker;
+  private TelemetryPublisher publisher;
 
   private RobotRuntime(
       RuntimeConfig config,
       Bundle bundle,
       SimulatedHardware simulation,
       Context pi4j,
-      ControlLoop loop) {
+      ControlLoop loop,
+      AgentSupervisor agents,
+      ControllerFactory.Built built,
+      boolean lockstep) {
     this.config = config;
     this.bundle = bundle;
     this.simulation = simulation;
     this.pi4j = pi4j;
     this.loop = loop;
+    this.agents = agents;
+    this.built = built;
+    this.lockstep = lockstep;
   }
 
   /**
@@ -88,7 +108,7 @@ public final class RobotRuntime implements AutoCloseable {
   /**
    * Builds and configures the runtime.
    *
-   * @param adapt false keeps a model-based bundle's meta-trained model unchanged
+   * @param adapt false keeps a bundle's meta-trained parameters unchanged
    */
   public static RobotRuntime start(
       RuntimeConfig config,
@@ -104,72 +124,31 @@ public final class RobotRuntime implements AutoCloseable {
       throw new BundleException(problems);
     }
     Manifest m = bundle.manifest();
-    double bundleRate = m.controlRateHz();
-    if (Math.abs(bundleRate - config.runtime().controlRateHz()) > 1e-6 * bundleRate) {
-      throw new BundleException(
-          config.bundle()
-              + ": manifest.json control_rate_hz is "
-              + bundleRate
-              + " Hz, the configuration runs at "
-              + config.runtime().controlRateHz()
-              + " Hz; a policy only works at the rate it was made for");
+    String rate = ControllerFactory.rateProblem(m, config.runtime().controlRateHz());
+    if (rate != null) {
+      throw new BundleException(config.bundle() + ": " + rate);
     }
     EventFanout fanout = new EventFanout(events);
-    ModelBasedController modelBased = null;
-    AdaptationFeed feed = null;
-    PolicyController controller;
-    if (config.planner() != null && !plansWithDynamics(m)) {
-      throw new BundleException(
-          config.bundle()
-              + ": the configuration has planner settings, but this bundle runs its policy graph"
-              + " (mode "
-              + m.adaptation().mode().id()
-              + "); only a model-based bundle plans with MPC. Remove the planner section.");
-    }
-    if (config.detector() != null && !plansWithDynamics(m) && !PolicyAdaptation.applies(m)) {
-      throw new BundleException(
-          config.bundle()
-              + ": the configuration has change-detector settings, but this bundle does not adapt"
-              + " on the robot (mode "
-              + m.adaptation().mode().id()
-              + "). Remove the detector section.");
-    }
-    if (plansWithDynamics(m)) {
-      modelBased =
-          ModelBasedController.of(
-              bundle,
-              adapt,
-              simulated && !paced,
-              config.plannerOrStandard(),
-              config.detectorOrStandard(),
-              fanout::adaptation);
-      controller = modelBased.controller();
-      feed = modelBased;
-    } else {
-      Bundle.Graph graph = bundle.graph(Manifest.POLICY);
-      controller =
-          config.runtime().executor() == RuntimeConfig.Executor.JAVA
-              ? new JavaPolicyController(graph)
-              : new OnnxPolicyController(graph);
-      if (PolicyAdaptation.applies(m)) {
-        try {
-          feed =
-              PolicyAdaptation.of(
-                  bundle,
-                  controller,
-                  adapt,
-                  simulated && !paced,
-                  config.detectorOrStandard(),
-                  fanout::adaptation);
-        } catch (IllegalArgumentException e) {
-          controller.close();
-          throw new BundleException(config.bundle() + ": " + e.getMessage());
-        }
-      }
+    AgentSupervisor agents =
+        new AgentSupervisor(
+            (role, t) ->
+                fanout.fault(
+                    "agent_error",
+                    "background agent '" + role + "' failed (" + t + "); its safe fallback taken"));
+    boolean lockstep = simulated && !paced;
+    ControllerFactory.Built built;
+    try {
+      built =
+          ControllerFactory.build(
+              bundle, ControllerFactory.Options.of(config, adapt, lockstep), agents, fanout::adaptation);
+    } catch (BundleException | RuntimeException e) {
+      agents.close();
+      throw e;
     }
     SimulatedHardware sim = null;
     Context pi4j = null;
     RobotIo io = null;
+    RobotRuntime runtime = null;
     try {
       LongSupplier time;
       LoopClock clock;
@@ -208,28 +187,28 @@ public final class RobotRuntime implements AutoCloseable {
               config.hardware(),
               io,
               m,
-              controller,
+              built.controller(),
               clock,
               new Targets(),
               new LoopMetrics(),
               fanout);
+      runtime = new RobotRuntime(config, bundle, sim, pi4j, loop, agents, built, lockstep);
+      agents.start(new LoopEventDispatcher(loop), new SleepingMillisIdleStrategy(1));
       loop.configure();
-      RobotRuntime runtime = new RobotRuntime(config, bundle, sim, pi4j, loop);
-      runtime.modelBased = modelBased;
-      if (feed != null) {
-        runtime.feed = feed;
-        loop.stepListener(feed);
-        runtime.adaptationControl(feed.engine());
+      if (built.adaptation() != null) {
+        loop.stepListener(built.adaptation());
       }
       if (config.telemetry().enabled()) {
         runtime.startTelemetry(fanout);
       }
       return runtime;
     } catch (RuntimeException e) {
-      controller.close();
-      if (feed != null) {
-        feed.close();
+      if (runtime != null) {
+        runtime.close();
+        throw e;
       }
+      agents.close();
+      built.close();
       if (io != null) {
         try {
           io.close();
@@ -247,21 +226,6 @@ public final class RobotRuntime implements AutoCloseable {
     }
   }
 
-  /**
-   * True for bundles the runtime drives by MPC with their dynamics model: mode model-based, and
-   * mode context-gradient on a {@code dynamics} graph (the CAVIA variant: only the context adapts).
-   */
-  public static boolean plansWithDynamics(Manifest m) {
-    return m.adaptation().mode() == AdaptationMode.MODEL_BASED
-        || (m.adaptation().mode() == AdaptationMode.CONTEXT_GRADIENT
-            && Manifest.DYNAMICS.equals(m.adaptation().graph()));
-  }
-
-  private ModelBasedController modelBased;
-  private AdaptationFeed feed;
-  private LocalBroker broker;
-  private TelemetryPublisher publisher;
-
   private void startTelemetry(EventFanout fanout) {
     RuntimeConfig.Telemetry t = config.telemetry();
     String url = t.broker();
@@ -270,35 +234,46 @@ public final class RobotRuntime implements AutoCloseable {
         broker = LocalBroker.start(new LocalBroker.Options());
         url = broker.url();
       }
-      publisher =
-          new TelemetryPublisher(t, url, loop, new CommandHandler(loop, config, () -> adaptation));
+      publisher = new TelemetryPublisher(t, url, loop);
     } catch (Exception e) {
+      if (broker != null) {
+        broker.close(); // started for this runtime: never left behind
+        broker = null;
+      }
       throw new IllegalStateException("telemetry cannot start: " + e.getMessage(), e);
     }
+    CommandPath commands =
+        new CommandPath(this, publisher, config.runtime().loadBundleTimeoutSeconds());
+    publisher.commands(commands);
     fanout.add(publisher);
-    if (feed != null) {
-      feed.then(publisher);
+    if (built.adaptation() != null) {
+      built.adaptation().then(publisher);
     } else {
       loop.stepListener(publisher);
     }
-    publisher.start();
+    agents.start(publisher, new SleepingIdleStrategy(1_000_000L));
+    agents.start(commands.worker(), new SleepingIdleStrategy(1_000_000L));
+    agents.start(commands.loader(), new SleepingIdleStrategy(5_000_000L));
   }
 
-  private volatile AdaptationControl adaptation;
+  /** True for bundles the runtime drives by MPC with their dynamics model. */
+  public static boolean plansWithDynamics(Manifest m) {
+    return ControllerFactory.plansWithDynamics(m);
+  }
 
-  /** The adaptation feed and its engine (null for bundles that do not adapt by gradient steps). */
+  /** The adaptation feed and its engine (null for bundles that do not adapt on the robot). */
   public AdaptationFeed adaptationFeed() {
-    return feed;
+    return built.adaptation();
   }
 
-  /** The model-based controller and its adaptation engine (null for other bundles). */
-  public ModelBasedController modelBased() {
-    return modelBased;
+  /** The MPC when the bundle plans with a dynamics model, else null. */
+  public MpcController mpc() {
+    return built.mpc();
   }
 
-  /** Makes an adaptation engine reachable by remote commands. */
-  public void adaptationControl(AdaptationControl control) {
-    this.adaptation = control;
+  /** The background agents. */
+  public AgentSupervisor agents() {
+    return agents;
   }
 
   /** The telemetry publisher, or null when telemetry is off. */
@@ -328,17 +303,134 @@ public final class RobotRuntime implements AutoCloseable {
     return simulation;
   }
 
+  // ---------------------------------------------------------------- what remote commands act on
+
+  @Override
+  public void requestEStop(String reason) {
+    loop.requestEStop(reason);
+  }
+
+  @Override
+  public void requestResetEStop() {
+    loop.requestResetEStop();
+  }
+
+  @Override
+  public boolean eStopLatched() {
+    return loop.lifecycle().eStopLatched();
+  }
+
+  @Override
+  public void requestActivate() {
+    loop.requestActivate();
+  }
+
+  @Override
+  public void requestDeactivate(String reason) {
+    loop.requestDeactivate(reason);
+  }
+
+  @Override
+  public Targets targets() {
+    return loop.targets();
+  }
+
+  @Override
+  public AdaptationControl adaptation() {
+    return built.adaptation() == null ? null : built.adaptation().engine();
+  }
+
+  @Override
+  public double commandTimeoutSeconds() {
+    return config.runtime().commandTimeoutSeconds();
+  }
+
+  @Override
+  public List<Path> bundleDirectories() {
+    return config.bundleDirectoriesOrDefault();
+  }
+
+  private record Prepared(Bundle bundle, PolicyController controller)
+      implements CommandTarget.PreparedBundle {
+    @Override
+    public String name() {
+      return bundle.manifest().name();
+    }
+
+    @Override
+    public void close() {
+      controller.close();
+    }
+  }
+
+  @Override
+  public PreparedBundle prepareBundle(Path path) throws BundleException {
+    Bundle b = Bundle.load(path);
+    List<String> problems = OnnxRuntimeCheck.check(b);
+    if (!problems.isEmpty()) {
+      throw new BundleException(problems);
+    }
+    if (built.adaptation() != null || ControllerFactory.adaptsOnRobot(b.manifest())) {
+      // the adaptation engine is built with the bundle it adapts: swapping under it would leave
+      // it adapting a network the loop no longer runs
+      throw new BundleException(
+          "a bundle that adapts on the robot (running or new) cannot be swapped at run time;"
+              + " restart the runtime with the new bundle");
+    }
+    String rate = ControllerFactory.rateProblem(b.manifest(), config.runtime().controlRateHz());
+    if (rate != null) {
+      throw new BundleException(rate);
+    }
+    try {
+      ControllerFactory.Built next =
+          ControllerFactory.build(
+              b,
+              new ControllerFactory.Options(
+                  config.runtime().executor(), false, lockstep, null, null),
+              agents,
+              e -> {});
+      return new Prepared(b, next.controller());
+    } catch (RuntimeException e) {
+      throw new BundleException("cannot run the bundle (" + e.getMessage() + ")");
+    }
+  }
+
+  @Override
+  public void swapTo(PreparedBundle prepared) {
+    Prepared p = (Prepared) prepared;
+    loop.requestPolicySwap(p.controller(), p.bundle().manifest());
+  }
+
+  @Override
+  public Map<String, Object> configuration() {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("robot", config.hardware().name());
+    r.put("bundle", bundle.manifest().name());
+    r.put("control_rate_hz", config.runtime().controlRateHz());
+    r.put("executor", config.runtime().executor().name().toLowerCase());
+    r.put("command_timeout_s", config.runtime().commandTimeoutSeconds());
+    r.put("telemetry_rate_hz", config.telemetry().rateHz());
+    r.put("on_disconnect", config.telemetry().stopOnDisconnect() ? "stop" : "continue");
+    r.put("state", loop.lifecycle().state().name());
+    r.put("e_stop", loop.lifecycle().eStopLatched());
+    return r;
+  }
+
   @Override
   public void close() {
     try {
       loop.shutdown("closing");
-      if (feed != null) {
-        feed.close();
+      if (publisher != null) {
+        publisher.flush();
       }
+      agents.close(); // every agent stopped: the engine, the planner, telemetry, commands
+      if (built.adaptation() != null) {
+        built.adaptation().close();
+      }
+      loop.close(); // closes the controller running now (the loop closed any it replaced)
       if (publisher != null) {
         publisher.close();
       }
-      loop.close();
     } finally {
       if (broker != null) {
         broker.close();

@@ -225,7 +225,7 @@ public final class HardwareDescription {
         problem(path, "is required but missing");
         return -1;
       }
-      if (!n.isIntegralNumber()) {
+      if (!n.isIntegralNumber() || !n.canConvertToLong()) {
         problem(path, "expected an integer, found " + n);
         return -1;
       }

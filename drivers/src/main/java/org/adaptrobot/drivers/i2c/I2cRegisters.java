@@ -27,6 +27,7 @@ public final class I2cRegisters implements AutoCloseable {
     this.address = address;
     this.description =
         String.format("%s '%s' (I2C bus %d, address 0x%02X)", type, name, bus, address);
+    this.readFailure = DeviceException.reusable(description);
     try {
       this.i2c =
           pi4j.create(
@@ -44,6 +45,8 @@ public final class I2cRegisters implements AutoCloseable {
     }
   }
 
+  private final DeviceException readFailure;
+
   public String description() {
     return description;
   }
@@ -56,31 +59,35 @@ public final class I2cRegisters implements AutoCloseable {
     return address;
   }
 
-  /** Reads one register (0..255). */
+  /** Reads one register (0..255); a failure throws this device's reusable exception. */
   public int read(int register) {
     int v;
     try {
       v = i2c.readRegister(register);
     } catch (RuntimeException e) {
-      throw failure("reading register", register, e);
+      throw readFailure.reuse(DeviceException.Kind.IO, "reading register", register, e.getMessage());
     }
     if (v < 0) {
-      throw failure("reading register", register, null);
+      throw readFailure.reuse(DeviceException.Kind.IO, "reading register", register, null);
     }
     return v & 0xFF;
   }
 
-  /** Reads {@code length} bytes starting at {@code register} (auto-increment burst). */
+  /**
+   * Reads {@code length} bytes starting at {@code register} (auto-increment burst); allocates
+   * nothing, also when it fails (the device's reusable exception).
+   */
   public void read(int register, byte[] buffer, int length) {
     int n;
     try {
       n = i2c.readRegister(register, buffer, 0, length);
     } catch (RuntimeException e) {
-      throw failure("burst-reading " + length + " bytes from register", register, e);
+      throw readFailure.reuse(
+          DeviceException.Kind.IO, "burst read from register", register, e.getMessage());
     }
     if (n != length) {
-      throw failure(
-          "burst-reading " + length + " bytes (got " + n + ") from register", register, null);
+      throw readFailure.reuse(
+          DeviceException.Kind.IO, "burst read from register", register, "short read");
     }
   }
 

@@ -7,7 +7,8 @@ import org.adaptrobot.models.loss.MeanSquaredError;
 import org.adaptrobot.models.nn.DifferentiableModel;
 import org.adaptrobot.models.nn.ModelTape;
 import org.adaptrobot.models.nn.Objective;
-import org.adaptrobot.runtime.policy.PolicyController;
+import org.adaptrobot.runtime.agents.FallbackAgent;
+import org.adaptrobot.runtime.control.PolicyController;
 import org.adaptrobot.runtime.telemetry.AdaptationControl;
 
 /**
@@ -27,7 +28,10 @@ import org.adaptrobot.runtime.telemetry.AdaptationControl;
  *
  * <p>Observations in the ring are normalised (as the controller sees them).
  */
-public final class AdaptationEngine implements AdaptationControl, AutoCloseable {
+public final class AdaptationEngine implements AdaptationControl, FallbackAgent {
+
+  /** Failed passes in a row after which adaptation is disabled (the meta-trained model stays). */
+  public static final int FAILURES_TO_DISABLE = 3;
 
   /** When to adapt. */
   public enum Trigger {
@@ -97,8 +101,7 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
   private volatile boolean enabled = true;
   private volatile boolean triggerRequested;
   private volatile boolean resetRequested;
-  private volatile boolean running;
-  private Thread thread;
+  private int failuresInARow;
 
   /** A dynamics-model engine with one inner rate for every parameter and the MSE loss. */
   public AdaptationEngine(
@@ -244,28 +247,40 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
     return l;
   }
 
-  /** Starts the adaptation thread, polling the ring every {@code pollMillis}. */
-  public synchronized void start(long pollMillis) {
-    if (thread != null) {
-      return;
+  @Override
+  public String roleName() {
+    return "adaptation";
+  }
+
+  /** One duty cycle of the engine's agent: {@link #poll}. */
+  @Override
+  public int doWork() {
+    int n = poll();
+    failuresInARow = 0;
+    return n;
+  }
+
+  /**
+   * A pass threw: back to the meta-trained parameters (published at once), and after {@link
+   * #FAILURES_TO_DISABLE} failures in a row, or when the thread dies, adaptation is disabled; each
+   * step is an event.
+   */
+  @Override
+  public void fallBack(Throwable failure, boolean fatal) {
+    failuresInARow++;
+    rollBack("rolled_back", "adaptation pass failed (" + failure + "); meta-trained parameters");
+    if (fatal || failuresInARow >= FAILURES_TO_DISABLE) {
+      enabled = false;
+      emit(
+          "disabled",
+          Double.NaN,
+          Double.NaN,
+          Double.NaN,
+          Double.NaN,
+          fatal
+              ? "the adaptation thread stopped: the meta-trained parameters stay"
+              : failuresInARow + " failed passes in a row: the meta-trained parameters stay");
     }
-    running = true;
-    thread =
-        new Thread(
-            () -> {
-              while (running) {
-                poll();
-                try {
-                  Thread.sleep(pollMillis);
-                } catch (InterruptedException e) {
-                  return;
-                }
-              }
-            },
-            "adaptation");
-    thread.setDaemon(true);
-    thread.setPriority(Thread.MIN_PRIORITY);
-    thread.start();
   }
 
   /**
@@ -461,16 +476,7 @@ public final class AdaptationEngine implements AdaptationControl, AutoCloseable 
   }
 
   @Override
-  public synchronized void close() {
-    running = false;
-    if (thread != null) {
-      thread.interrupt();
-      try {
-        thread.join(1000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      thread = null;
-    }
+  public void onClose() {
+    // the supervisor ends the thread; nothing of ours to release
   }
 }

@@ -4,13 +4,17 @@ import java.util.Arrays;
 import java.util.function.Consumer;
 import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.models.nn.DifferentiableModel;
+import org.adaptrobot.runtime.agents.AgentSupervisor;
 import org.adaptrobot.runtime.loop.ControlLoop;
-import org.adaptrobot.runtime.policy.PolicyController;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.adaptrobot.runtime.control.PolicyController;
 
 /**
  * Connects the control loop to an {@link AdaptationEngine}: after every step it writes the
  * observation and the applied action into the engine's {@link TransitionRing} (no allocation, no
- * lock). In real time the engine has its own thread; in a lockstep simulation the feed runs the
+ * lock). In real time the engine runs as an agent of the runtime's {@link AgentSupervisor}; in a
+ * lockstep simulation the feed runs the
  * engine's pass on the loop thread every {@code period} steps, so that a run is reproducible
  * (simulated time stands still meanwhile).
  */
@@ -23,27 +27,36 @@ public class AdaptationFeed implements ControlLoop.StepListener, AutoCloseable {
   private final boolean lockstep;
   private final int period;
   private volatile ControlLoop.StepListener next;
+  private final AgentSupervisor agents;
+  private final AgentRunner runner;
 
   /**
-   * @param lockstep run the engine's pass on the loop thread instead of starting its thread
+   * @param lockstep run the engine's pass on the loop thread instead of starting its agent
    * @param period steps between passes
-   * @param controlRateHz the loop's rate (sets the engine thread's polling interval)
+   * @param controlRateHz the loop's rate (sets the engine agent's polling interval)
+   * @param agents runs the engine's agent (unused in lockstep)
    */
   public AdaptationFeed(
       TransitionRing ring,
       AdaptationEngine engine,
       boolean lockstep,
       int period,
-      double controlRateHz) {
+      double controlRateHz,
+      AgentSupervisor agents) {
     this.ring = ring;
     this.engine = engine;
     this.obs = new double[ring.observationSize()];
     this.act = new double[ring.actionSize()];
     this.lockstep = lockstep;
     this.period = period;
-    if (!lockstep) {
-      engine.start(Math.max(1, (long) (1000.0 * period / controlRateHz / 2)));
-    }
+    this.agents = agents;
+    this.runner =
+        lockstep
+            ? null
+            : agents.start(
+                engine,
+                new SleepingMillisIdleStrategy(
+                    Math.max(1, (long) (1000.0 * period / controlRateHz / 2))));
   }
 
   /** A ring and an engine made from a bundle's adaptation spec, and the steps between passes. */
@@ -146,8 +159,11 @@ public class AdaptationFeed implements ControlLoop.StepListener, AutoCloseable {
     }
   }
 
+  /** Stops the engine's agent (waits for its pass to end). */
   @Override
   public void close() {
-    engine.close();
+    if (runner != null) {
+      agents.stop(runner);
+    }
   }
 }

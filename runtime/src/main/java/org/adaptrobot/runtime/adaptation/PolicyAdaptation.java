@@ -6,7 +6,8 @@ import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.models.nn.DifferentiableModel;
 import org.adaptrobot.models.nn.NetworkArchitecture;
-import org.adaptrobot.runtime.policy.PolicyController;
+import org.adaptrobot.runtime.agents.AgentSupervisor;
+import org.adaptrobot.runtime.control.PolicyController;
 
 /**
  * On-robot adaptation of a policy bundle: mode {@code gradient} (k steps on the tensors the
@@ -33,6 +34,8 @@ public final class PolicyAdaptation {
    * @param controller the controller running the bundle's policy graph
    * @param adapt false runs the meta-trained parameters unchanged (the engine still watches)
    * @param lockstep run the engine on the loop thread every pass (reproducible simulation)
+   * @param detector change-detector settings
+   * @param agents runs the engine's agent in real time
    * @throws IllegalArgumentException when the bundle does not adapt its policy graph, the graph is
    *     recurrent, the observation has no set-points, or the loss is not supported
    */
@@ -41,20 +44,8 @@ public final class PolicyAdaptation {
       PolicyController controller,
       boolean adapt,
       boolean lockstep,
-      Consumer<AdaptationEvent> events) {
-    return of(bundle, controller, adapt, lockstep, ChangeDetector.Settings.standard(), events);
-  }
-
-  /**
-   * As {@link #of(Bundle, PolicyController, boolean, boolean, Consumer)}, with these detector
-   * settings.
-   */
-  public static AdaptationFeed of(
-      Bundle bundle,
-      PolicyController controller,
-      boolean adapt,
-      boolean lockstep,
       ChangeDetector.Settings detector,
+      AgentSupervisor agents,
       Consumer<AdaptationEvent> events) {
     Manifest m = bundle.manifest();
     if (!applies(m)) {
@@ -74,7 +65,7 @@ public final class PolicyAdaptation {
         AdaptationFeed.parts(
             m, net, g.parameters().values().clone(), samples, controller, adapt, detector, events);
     return new AdaptationFeed(
-        parts.ring(), parts.engine(), lockstep, parts.period(), m.controlRateHz());
+        parts.ring(), parts.engine(), lockstep, parts.period(), m.controlRateHz(), agents);
   }
 
   /**

@@ -17,7 +17,7 @@ import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.models.bundle.BundleException;
 import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.models.nn.NetworkArchitecture;
-import org.adaptrobot.runtime.policy.OnnxRuntimeCheck;
+import org.adaptrobot.runtime.control.OnnxRuntimeCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -56,7 +56,8 @@ public final class BundleCommand implements Runnable {
     return bundle;
   }
 
-  static void writeJson(Path file, Object summary) throws IOException {
+  /** Writes {@code summary} as indented JSON to {@code file} (folders made as needed). */
+  public static void writeJson(Path file, Object summary) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
@@ -330,7 +331,7 @@ public final class BundleCommand implements Runnable {
     public Integer call() throws Exception {
       double k = gain != null ? gain : 0.22 / rate;
       double dmax = maxChange != null ? maxChange : Math.min(1.0, 5.0 / rate);
-      org.adaptrobot.runtime.policy.TrackingControllerBundle.write(
+      org.adaptrobot.runtime.control.TrackingControllerBundle.write(
           out, wheelRadius, trackWidth, k, rate, dmax);
       spec.commandLine()
           .getOut()

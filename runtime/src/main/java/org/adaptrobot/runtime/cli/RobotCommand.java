@@ -13,7 +13,6 @@ import picocli.CommandLine.Command;
     versionProvider = RobotCommand.Version.class,
     description = "Adaptive controller runtime for Raspberry Pi robots.",
     subcommands = {
-      DemoCommand.class,
       RunCommand.class,
       MonitorCommand.class,
       BundleCommand.class,

@@ -126,25 +126,9 @@ public final class RunCommand implements Callable<Integer> {
         s = s.withControlRate(rate);
       }
       if (executor != null) {
-        s =
-            new RuntimeConfig.Settings(
-                s.controlRateHz(),
-                s.overrunPolicy(),
-                s.spinMicros(),
-                executor,
-                s.watchdogOverruns(),
-                s.commandTimeoutSeconds(),
-                s.staleSensorSeconds(),
-                s.maxConsecutiveFaults());
+        s = s.withExecutor(executor);
       }
-      cfg =
-          new RuntimeConfig(
-              cfg.hardware(),
-              bundle != null ? bundle : cfg.bundle(),
-              s,
-              cfg.telemetry(),
-              cfg.planner(),
-              cfg.detector());
+      cfg = cfg.with(bundle != null ? bundle : cfg.bundle(), s);
     }
     RuntimeEvents events =
         new RuntimeEvents() {
@@ -258,8 +242,8 @@ public final class RunCommand implements Callable<Integer> {
       counters.put(c.name().toLowerCase(), m.get(c));
     }
     s.put("counters", counters);
-    if (runtime.modelBased() != null) {
-      var mpc = runtime.modelBased().controller();
+    if (runtime.mpc() != null) {
+      var mpc = runtime.mpc();
       Map<String, Object> planner = new LinkedHashMap<>();
       planner.put("replan_every", cfg.plannerOrStandard().replanEvery());
       planner.put("plans_taken", mpc.plansTaken());
@@ -272,7 +256,8 @@ public final class RunCommand implements Callable<Integer> {
     return s;
   }
 
-  static Map<String, Double> percentiles(Histogram h) {
+  /** p50, p90, p99, p99.9 and max of a histogram of nanoseconds, in microseconds. */
+  public static Map<String, Double> percentiles(Histogram h) {
     Map<String, Double> p = new LinkedHashMap<>();
     p.put("count", (double) h.getTotalCount());
     p.put("p50", h.getValueAtPercentile(50) / 1000.0);

@@ -13,7 +13,7 @@ import org.adaptrobot.drivers.hardware.ConfigException;
 import org.adaptrobot.drivers.hardware.HardwareDescription;
 import org.adaptrobot.drivers.hardware.RobotHardware;
 import org.adaptrobot.runtime.adaptation.ChangeDetector;
-import org.adaptrobot.runtime.adaptation.MpcController;
+import org.adaptrobot.runtime.control.MpcController;
 import org.adaptrobot.runtime.clock.OverrunPolicy;
 
 /**
@@ -27,6 +27,8 @@ import org.adaptrobot.runtime.clock.OverrunPolicy;
  * @param telemetry MQTT settings
  * @param planner MPC settings for a model-based bundle, or null for the standard ones
  * @param detector change-detector settings for a bundle that adapts, or null for the standard ones
+ * @param bundleDirectories where {@code load_bundle} may load bundles from (absolute, normalised),
+ *     or null for the default ({@link #bundleDirectoriesOrDefault})
  */
 public record RuntimeConfig(
     RobotHardware hardware,
@@ -34,11 +36,46 @@ public record RuntimeConfig(
     Settings runtime,
     Telemetry telemetry,
     MpcController.Settings planner,
-    ChangeDetector.Settings detector) {
+    ChangeDetector.Settings detector,
+    List<Path> bundleDirectories) {
 
   /** A configuration with the standard planner and detector settings. */
   public RuntimeConfig(RobotHardware hardware, Path bundle, Settings runtime, Telemetry telemetry) {
-    this(hardware, bundle, runtime, telemetry, null, null);
+    this(hardware, bundle, runtime, telemetry, null, null, null);
+  }
+
+  /** A configuration with the default bundle directories. */
+  public RuntimeConfig(
+      RobotHardware hardware,
+      Path bundle,
+      Settings runtime,
+      Telemetry telemetry,
+      MpcController.Settings planner,
+      ChangeDetector.Settings detector) {
+    this(hardware, bundle, runtime, telemetry, planner, detector, null);
+  }
+
+  /** The same configuration with another bundle, runtime settings or bundle directories. */
+  public RuntimeConfig with(Path bundle, Settings runtime) {
+    return new RuntimeConfig(
+        hardware, bundle, runtime, telemetry, planner, detector, bundleDirectories);
+  }
+
+  /**
+   * The directories {@code load_bundle} may load from: the configured {@code bundles:} list, or by
+   * default the installation's {@code bundles/} (the launcher's {@code robot.home}) when it exists,
+   * else the folder of the configured bundle.
+   */
+  public List<Path> bundleDirectoriesOrDefault() {
+    if (bundleDirectories != null) {
+      return bundleDirectories;
+    }
+    String home = System.getProperty("robot.home");
+    if (home != null && Files.isDirectory(Path.of(home, "bundles"))) {
+      return List.of(Path.of(home, "bundles").toAbsolutePath().normalize());
+    }
+    Path parent = bundle == null ? null : bundle.toAbsolutePath().normalize().getParent();
+    return parent == null ? List.of() : List.of(parent);
   }
 
   /** The change-detector settings in effect: the configured ones, or the standard ones. */
@@ -70,6 +107,8 @@ public record RuntimeConfig(
    * @param commandTimeoutSeconds a velocity command older than this is replaced by "stop"
    * @param staleSensorSeconds a sensor reading older than this stops the robot
    * @param maxConsecutiveFaults non-finite actions in a row that latch the e-stop
+   * @param loadBundleTimeoutSeconds a remote {@code load_bundle} not done within this is answered
+   *     "timed out" and never swapped in
    */
   public record Settings(
       double controlRateHz,
@@ -79,7 +118,33 @@ public record RuntimeConfig(
       int watchdogOverruns,
       double commandTimeoutSeconds,
       double staleSensorSeconds,
-      int maxConsecutiveFaults) {
+      int maxConsecutiveFaults,
+      double loadBundleTimeoutSeconds) {
+
+    /** Settings with the default load_bundle time limit. */
+    public Settings(
+        double controlRateHz,
+        OverrunPolicy overrunPolicy,
+        long spinMicros,
+        Executor executor,
+        int watchdogOverruns,
+        double commandTimeoutSeconds,
+        double staleSensorSeconds,
+        int maxConsecutiveFaults) {
+      this(
+          controlRateHz,
+          overrunPolicy,
+          spinMicros,
+          executor,
+          watchdogOverruns,
+          commandTimeoutSeconds,
+          staleSensorSeconds,
+          maxConsecutiveFaults,
+          DEFAULT_LOAD_BUNDLE_TIMEOUT_SECONDS);
+    }
+
+    /** Reading, checking and starting a bundle takes well under a second on a Pi 4. */
+    public static final double DEFAULT_LOAD_BUNDLE_TIMEOUT_SECONDS = 10;
 
     public static Settings defaults() {
       return new Settings(100, OverrunPolicy.SKIP, 200, Executor.JAVA, 10, 0.5, 0.1, 5);
@@ -95,7 +160,22 @@ public record RuntimeConfig(
           watchdogOverruns,
           commandTimeoutSeconds,
           staleSensorSeconds,
-          maxConsecutiveFaults);
+          maxConsecutiveFaults,
+          loadBundleTimeoutSeconds);
+    }
+
+    /** The same settings with another executor. */
+    public Settings withExecutor(Executor e) {
+      return new Settings(
+          controlRateHz,
+          overrunPolicy,
+          spinMicros,
+          e,
+          watchdogOverruns,
+          commandTimeoutSeconds,
+          staleSensorSeconds,
+          maxConsecutiveFaults,
+          loadBundleTimeoutSeconds);
     }
 
     public long periodNanos() {
@@ -117,6 +197,10 @@ public record RuntimeConfig(
    * @param clientKeystorePassword its password, or null
    * @param telemetryBuffer periodic messages kept while the broker is unreachable (oldest dropped)
    * @param eventBuffer events kept while the broker is unreachable (none dropped until full)
+   * @param stopOnDisconnect {@code on_disconnect: stop}: the robot stops (and cannot be activated)
+   *     while remote control has been lost for longer than {@code disconnectGraceSeconds}; false:
+   *     {@code continue}, it drives on
+   * @param disconnectGraceSeconds how long remote control may be lost before {@code stop} applies
    */
   public record Telemetry(
       String broker,
@@ -128,7 +212,40 @@ public record RuntimeConfig(
       Path clientKeystore,
       String clientKeystorePassword,
       int telemetryBuffer,
-      int eventBuffer) {
+      int eventBuffer,
+      boolean stopOnDisconnect,
+      double disconnectGraceSeconds) {
+
+    /** Long enough to ride out a broker restart or a Wi-Fi roam, short enough to matter. */
+    public static final double DEFAULT_DISCONNECT_GRACE_SECONDS = 5;
+
+    /** Settings with the default remote-control policy (stop after 5 s). */
+    public Telemetry(
+        String broker,
+        String robotId,
+        double rateHz,
+        String username,
+        Path passwordFile,
+        Path caFile,
+        Path clientKeystore,
+        String clientKeystorePassword,
+        int telemetryBuffer,
+        int eventBuffer) {
+      this(
+          broker,
+          robotId,
+          rateHz,
+          username,
+          passwordFile,
+          caFile,
+          clientKeystore,
+          clientKeystorePassword,
+          telemetryBuffer,
+          eventBuffer,
+          true,
+          DEFAULT_DISCONNECT_GRACE_SECONDS);
+    }
+
     public static Telemetry none() {
       return new Telemetry("none", "robot", 10, null, null, null, null, null, 1000, 100_000);
     }
@@ -138,6 +255,23 @@ public record RuntimeConfig(
       return new Telemetry(broker, robotId, rateHz, null, null, null, null, null, 1000, 100_000);
     }
 
+    /** The same settings with another remote-control policy. */
+    public Telemetry onDisconnect(boolean stop, double graceSeconds) {
+      return new Telemetry(
+          broker,
+          robotId,
+          rateHz,
+          username,
+          passwordFile,
+          caFile,
+          clientKeystore,
+          clientKeystorePassword,
+          telemetryBuffer,
+          eventBuffer,
+          stop,
+          graceSeconds);
+    }
+
     public boolean enabled() {
       return !broker.equals("none");
     }
@@ -145,7 +279,7 @@ public record RuntimeConfig(
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Set<String> TOP =
-      Set.of("hardware", "bundle", "runtime", "telemetry", "planner", "detector");
+      Set.of("hardware", "bundle", "bundles", "runtime", "telemetry", "planner", "detector");
 
   /** Loads and checks a configuration file. */
   public static RuntimeConfig load(Path file) throws ConfigException {
@@ -175,8 +309,8 @@ public record RuntimeConfig(
                     name
                         + ": "
                         + f
-                        + ": unknown section; expected one of hardware, bundle, runtime, telemetry,"
-                        + " planner, detector");
+                        + ": unknown section; expected one of hardware, bundle, bundles, runtime,"
+                        + " telemetry, planner, detector");
               }
             });
     Path dir = file.toAbsolutePath().getParent();
@@ -210,6 +344,7 @@ public record RuntimeConfig(
             name + ": bundle: " + b.asText() + " does not exist (resolved to " + bundle + ")");
       }
     }
+    List<Path> bundles = bundleDirectories(root.get("bundles"), dir, name, problems);
     Settings s = settings(root.get("runtime"), name, problems);
     Telemetry t = telemetry(root.get("telemetry"), dir, name, problems);
     MpcController.Settings planner = planner(root.get("planner"), name, problems);
@@ -217,7 +352,34 @@ public record RuntimeConfig(
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return new RuntimeConfig(hw, bundle, s, t, planner, detector);
+    return new RuntimeConfig(hw, bundle, s, t, planner, detector, bundles);
+  }
+
+  private static List<Path> bundleDirectories(
+      JsonNode n, Path dir, String file, List<String> problems) {
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isArray() || n.isEmpty()) {
+      problems.add(file + ": bundles: expected a list of directories, found " + n);
+      return null;
+    }
+    List<Path> dirs = new ArrayList<>();
+    for (int i = 0; i < n.size(); i++) {
+      JsonNode d = n.get(i);
+      if (!d.isTextual() || d.asText().isBlank()) {
+        problems.add(file + ": bundles[" + i + "]: expected a directory, found " + d);
+        continue;
+      }
+      Path p = dir.resolve(d.asText()).toAbsolutePath().normalize();
+      if (!Files.isDirectory(p)) {
+        problems.add(
+            file + ": bundles[" + i + "]: " + d.asText() + " is not a directory (resolved to " + p + ")");
+        continue;
+      }
+      dirs.add(p);
+    }
+    return dirs;
   }
 
   private static ChangeDetector.Settings detector(JsonNode n, String file, List<String> problems) {
@@ -339,7 +501,11 @@ public record RuntimeConfig(
     if (v == null || v.isNull()) {
       return fallback;
     }
-    if (!v.isIntegralNumber() || v.asLong() < min || v.asLong() > max) {
+    // 2.5 or 1e3 is no whole number, and 4294967297 must not wrap round to 1
+    if (!v.isIntegralNumber()
+        || !v.canConvertToLong()
+        || v.asLong() < min
+        || v.asLong() > max) {
       problems.add(
           file
               + ": "
@@ -374,29 +540,40 @@ public record RuntimeConfig(
             "watchdog_overruns",
             "command_timeout_s",
             "stale_sensor_s",
-            "max_consecutive_faults");
+            "max_consecutive_faults",
+            "load_bundle_timeout_s");
     unknownSettings(n, "runtime", known, file, problems);
     double rate = number(n, "control_rate_hz", d.controlRateHz(), 1, 2000, file, problems);
     OverrunPolicy policy =
         choice(n, "overrun_policy", OverrunPolicy.class, d.overrunPolicy(), file, problems);
-    long spin = (long) number(n, "spin_us", d.spinMicros(), 0, 10_000, file, problems);
+    long spin = integer(n, "runtime.", "spin_us", (int) d.spinMicros(), 0, 10_000, file, problems);
     Executor exec = choice(n, "executor", Executor.class, d.executor(), file, problems);
     int watchdog =
-        (int) number(n, "watchdog_overruns", d.watchdogOverruns(), 1, 1_000_000, file, problems);
+        integer(
+            n, "runtime.", "watchdog_overruns", d.watchdogOverruns(), 1, 1_000_000, file, problems);
     double timeout =
         number(n, "command_timeout_s", d.commandTimeoutSeconds(), 0.001, 3600, file, problems);
     double stale = number(n, "stale_sensor_s", d.staleSensorSeconds(), 0.001, 60, file, problems);
     int faults =
-        (int)
-            number(
-                n,
-                "max_consecutive_faults",
-                d.maxConsecutiveFaults(),
-                1,
-                1_000_000,
-                file,
-                problems);
-    return new Settings(rate, policy, spin, exec, watchdog, timeout, stale, faults);
+        integer(
+            n,
+            "runtime.",
+            "max_consecutive_faults",
+            d.maxConsecutiveFaults(),
+            1,
+            1_000_000,
+            file,
+            problems);
+    double load =
+        number(
+            n,
+            "load_bundle_timeout_s",
+            d.loadBundleTimeoutSeconds(),
+            0.1,
+            600,
+            file,
+            problems);
+    return new Settings(rate, policy, spin, exec, watchdog, timeout, stale, faults, load);
   }
 
   private static Telemetry telemetry(JsonNode n, Path dir, String file, List<String> problems) {
@@ -418,7 +595,9 @@ public record RuntimeConfig(
             "client_keystore",
             "client_keystore_password",
             "telemetry_buffer",
-            "event_buffer");
+            "event_buffer",
+            "on_disconnect",
+            "disconnect_grace_s");
     unknownSettings(n, "telemetry", known, file, problems);
     String broker = n.has("broker") ? n.get("broker").asText() : "none";
     if (!broker.equals("none")
@@ -456,10 +635,30 @@ public record RuntimeConfig(
     if (passwordFile != null && user == null) {
       problems.add(file + ": telemetry.password_file: needs telemetry.username");
     }
-    int tb = (int) number(n, "telemetry.", "telemetry_buffer", 1000, 1, 1_000_000, file, problems);
-    int eb = (int) number(n, "telemetry.", "event_buffer", 100_000, 1, 10_000_000, file, problems);
+    int tb = integer(n, "telemetry.", "telemetry_buffer", 1000, 1, 1_000_000, file, problems);
+    int eb = integer(n, "telemetry.", "event_buffer", 100_000, 1, 10_000_000, file, problems);
+    boolean stop = true;
+    JsonNode od = n.get("on_disconnect");
+    if (od != null && !od.isNull()) {
+      if (od.isTextual() && (od.asText().equals("stop") || od.asText().equals("continue"))) {
+        stop = od.asText().equals("stop");
+      } else {
+        problems.add(
+            file + ": telemetry.on_disconnect: expected stop or continue, found " + od);
+      }
+    }
+    double grace =
+        number(
+            n,
+            "telemetry.",
+            "disconnect_grace_s",
+            Telemetry.DEFAULT_DISCONNECT_GRACE_SECONDS,
+            0,
+            3600,
+            file,
+            problems);
     return new Telemetry(
-        broker, id, rate, user, passwordFile, ca, keystore, keystorePassword, tb, eb);
+        broker, id, rate, user, passwordFile, ca, keystore, keystorePassword, tb, eb, stop, grace);
   }
 
   private static Path existingFile(

@@ -13,7 +13,7 @@ import org.adaptrobot.runtime.metrics.LoopMetrics;
 import org.adaptrobot.runtime.metrics.LoopMetrics.Counter;
 import org.adaptrobot.runtime.observation.ObservationPipeline;
 import org.adaptrobot.runtime.observation.RobotState;
-import org.adaptrobot.runtime.policy.PolicyController;
+import org.adaptrobot.runtime.control.PolicyController;
 import org.adaptrobot.runtime.safety.SafetyLayer;
 import org.adaptrobot.runtime.targets.Targets;
 
@@ -22,18 +22,22 @@ import org.adaptrobot.runtime.targets.Targets;
  * read/update/write. One thread owns it; other threads talk to it only through requests (activate,
  * deactivate, e-stop, reset) taken up at the next step boundary, and through {@link Targets}.
  * Whatever fails — a sensor, the controller, an actuator, the timing — the actuators go to the safe
- * state (motors stopped) and the fault is counted and reported. Nothing allocates in a fault-free
- * steady state.
+ * state (motors stopped) and the fault is counted and reported.
+ *
+ * <p><b>Requests</b> (activate, deactivate, e-stop, e-stop reset, shutdown) never overwrite each
+ * other ({@link LoopRequests}): at each step boundary the loop handles shutdown first, then every
+ * e-stop requested since the last step (each latched, counted and reported with its own reason),
+ * then an e-stop reset — which clears only an e-stop latched before it was asked for — then
+ * activation and deactivation in the order they were asked for. An e-stop thus latches within one
+ * period whatever else was requested around it.
+ *
+ * <p><b>Events</b> leave the loop through a pre-allocated ring ({@link LoopEventRing}) filled with
+ * references and numbers; {@link #dispatchEvents} turns them into words on another thread. The
+ * loop formats nothing, locks nothing and allocates nothing, also while a sensor keeps failing
+ * (the drivers' read path throws pre-allocated exceptions). Events raised on another thread (a
+ * forced shutdown) take a separate queue.
  */
 public final class ControlLoop implements AutoCloseable {
-
-  private enum Request {
-    ACTIVATE,
-    DEACTIVATE,
-    E_STOP,
-    RESET_E_STOP,
-    SHUTDOWN
-  }
 
   private static final Targets.Velocity STOP = new Targets.Velocity(0, 0, 0);
 
@@ -44,6 +48,16 @@ public final class ControlLoop implements AutoCloseable {
   private final Targets targets;
   private final LoopMetrics metrics;
   private final RuntimeEvents events;
+  private final LoopRequests requests = new LoopRequests();
+  private final LoopEventRing ring = new LoopEventRing(EVENT_RING_CAPACITY);
+  private final java.util.concurrent.ConcurrentLinkedQueue<LoopEvent> offLoopEvents =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final String watchdogReason;
+  private final String nonFiniteReason;
+  private volatile Thread owner;
+  private volatile boolean running;
+  private volatile String inhibit;
+  private long latchedTicket;
   private final Lifecycle lifecycle = new Lifecycle();
   private final RobotState state;
   private ObservationPipeline pipeline;
@@ -56,8 +70,6 @@ public final class ControlLoop implements AutoCloseable {
   private final int rightIndex;
   private final long staleNanos;
   private final long commandTimeoutNanos;
-  private final AtomicReference<Request> pending = new AtomicReference<>();
-  private volatile String pendingReason = "";
   private int consecutiveOverruns;
   private boolean commandTimedOut;
   private volatile long steps;
@@ -114,7 +126,18 @@ public final class ControlLoop implements AutoCloseable {
     this.applied = new double[actions.size()];
     this.staleNanos = Math.round(settings.staleSensorSeconds() * 1e9);
     this.commandTimeoutNanos = Math.round(settings.commandTimeoutSeconds() * 1e9);
+    this.watchdogReason = settings.watchdogOverruns() + " overruns in a row";
+    this.nonFiniteReason = settings.maxConsecutiveFaults() + " non-finite actions in a row";
   }
+
+  /** Slots of the event ring: bursts of this many events between two dispatches are kept. */
+  public static final int EVENT_RING_CAPACITY = 4096;
+
+  /** E-stops reported one by one per step at most (the rest wait; all are latched at once). */
+  private static final int E_STOP_REPORTS_PER_STEP = 64;
+
+  /** Ring slots kept free for the step's own events when reporting queued e-stops. */
+  private static final int EVENT_RESERVE = 16;
 
   public Lifecycle lifecycle() {
     return lifecycle;
@@ -172,7 +195,11 @@ public final class ControlLoop implements AutoCloseable {
       ObservationPipeline pipeline,
       SafetyLayer safety,
       double[] observation,
-      String name) {}
+      String announcement) {}
+
+  // controllers replaced by a swap, closed by the dispatcher (closing a session may take a while)
+  private final java.util.concurrent.ConcurrentLinkedQueue<PolicyController> retired =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   private final AtomicReference<Swap> pendingSwap = new AtomicReference<>();
 
@@ -207,7 +234,7 @@ public final class ControlLoop implements AutoCloseable {
                 p,
                 new SafetyLayer(manifest.action(), metrics),
                 new double[p.size()],
-                manifest.name()));
+                "policy swapped to bundle '" + manifest.name() + "'"));
     if (old != null) {
       old.controller().close(); // superseded before the loop took it
     }
@@ -225,38 +252,64 @@ public final class ControlLoop implements AutoCloseable {
     observation = s.observation();
     safety.safe(applied);
     controller.reset();
-    old.close();
-    events.transition(
-        lifecycle.state(), lifecycle.state(), "policy swapped to bundle '" + s.name() + "'");
+    retired.add(old);
+    LoopEvent e = claim(LoopEvent.Type.TRANSITION, null);
+    if (e != null) {
+      e.from = lifecycle.state();
+      e.to = lifecycle.state();
+      e.text1 = s.announcement();
+      commit(e);
+    }
   }
 
   // ---------------------------------------------------------------- requests from other threads
 
   public void requestActivate() {
-    request(Request.ACTIVATE, "activate requested");
+    requests.request(LoopRequests.Kind.ACTIVATE, "activate requested");
   }
 
   public void requestDeactivate(String reason) {
-    request(Request.DEACTIVATE, reason);
+    requests.request(LoopRequests.Kind.DEACTIVATE, reason);
   }
 
-  /** Latches the e-stop at the next step boundary; the actuators stop in that step. */
+  /**
+   * Latches the e-stop at the next step boundary; the actuators stop in that step. Every call is
+   * latched, counted and reported with its own reason, whatever else is requested around it.
+   */
   public void requestEStop(String reason) {
-    request(Request.E_STOP, reason);
+    requests.eStop(reason);
   }
 
+  /** Clears an e-stop latched before this call (not one requested after it). */
   public void requestResetEStop() {
-    request(Request.RESET_E_STOP, "e-stop reset requested");
+    requests.request(LoopRequests.Kind.RESET_E_STOP, "e-stop reset requested");
   }
 
   public void requestShutdown(String reason) {
-    request(Request.SHUTDOWN, reason);
+    requests.request(LoopRequests.Kind.SHUTDOWN, reason);
   }
 
-  private void request(Request r, String reason) {
-    pendingReason = reason;
-    // an e-stop or a shutdown is never overwritten by a milder request
-    pending.getAndUpdate(old -> old == null || r.ordinal() >= old.ordinal() ? r : old);
+  /** E-stops requested so far (each is latched and counted under {@code E_STOP} when handled). */
+  public long eStopsRequested() {
+    return requests.eStopsRequested();
+  }
+
+  /**
+   * Holds the robot inactive for {@code reason} (a lost remote link, say): an active robot is
+   * deactivated at the next step and activation is refused until {@link #clearInhibit}.
+   */
+  public void inhibit(String reason) {
+    inhibit = reason;
+  }
+
+  /** Lifts the inhibit; the robot stays inactive until activated. */
+  public void clearInhibit() {
+    inhibit = null;
+  }
+
+  /** Why the robot is held inactive, or null. */
+  public String inhibited() {
+    return inhibit;
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -265,75 +318,247 @@ public final class ControlLoop implements AutoCloseable {
   public void configure() {
     io.initialise();
     io.stop();
-    transition(() -> lifecycle.configure());
+    LifecycleState before = lifecycle.state();
+    lifecycle.configure();
+    announce(before);
   }
 
-  private void transition(Runnable change) {
-    LifecycleState before = lifecycle.state();
-    change.run();
+  /** Reports the transition from {@code before} to the current state, if there was one. */
+  private void announce(LifecycleState before) {
     if (lifecycle.state() != before) {
-      events.transition(before, lifecycle.state(), lifecycle.lastReason());
+      LoopEvent e = claim(LoopEvent.Type.TRANSITION, null);
+      if (e != null) {
+        e.from = before;
+        e.to = lifecycle.state();
+        e.text1 = lifecycle.reasonPrefix();
+        e.text2 = lifecycle.reasonDetail();
+        commit(e);
+      }
     }
   }
 
-  private void applyRequest() {
-    Request r = pending.getAndSet(null);
-    if (r == null) {
+  private void applyRequests() {
+    LoopRequests.Pending shutdown = requests.take(LoopRequests.Kind.SHUTDOWN);
+    if (shutdown != null) {
+      finalizeNow(shutdown.reason());
       return;
     }
-    String reason = pendingReason;
-    switch (r) {
-      case ACTIVATE -> {
-        if (lifecycle.state() == LifecycleState.INACTIVE && !lifecycle.eStopLatched()) {
-          safety.safe(applied);
-          controller.reset();
-          pipeline.reset();
-          transition(lifecycle::activate);
-        } else {
-          events.fault(
-              "request",
-              "activate refused in state "
-                  + lifecycle.state()
-                  + (lifecycle.eStopLatched() ? " with the e-stop latched" : ""));
+    // every e-stop since the last step: reported one by one while the ring has room (the rest
+    // next step), latched at once whatever the ring holds
+    LoopRequests.Pending last = null;
+    int room = Math.min(E_STOP_REPORTS_PER_STEP, ring.free() - EVENT_RESERVE);
+    for (int i = 0; i < room; i++) {
+      LoopRequests.Pending p = requests.nextEStop();
+      if (p == null) {
+        break;
+      }
+      metrics.count(Counter.E_STOP);
+      faultText("e-stop", p.reason(), null);
+      last = p;
+    }
+    long newest = requests.newestEStop();
+    if (newest > latchedTicket) {
+      latchedTicket = newest;
+      String reason = last != null ? last.reason() : "e-stop requested";
+      LifecycleState before = lifecycle.state();
+      lifecycle.eStop(reason);
+      announce(before);
+    }
+    LoopRequests.Pending reset = requests.take(LoopRequests.Kind.RESET_E_STOP);
+    if (reset != null && lifecycle.state() != LifecycleState.FINALIZED) {
+      if (!lifecycle.eStopLatched()) {
+        // nothing to clear
+      } else if (reset.ticket() > latchedTicket) {
+        lifecycle.resetEStop();
+        LoopEvent e = claim(LoopEvent.Type.TRANSITION, null);
+        if (e != null) {
+          e.from = lifecycle.state();
+          e.to = lifecycle.state();
+          e.text1 = "e-stop reset";
+          commit(e);
         }
+      } else {
+        faultText("request", "e-stop reset ignored: an e-stop was requested after it", null);
       }
-      case DEACTIVATE -> {
-        if (lifecycle.state() == LifecycleState.ACTIVE) {
-          transition(() -> lifecycle.deactivate(reason));
-        }
+    }
+    LoopRequests.Pending deactivate = requests.take(LoopRequests.Kind.DEACTIVATE);
+    LoopRequests.Pending activate = requests.take(LoopRequests.Kind.ACTIVATE);
+    if (activate != null && deactivate != null && activate.ticket() < deactivate.ticket()) {
+      activate(); // asked for first
+      deactivate(deactivate.reason());
+    } else {
+      if (deactivate != null) {
+        deactivate(deactivate.reason());
       }
-      case E_STOP -> {
-        metrics.count(Counter.E_STOP);
-        transition(() -> lifecycle.eStop(reason));
-        events.fault("e-stop", reason);
+      if (activate != null) {
+        activate();
       }
-      case RESET_E_STOP -> {
-        if (lifecycle.state() != LifecycleState.FINALIZED) {
-          lifecycle.resetEStop();
-          events.transition(lifecycle.state(), lifecycle.state(), "e-stop reset");
-        }
-      }
-      case SHUTDOWN -> shutdown(reason);
+    }
+    String held = inhibit;
+    if (held != null && lifecycle.state() == LifecycleState.ACTIVE) {
+      LifecycleState before = lifecycle.state();
+      lifecycle.deactivate("inhibited: ", held);
+      announce(before);
     }
   }
 
-  private void fault(Counter kind, String message) {
+  private void activate() {
+    String held = inhibit;
+    if (lifecycle.state() == LifecycleState.INACTIVE && !lifecycle.eStopLatched() && held == null) {
+      safety.safe(applied);
+      controller.reset();
+      pipeline.reset();
+      LifecycleState before = lifecycle.state();
+      lifecycle.activate();
+      announce(before);
+    } else {
+      LoopEvent e = claim(LoopEvent.Type.FAULT, "request");
+      if (e != null) {
+        e.code = LoopEvent.Code.ACTIVATE_REFUSED;
+        e.from = lifecycle.state();
+        e.number1 = lifecycle.eStopLatched() ? 1 : held != null ? 2 : 0;
+        e.text1 = held;
+        commit(e);
+      }
+    }
+  }
+
+  private void deactivate(String reason) {
+    if (lifecycle.state() == LifecycleState.ACTIVE) {
+      LifecycleState before = lifecycle.state();
+      lifecycle.deactivate(reason);
+      announce(before);
+    }
+  }
+
+  /** Latches the e-stop for a fault the loop found itself (clearable by a later reset). */
+  private void eStopForFault(String prefix, String detail) {
+    metrics.count(Counter.E_STOP);
+    latchedTicket = Math.max(latchedTicket, requests.ticket());
+    LifecycleState before = lifecycle.state();
+    lifecycle.eStop(prefix == null ? detail : prefixed(prefix, detail));
+    announce(before);
+  }
+
+  private static String prefixed(String prefix, String detail) {
+    return prefix + detail; // only for the rare loop-made e-stops with two parts
+  }
+
+  private static final String[] FAULT_KIND = new String[Counter.values().length];
+  private static final String[] FAULT_PREFIX = new String[Counter.values().length];
+
+  static {
+    for (Counter c : Counter.values()) {
+      FAULT_KIND[c.ordinal()] = c.name().toLowerCase(java.util.Locale.ROOT);
+      FAULT_PREFIX[c.ordinal()] = FAULT_KIND[c.ordinal()] + ": ";
+    }
+  }
+
+  /** Counts a fault and drops an active robot to INACTIVE for it; the caller reports it. */
+  private void fault(Counter kind, String detail) {
     metrics.count(kind);
     metrics.count(Counter.FAULTS);
     if (lifecycle.state() == LifecycleState.ACTIVE) {
-      transition(() -> lifecycle.deactivate(kind.name().toLowerCase() + ": " + message));
+      LifecycleState before = lifecycle.state();
+      lifecycle.deactivate(FAULT_PREFIX[kind.ordinal()], detail);
+      announce(before);
     }
-    events.fault(kind.name().toLowerCase(), message);
+  }
+
+  private LoopEvent claim(LoopEvent.Type type, String kind) {
+    LoopEvent e;
+    if (Thread.currentThread() == owner || owner == null) {
+      e = ring.claim();
+    } else {
+      e = new LoopEvent(); // another thread (a forced shutdown): the side queue
+    }
+    if (e != null) {
+      e.type = type;
+      e.kind = kind;
+      e.timeNanos = clock.nowNanos();
+    }
+    return e;
+  }
+
+  private void commit(LoopEvent e) {
+    if (Thread.currentThread() == owner || owner == null) {
+      ring.commit();
+    } else {
+      offLoopEvents.add(e);
+    }
+  }
+
+  private void faultText(String kind, String text1, String text2) {
+    LoopEvent e = claim(LoopEvent.Type.FAULT, kind);
+    if (e != null) {
+      e.text1 = text1;
+      e.text2 = text2;
+      commit(e);
+    }
+  }
+
+  private void faultDevice(Counter kind, DeviceException x) {
+    fault(kind, x.device());
+    LoopEvent e = claim(LoopEvent.Type.FAULT, FAULT_KIND[kind.ordinal()]);
+    if (e != null) {
+      e.code = LoopEvent.Code.DEVICE;
+      e.text1 = x.device();
+      e.text2 = x.action();
+      e.number1 = x.register();
+      e.text3 = x.causeText();
+      commit(e);
+    }
+  }
+
+  /**
+   * Turns the loop's events into words and hands them to the {@link RuntimeEvents} this loop was
+   * built with; call from one thread at a time (the event dispatcher), never the loop's. Returns
+   * the number of events passed on.
+   */
+  public synchronized int dispatchEvents() {
+    int n = 0;
+    LoopEvent e;
+    while ((e = ring.peek()) != null) {
+      deliver(e);
+      ring.release();
+      n++;
+    }
+    while ((e = offLoopEvents.poll()) != null) {
+      deliver(e);
+      n++;
+    }
+    PolicyController old;
+    while ((old = retired.poll()) != null) {
+      old.close();
+    }
+    return n;
+  }
+
+  private void deliver(LoopEvent e) {
+    if (e.type() == LoopEvent.Type.TRANSITION) {
+      events.transition(e.from(), e.to(), e.message());
+    } else {
+      events.fault(e.kind(), e.message());
+    }
+  }
+
+  /** Events lost because the ring was full (the dispatcher fell behind). */
+  public long eventsLost() {
+    return ring.lost();
   }
 
   // ---------------------------------------------------------------- the step
 
   /** One period's work, without waiting. */
   public void step() {
+    Thread me = Thread.currentThread();
+    if (owner != me) {
+      owner = me;
+    }
     long now = clock.nowNanos();
     long started = System.nanoTime();
     targets.loopTime(now);
-    applyRequest();
+    applyRequests();
     applySwap();
     if (lifecycle.state() == LifecycleState.FINALIZED
         || lifecycle.state() == LifecycleState.UNCONFIGURED) {
@@ -348,9 +573,12 @@ public final class ControlLoop implements AutoCloseable {
       if (!commandTimedOut) {
         commandTimedOut = true;
         metrics.count(Counter.COMMAND_TIMEOUT);
-        events.fault(
-            "command_timeout",
-            "no velocity command for " + settings.commandTimeoutSeconds() + " s: stopping");
+        LoopEvent e = claim(LoopEvent.Type.FAULT, "command_timeout");
+        if (e != null) {
+          e.code = LoopEvent.Code.COMMAND_TIMEOUT;
+          e.decimal1 = settings.commandTimeoutSeconds();
+          commit(e);
+        }
       }
       target = STOP;
     } else {
@@ -367,17 +595,17 @@ public final class ControlLoop implements AutoCloseable {
       } catch (RuntimeException e) {
         computed = false;
         safety.safe(applied);
-        fault(Counter.CONTROLLER_ERROR, String.valueOf(e.getMessage()));
+        String why = String.valueOf(e.getMessage());
+        fault(Counter.CONTROLLER_ERROR, why);
+        faultText(FAULT_KIND[Counter.CONTROLLER_ERROR.ordinal()], why, null);
       }
       if (computed && safety.filter(raw, applied) == SafetyLayer.Verdict.REPLACED_NON_FINITE) {
-        events.fault(
+        faultText(
             "non_finite_action",
-            "the policy returned a non-finite action; applying the safe action");
+            "the policy returned a non-finite action; applying the safe action",
+            null);
         if (safety.consecutiveNonFinite() >= settings.maxConsecutiveFaults()) {
-          metrics.count(Counter.E_STOP);
-          transition(
-              () ->
-                  lifecycle.eStop(safety.consecutiveNonFinite() + " non-finite actions in a row"));
+          eStopForFault(null, nonFiniteReason);
         }
       }
     } else {
@@ -426,25 +654,26 @@ public final class ControlLoop implements AutoCloseable {
     try {
       io.readSensors(readings);
     } catch (DeviceException e) {
-      fault(Counter.SENSOR_ERROR, e.getMessage());
+      faultDevice(Counter.SENSOR_ERROR, e);
       return false;
     }
     state.update(readings, io, now);
     if (state.sensorFailed) {
       fault(Counter.SENSOR_ERROR, "a sensor reports failed health");
+      faultText(
+          FAULT_KIND[Counter.SENSOR_ERROR.ordinal()], "a sensor reports failed health", null);
       return false;
     }
     if (state.oldestReadingAgeNanos > staleNanos) {
-      fault(
-          Counter.STALE_SENSOR,
-          state.oldestReading
-              + " reading is "
-              + (state.oldestReadingAgeNanos == Long.MAX_VALUE
-                  ? "missing"
-                  : (state.oldestReadingAgeNanos / 1_000_000) + " ms old")
-              + " (limit "
-              + Math.round(settings.staleSensorSeconds() * 1000)
-              + " ms)");
+      fault(Counter.STALE_SENSOR, state.oldestReading);
+      LoopEvent e = claim(LoopEvent.Type.FAULT, FAULT_KIND[Counter.STALE_SENSOR.ordinal()]);
+      if (e != null) {
+        e.code = LoopEvent.Code.STALE_SENSOR;
+        e.text1 = state.oldestReading;
+        e.number1 = state.oldestReadingAgeNanos;
+        e.number2 = staleNanos;
+        commit(e);
+      }
       return false;
     }
     return true;
@@ -459,13 +688,12 @@ public final class ControlLoop implements AutoCloseable {
       }
     } catch (DeviceException e) {
       metrics.count(Counter.ACTUATOR_ERROR);
-      metrics.count(Counter.E_STOP);
-      transition(() -> lifecycle.eStop("actuator failure: " + e.getMessage()));
-      events.fault("actuator_error", e.getMessage());
+      eStopForFault("actuator failure: ", e.device());
+      faultDevice(Counter.ACTUATOR_ERROR, e);
       try {
         io.stop();
       } catch (DeviceException again) {
-        events.fault("actuator_error", "stopping the motors failed too: " + again.getMessage());
+        faultText("actuator_error", "stopping the motors failed too: ", again.getMessage());
       }
     }
   }
@@ -475,7 +703,13 @@ public final class ControlLoop implements AutoCloseable {
       metrics.count(Counter.OVERRUNS);
       consecutiveOverruns++;
       if (consecutiveOverruns == settings.watchdogOverruns()) {
-        fault(Counter.WATCHDOG, consecutiveOverruns + " overruns in a row");
+        fault(Counter.WATCHDOG, watchdogReason);
+        LoopEvent e = claim(LoopEvent.Type.FAULT, FAULT_KIND[Counter.WATCHDOG.ordinal()]);
+        if (e != null) {
+          e.code = LoopEvent.Code.WATCHDOG;
+          e.number1 = consecutiveOverruns;
+          commit(e);
+        }
       }
     } else {
       consecutiveOverruns = 0;
@@ -489,27 +723,57 @@ public final class ControlLoop implements AutoCloseable {
    * finalized. Each period waits for its deadline on the clock, then steps.
    */
   public void run(long periods) {
-    clock.start();
-    for (long i = 0; periods < 0 || i < periods; i++) {
-      step();
-      if (lifecycle.state() == LifecycleState.FINALIZED) {
-        return;
+    owner = Thread.currentThread();
+    running = true;
+    try {
+      clock.start();
+      for (long i = 0; periods < 0 || i < periods; i++) {
+        step();
+        if (lifecycle.state() == LifecycleState.FINALIZED) {
+          return;
+        }
+        metrics.recordPeriodError(clock.awaitNextPeriod());
       }
-      metrics.recordPeriodError(clock.awaitNextPeriod());
+    } finally {
+      running = false;
     }
   }
 
-  /** Stops the actuators, closes the devices and finalizes; idempotent. */
+  /**
+   * Stops the actuators, closes the devices and finalizes; idempotent. From another thread while
+   * the loop runs, this asks the loop to do it at its next step and waits up to ten periods; a loop
+   * that does not answer (stuck in a driver) is overridden: the motors are stopped from here.
+   */
   public void shutdown(String reason) {
+    if (lifecycle.state() == LifecycleState.FINALIZED) {
+      return;
+    }
+    if (running && Thread.currentThread() != owner) {
+      requestShutdown(reason);
+      long deadline = System.nanoTime() + 10 * settings.periodNanos() + 50_000_000L;
+      while (lifecycle.state() != LifecycleState.FINALIZED && System.nanoTime() < deadline) {
+        java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+      }
+      if (lifecycle.state() == LifecycleState.FINALIZED) {
+        return;
+      }
+      reason = reason + " (forced: the loop did not answer)";
+    }
+    finalizeNow(reason);
+  }
+
+  private void finalizeNow(String reason) {
     if (lifecycle.state() == LifecycleState.FINALIZED) {
       return;
     }
     try {
       io.stop();
     } catch (DeviceException e) {
-      events.fault("actuator_error", "stopping the motors at shutdown failed: " + e.getMessage());
+      faultText("actuator_error", "stopping the motors at shutdown failed: ", e.getMessage());
     }
-    transition(() -> lifecycle.shutdown(reason));
+    LifecycleState before = lifecycle.state();
+    lifecycle.shutdown(reason);
+    announce(before);
   }
 
   @Override
@@ -519,6 +783,7 @@ public final class ControlLoop implements AutoCloseable {
       io.close();
     } finally {
       controller.close();
+      dispatchEvents();
     }
   }
 }

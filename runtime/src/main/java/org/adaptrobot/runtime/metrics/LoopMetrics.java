@@ -7,7 +7,7 @@ import org.HdrHistogram.Recorder;
 /**
  * The loop's figures: HdrHistogram recorders of period error (wake-up lateness) and compute time,
  * and counters of steps, overruns, faults and every kind of safety intervention. The loop records
- * wait-free and allocation-free; readers (telemetry, the end-of-run summary) take interval
+ * wait-free and allocation-free, and is the only writer of the counters; readers (telemetry, the end-of-run summary) take interval
  * histograms and read counters without stopping it.
  */
 public final class LoopMetrics {
@@ -47,12 +47,19 @@ public final class LoopMetrics {
     computeTime.recordValue(Math.min(Math.max(nanos, 0), HIGHEST_NANOS));
   }
 
+  /**
+   * Adds one to a counter. The loop thread is the only writer, so this is a plain read and a
+   * release store, not an atomic read-modify-write; readers on other threads see whole values.
+   */
   public void count(Counter c) {
-    counters.incrementAndGet(c.ordinal());
+    int i = c.ordinal();
+    counters.setRelease(i, counters.getPlain(i) + 1);
   }
 
+  /** Adds {@code n} to a counter (the loop thread only, as {@link #count(Counter)}). */
   public void count(Counter c, long n) {
-    counters.addAndGet(c.ordinal(), n);
+    int i = c.ordinal();
+    counters.setRelease(i, counters.getPlain(i) + n);
   }
 
   public long get(Counter c) {

@@ -1,38 +1,45 @@
 package org.adaptrobot.runtime.telemetry;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
-import org.adaptrobot.models.bundle.Bundle;
-import org.adaptrobot.models.bundle.BundleException;
-import org.adaptrobot.runtime.config.RuntimeConfig;
-import org.adaptrobot.runtime.loop.ControlLoop;
-import org.adaptrobot.runtime.policy.JavaPolicyController;
-import org.adaptrobot.runtime.policy.OnnxPolicyController;
-import org.adaptrobot.runtime.policy.OnnxRuntimeCheck;
-import org.adaptrobot.runtime.policy.PolicyController;
+import java.util.TreeSet;
 
 /**
- * Validates and carries out remote commands. Every payload gets a reply saying accepted or rejected
- * and why; nothing a payload contains can throw out of {@link #handle}. Payloads are JSON objects;
- * unknown fields are rejected so that a typo is not silently ignored.
+ * Validates remote commands and carries out the quick ones. Every payload gets a reply saying
+ * accepted or rejected and why; nothing a payload contains can throw out of this class. Payloads
+ * are single strict JSON objects (no trailing data, no duplicate keys, integers in range, valid
+ * UTF-8, at most {@link #MAX_PAYLOAD_BYTES}); unknown fields are rejected so that a typo is not
+ * silently ignored.
+ *
+ * <p>Except for the e-stop: any message on {@code cmd/estop}, whatever its payload, latches the
+ * e-stop ({@link #eStop}); a problem with the payload is noted in the reply, never a refusal.
  *
  * <table>
  *   <caption>Commands</caption>
- *   <tr><td>estop</td><td>{@code {"reason"?: text}}</td></tr>
- *   <tr><td>reset_estop</td><td>{@code {}}</td></tr>
+ *   <tr><td>estop</td><td>{@code {"reason"?: text}} (any payload latches)</td></tr>
+ *   <tr><td>reset_estop</td><td>{@code {}} (clears an e-stop latched before it)</td></tr>
  *   <tr><td>set_mode</td><td>{@code {"mode": "active" | "inactive"}}</td></tr>
  *   <tr><td>velocity</td><td>{@code {"v": m/s, "omega": rad/s}} (must keep arriving: time-out)</td></tr>
  *   <tr><td>waypoint</td><td>{@code {"x": m, "y": m}}</td></tr>
  *   <tr><td>adaptation</td><td>{@code {"action": "trigger" | "reset" | "enable" | "disable"}}</td></tr>
- *   <tr><td>load_bundle</td><td>{@code {"path": bundle on the robot}} (validated, then swapped at a step boundary)</td></tr>
+ *   <tr><td>load_bundle</td><td>{@code {"path": bundle inside the bundle directories}}</td></tr>
  *   <tr><td>get_config</td><td>{@code {}}</td></tr>
  * </table>
  */
@@ -52,7 +59,12 @@ public final class CommandHandler {
           "load_bundle",
           "get_config");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** One JSON value per payload, no trailing data, no duplicate keys. */
+  static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
   /**
    * A reply.
@@ -76,23 +88,61 @@ public final class CommandHandler {
         return JSON.writeValueAsBytes(m);
       } catch (Exception e) {
         return ("{\"schema\":1,\"accepted\":false,\"reason\":\"reply could not be encoded\"}")
-            .getBytes();
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
       }
     }
   }
 
-  private final ControlLoop loop;
-  private final RuntimeConfig config;
-  private final Supplier<AdaptationControl> adaptation;
+  private final CommandTarget robot;
 
-  public CommandHandler(
-      ControlLoop loop, RuntimeConfig config, Supplier<AdaptationControl> adaptation) {
-    this.loop = loop;
-    this.config = config;
-    this.adaptation = adaptation;
+  public CommandHandler(CommandTarget robot) {
+    this.robot = robot;
   }
 
-  /** Handles one command; never throws. */
+  /**
+   * An e-stop: latches, whatever the payload. The reason is the payload's {@code reason} when it
+   * has one that reads as text; anything else about the payload (not JSON, unknown fields, too
+   * large, not UTF-8) is noted in the reply.
+   */
+  public Reply eStop(byte[] payload) {
+    String reason = "remote e-stop";
+    String problem = null;
+    if (payload == null || payload.length == 0) {
+      // an empty payload is a plain e-stop
+    } else if (payload.length > MAX_PAYLOAD_BYTES) {
+      problem = "payload of " + payload.length + " bytes not read (limit " + MAX_PAYLOAD_BYTES + ")";
+    } else {
+      try {
+        JsonNode n = JSON.readTree(payload);
+        if (n == null || !n.isObject()) {
+          problem =
+              "payload is not a JSON object ("
+                  + (n == null ? "empty" : n.getNodeType().toString().toLowerCase())
+                  + ")";
+        } else {
+          ObjectNode o = (ObjectNode) n;
+          problem = fields(o, Set.of("reason", "schema"));
+          JsonNode r = o.get("reason");
+          if (r != null && r.isTextual()) {
+            reason = r.asText();
+          } else if (r != null && problem == null) {
+            problem = "field 'reason' is not text";
+          }
+        }
+      } catch (IOException | RuntimeException | StackOverflowError e) {
+        problem = "payload is not valid JSON (" + clip(firstLine(e.getMessage())) + ")";
+      }
+    }
+    String latched = "remote: " + clip(reason);
+    robot.requestEStop(latched);
+    return new Reply(
+        "estop",
+        true,
+        "e-stop latched (" + latched + ")" + (problem == null ? "" : "; payload problem: " + problem),
+        null);
+  }
+
+  /** Handles one command other than {@code estop} and {@code load_bundle}; never throws. */
   public Reply handle(String name, byte[] payload) {
     try {
       return dispatch(name, payload);
@@ -102,59 +152,58 @@ public final class CommandHandler {
     }
   }
 
-  private Reply dispatch(String name, byte[] payload) {
-    if (!COMMANDS.contains(name)) {
-      return new Reply(
-          name, false, "unknown command '" + clip(name) + "'; known: " + COMMANDS, null);
-    }
+  /** A parsed payload, or the reply that rejects it. */
+  private record Parsed(ObjectNode object, Reply rejection) {}
+
+  private static Parsed parse(String name, byte[] payload) {
     if (payload.length > MAX_PAYLOAD_BYTES) {
-      return new Reply(
-          name,
-          false,
-          "payload of " + payload.length + " bytes exceeds " + MAX_PAYLOAD_BYTES,
-          null);
+      return new Parsed(
+          null,
+          reject(name, "payload of " + payload.length + " bytes exceeds " + MAX_PAYLOAD_BYTES));
     }
     JsonNode n;
     try {
       n = payload.length == 0 ? JSON.createObjectNode() : JSON.readTree(payload);
-    } catch (Exception e) {
-      return new Reply(
-          name, false, "payload is not valid JSON: " + clip(firstLine(e.getMessage())), null);
+    } catch (IOException | RuntimeException | StackOverflowError e) {
+      return new Parsed(
+          null,
+          reject(name, "payload is not valid JSON: " + clip(firstLine(e.getMessage()))));
     }
     if (n == null || n.isMissingNode()) {
       n = JSON.createObjectNode();
     }
     if (!n.isObject()) {
-      return new Reply(
-          name,
-          false,
-          "payload must be a JSON object, found " + n.getNodeType().toString().toLowerCase(),
-          null);
+      return new Parsed(
+          null,
+          reject(
+              name,
+              "payload must be a JSON object, found " + n.getNodeType().toString().toLowerCase()));
     }
-    ObjectNode o = (ObjectNode) n;
+    return new Parsed((ObjectNode) n, null);
+  }
+
+  private Reply dispatch(String name, byte[] payload) {
+    if (!COMMANDS.contains(name)) {
+      return new Reply(
+          name, false, "unknown command '" + clip(name) + "'; known: " + COMMANDS, null);
+    }
+    if (name.equals("estop")) {
+      return eStop(payload);
+    }
+    Parsed parsed = parse(name, payload);
+    if (parsed.rejection() != null) {
+      return parsed.rejection();
+    }
+    ObjectNode o = parsed.object();
     return switch (name) {
-      case "estop" -> {
-        String bad = fields(o, Set.of("reason", "schema"));
-        if (bad != null) {
-          yield reject(name, bad);
-        }
-        String reason =
-            o.has("reason") && o.get("reason").isTextual()
-                ? o.get("reason").asText()
-                : "remote e-stop";
-        if (o.has("reason") && !o.get("reason").isTextual()) {
-          yield reject(name, "field 'reason' must be text");
-        }
-        loop.requestEStop("remote: " + clip(reason));
-        yield new Reply(name, true, "e-stop latched", null);
-      }
       case "reset_estop" -> {
         String bad = fields(o, Set.of("schema"));
         if (bad != null) {
           yield reject(name, bad);
         }
-        loop.requestResetEStop();
-        yield new Reply(name, true, "e-stop reset requested; activate with set_mode", null);
+        robot.requestResetEStop();
+        yield new Reply(
+            name, true, "e-stop reset requested (clears an earlier e-stop); activate with set_mode", null);
       }
       case "set_mode" -> {
         String bad = fields(o, Set.of("mode", "schema"));
@@ -167,14 +216,14 @@ public final class CommandHandler {
         }
         switch (m.asText()) {
           case "active" -> {
-            if (loop.lifecycle().eStopLatched()) {
+            if (robot.eStopLatched()) {
               yield reject(name, "the e-stop is latched; send reset_estop first");
             }
-            loop.requestActivate();
+            robot.requestActivate();
             yield new Reply(name, true, "activation requested", null);
           }
           case "inactive" -> {
-            loop.requestDeactivate("remote: set_mode inactive");
+            robot.requestDeactivate("remote: set_mode inactive");
             yield new Reply(name, true, "deactivation requested", null);
           }
           default -> {
@@ -193,11 +242,11 @@ public final class CommandHandler {
         if (v != null || w != null) {
           yield reject(name, v != null ? v : w);
         }
-        loop.targets().velocity(o.get("v").asDouble(), o.get("omega").asDouble());
+        robot.targets().velocity(o.get("v").asDouble(), o.get("omega").asDouble());
         yield new Reply(
             name,
             true,
-            "velocity target set (renew within " + config.runtime().commandTimeoutSeconds() + " s)",
+            "velocity target set (renew within " + robot.commandTimeoutSeconds() + " s)",
             null);
       }
       case "waypoint" -> {
@@ -210,7 +259,7 @@ public final class CommandHandler {
         if (x != null || y != null) {
           yield reject(name, x != null ? x : y);
         }
-        loop.targets().waypoint(o.get("x").asDouble(), o.get("y").asDouble());
+        robot.targets().waypoint(o.get("x").asDouble(), o.get("y").asDouble());
         yield new Reply(name, true, "waypoint set", null);
       }
       case "adaptation" -> {
@@ -222,7 +271,6 @@ public final class CommandHandler {
         if (a == null || !a.isTextual()) {
           yield reject(name, "field 'action' (trigger, reset, enable or disable) is required");
         }
-        AdaptationControl control = adaptation.get();
         if (!Set.of("trigger", "reset", "enable", "disable").contains(a.asText())) {
           yield reject(
               name,
@@ -230,6 +278,7 @@ public final class CommandHandler {
                   + clip(a.asText())
                   + "'");
         }
+        AdaptationControl control = robot.adaptation();
         if (control == null) {
           yield reject(name, "the running bundle does not adapt (adaptation mode none)");
         }
@@ -241,109 +290,130 @@ public final class CommandHandler {
         }
         yield new Reply(name, true, "adaptation " + a.asText() + " requested", null);
       }
-      case "load_bundle" -> {
-        String bad = fields(o, Set.of("path", "schema"));
-        if (bad != null) {
-          yield reject(name, bad);
-        }
-        JsonNode p = o.get("path");
-        if (p == null || !p.isTextual() || p.asText().isBlank()) {
-          yield reject(
-              name, "field 'path' (the bundle's directory or .zip on the robot) is required");
-        }
-        yield loadBundle(Path.of(p.asText()));
-      }
+      case "load_bundle" ->
+          reject(name, "load_bundle goes to the bundle loader (internal error: handled here)");
       case "get_config" -> {
         String bad = fields(o, Set.of("schema"));
         if (bad != null) {
           yield reject(name, bad);
         }
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("robot", config.hardware().name());
-        r.put("bundle", config.bundle().toString());
-        r.put("control_rate_hz", config.runtime().controlRateHz());
-        r.put("executor", config.runtime().executor().name().toLowerCase());
-        r.put("command_timeout_s", config.runtime().commandTimeoutSeconds());
-        r.put("telemetry_rate_hz", config.telemetry().rateHz());
-        r.put("state", loop.lifecycle().state().name());
-        r.put("e_stop", loop.lifecycle().eStopLatched());
-        yield new Reply(name, true, "configuration", r);
+        yield new Reply(name, true, "configuration", robot.configuration());
       }
       default -> reject(name, "unknown command");
     };
   }
 
-  private Reply loadBundle(Path path) {
-    Bundle b;
-    try {
-      b = Bundle.load(path);
-    } catch (BundleException e) {
-      return reject(
-          "load_bundle", "invalid bundle, running one kept: " + String.join("; ", e.problems()));
+  /**
+   * Checks a {@code load_bundle} payload and its path: the bundle to load (a real path inside the
+   * bundle directories: a directory or a regular file), or the reply refusing it. A path outside
+   * the bundle directories gets the same reply whether or not it exists; no reply lists files.
+   */
+  public Object loadRequest(byte[] payload) {
+    String name = "load_bundle";
+    Parsed parsed = parse(name, payload);
+    if (parsed.rejection() != null) {
+      return parsed.rejection();
     }
-    List<String> problems = OnnxRuntimeCheck.check(b);
-    if (!problems.isEmpty()) {
-      return reject(
-          "load_bundle", "invalid bundle, running one kept: " + String.join("; ", problems));
+    ObjectNode o = parsed.object();
+    String bad = fields(o, Set.of("path", "schema"));
+    if (bad != null) {
+      return reject(name, bad);
     }
-    if (adaptation.get() != null
-        || org.adaptrobot.runtime.RobotRuntime.plansWithDynamics(b.manifest())
-        || org.adaptrobot.runtime.adaptation.PolicyAdaptation.applies(b.manifest())) {
-      // the adaptation engine is built with the bundle it adapts: swapping under it would leave
-      // it adapting a network the loop no longer runs
+    JsonNode p = o.get("path");
+    if (p == null || !p.isTextual() || p.asText().isBlank()) {
       return reject(
-          "load_bundle",
-          "a bundle that adapts on the robot (running or new) cannot be swapped at run time;"
-              + " restart the runtime with the new bundle; running one kept");
+          name,
+          "field 'path' (a bundle directory or .zip inside the bundle directories "
+              + robot.bundleDirectories()
+              + ") is required");
     }
-    if (Math.abs(b.manifest().controlRateHz() - config.runtime().controlRateHz()) > 1e-9) {
-      return reject(
-          "load_bundle",
-          "bundle is made for "
-              + b.manifest().controlRateHz()
-              + " Hz, the loop runs at "
-              + config.runtime().controlRateHz()
-              + " Hz; running one kept");
-    }
-    PolicyController c;
-    try {
-      c =
-          config.runtime().executor() == RuntimeConfig.Executor.JAVA
-              ? new JavaPolicyController(b.graph("policy"))
-              : new OnnxPolicyController(b.graph("policy"));
-    } catch (RuntimeException e) {
-      return reject(
-          "load_bundle", "cannot run the bundle (" + e.getMessage() + "); running one kept");
-    }
-    try {
-      loop.requestPolicySwap(c, b.manifest());
-    } catch (IllegalArgumentException e) {
-      c.close();
-      return reject(
-          "load_bundle",
-          "bundle does not fit this robot (" + e.getMessage() + "); running one kept");
-    }
-    return new Reply(
-        "load_bundle",
-        true,
-        "bundle '" + b.manifest().name() + "' validated; switching at the next step",
-        null);
+    return bundlePath(p.asText(), robot.bundleDirectories());
   }
 
-  private static Reply reject(String name, String reason) {
+  /** The real path of a bundle inside {@code directories}, or the reply refusing it. */
+  static Object bundlePath(String text, List<Path> directories) {
+    String name = "load_bundle";
+    String outside =
+        "path '"
+            + clip(text)
+            + "' is not inside the bundle directories "
+            + directories
+            + " (the runtime configuration's bundles: setting); running bundle kept";
+    if (directories.isEmpty()) {
+      return reject(name, "no bundle directories are configured (bundles:); running bundle kept");
+    }
+    if (text.length() > 4096 || text.indexOf('\0') >= 0) {
+      return reject(name, "field 'path' is not a usable path; running bundle kept");
+    }
+    Path abs;
+    try {
+      Path p = Path.of(text);
+      abs = (p.isAbsolute() ? p : directories.get(0).resolve(p)).normalize();
+    } catch (InvalidPathException e) {
+      return reject(name, "field 'path' is not a usable path; running bundle kept");
+    }
+    if (!inside(abs, directories)) {
+      return reject(name, outside);
+    }
+    Path real;
+    try {
+      real = abs.toRealPath();
+    } catch (NoSuchFileException e) {
+      return reject(name, "no such bundle: '" + clip(text) + "'; running bundle kept");
+    } catch (IOException | SecurityException e) {
+      return reject(name, "cannot read '" + clip(text) + "'; running bundle kept");
+    }
+    List<Path> realDirectories = new ArrayList<>();
+    for (Path d : directories) {
+      try {
+        realDirectories.add(d.toRealPath());
+      } catch (IOException | SecurityException e) {
+        // a configured directory that does not exist holds no bundle
+      }
+    }
+    if (!inside(real, realDirectories)) {
+      return reject(name, outside); // a symbolic link out of the bundle directories
+    }
+    BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException | SecurityException e) {
+      return reject(name, "cannot read '" + clip(text) + "'; running bundle kept");
+    }
+    if (!a.isDirectory() && !a.isRegularFile()) {
+      return reject(
+          name,
+          "'"
+              + clip(text)
+              + "' is not a bundle (not a directory or a .zip file but a device, FIFO or socket);"
+              + " running bundle kept");
+    }
+    return real;
+  }
+
+  private static boolean inside(Path p, List<Path> directories) {
+    for (Path d : directories) {
+      if (p.startsWith(d) && !p.equals(d)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static Reply reject(String name, String reason) {
     return new Reply(name, false, reason, null);
   }
 
-  /** Null when every field is known, else the message naming the first unknown one. */
+  /** Null when every field is known and the schema fits, else the message naming the problem. */
   private static String fields(ObjectNode o, Set<String> known) {
     for (Iterator<String> it = o.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!known.contains(f)) {
-        return "unknown field '" + clip(f) + "'; expected " + new java.util.TreeSet<>(known);
+        return "unknown field '" + clip(f) + "'; expected " + new TreeSet<>(known);
       }
     }
     JsonNode schema = o.get("schema");
-    if (schema != null && !(schema.isIntegralNumber() && schema.asInt() == Topics.SCHEMA)) {
+    if (schema != null && !(schema.isInt() && schema.intValue() == Topics.SCHEMA)) {
       return "schema "
           + clip(schema.toString())
           + " is not supported; this robot speaks schema "

@@ -11,6 +11,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
+import org.adaptrobot.runtime.agents.FallbackAgent;
 import org.adaptrobot.runtime.config.RuntimeConfig;
 import org.adaptrobot.runtime.lifecycle.LifecycleState;
 import org.adaptrobot.runtime.loop.ControlLoop;
@@ -36,11 +37,23 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
  * it is full (then the loss is counted and reported). Both are flushed in order after reconnecting.
  * Events are QoS 1 and each is removed only once the broker acknowledged it; telemetry is QoS 0.
  * The connection is re-established with exponential back-off and the command subscription renewed
- * (clean start), and the retained {@code status} is online with a session counter, or offline
- * through the will message.
+ * (clean start), and the retained {@code status} is online with a session counter and the current
+ * lifecycle state (republished on every lifecycle change), or offline through the will message
+ * (whose lifecycle is {@code unknown}: it is fixed when the connection is made).
+ *
+ * <p>Broker trouble is never silent: a refused connection, a refused password, a refused command
+ * subscription are printed on standard error and published as events (with the broker's reason
+ * code) as soon as a connection allows. With {@code telemetry.on_disconnect: stop} (the default),
+ * remote control lost for longer than {@code telemetry.disconnect_grace_s} — no connection, or no
+ * command subscription — {@linkplain ControlLoop#inhibit inhibits} the robot: it stops and cannot
+ * be activated until remote control is back (then it stays inactive until activated).
+ *
+ * <p>The publisher runs as an agent of the runtime's supervisor ({@link #doWork}: one pass of
+ * connecting, draining and sending). Commands arrive on Paho's callback thread and go to the
+ * {@link CommandPath}.
  */
 public final class TelemetryPublisher
-    implements ControlLoop.StepListener, RuntimeEvents, AutoCloseable {
+    implements ControlLoop.StepListener, RuntimeEvents, CommandPath.Sink, FallbackAgent, AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MIN_BACKOFF_NANOS = 250_000_000L;
@@ -48,7 +61,7 @@ public final class TelemetryPublisher
 
   private final RuntimeConfig.Telemetry config;
   private final ControlLoop loop;
-  private final CommandHandler commands;
+  private CommandPath commands;
   private final String robot;
   private final SampleRing ring = new SampleRing(1024);
   private final long samplePeriodNanos;
@@ -69,42 +82,51 @@ public final class TelemetryPublisher
   private double periodP99;
   private double computeP99;
   private int session;
-  private volatile boolean running = true;
   private volatile boolean connected;
+  private volatile boolean subscribed;
   private volatile String lastError = "";
   private final MqttAsyncClient client;
-  private final Thread thread;
+  private final String brokerUrl;
+  private volatile Thread thread;
+  private long backoff = MIN_BACKOFF_NANOS;
+  private long nextAttempt;
+  private volatile boolean statusDirty;
+  private String lastReportedProblem = "";
+  private long remoteLostSinceNanos = System.nanoTime();
+  private String remoteLostCause = "not connected yet";
+  private boolean inhibiting;
 
   /**
-   * @param commands the command handler, or null to take no commands
+   * @param config the telemetry settings
+   * @param brokerUrl the broker to connect to
+   * @param loop the loop whose samples and events are published
+   * @throws MqttException when Paho refuses the broker address
    */
-  public TelemetryPublisher(
-      RuntimeConfig.Telemetry config, String brokerUrl, ControlLoop loop, CommandHandler commands)
+  public TelemetryPublisher(RuntimeConfig.Telemetry config, String brokerUrl, ControlLoop loop)
       throws MqttException {
     this.config = config;
     this.loop = loop;
-    this.commands = commands;
     this.robot = config.robotId();
+    this.brokerUrl = brokerUrl;
     this.samplePeriodNanos = Math.round(1e9 / config.rateHz());
     this.events = new ArrayBlockingQueue<>(config.eventBuffer());
     this.client =
         new MqttAsyncClient(brokerUrl, "robot-" + robot + "-" + bootId, new MemoryPersistence());
     client.setCallback(new Callback());
-    this.thread = new Thread(this::run, "telemetry-" + robot);
-    thread.setDaemon(true);
   }
 
-  /** Starts the publishing thread. */
-  public TelemetryPublisher start() {
-    thread.start();
-    commandThread.start();
-    return this;
+  /** Takes remote commands through {@code path} (call before the agent starts). */
+  public void commands(CommandPath path) {
+    this.commands = path;
   }
-
-  private final Thread commandThread = new Thread(this::commandLoop, "commands");
 
   public boolean connected() {
     return connected;
+  }
+
+  /** Connected and subscribed to the robot's commands: an operator can reach the robot. */
+  public boolean remoteControl() {
+    return connected && (commands == null || subscribed);
   }
 
   /** Periodic samples dropped (ring full or offline buffer overflow). */
@@ -177,6 +199,7 @@ public final class TelemetryPublisher
 
   @Override
   public void transition(LifecycleState from, LifecycleState to, String reason) {
+    statusDirty = true; // the retained status names the lifecycle state
     Map<String, Object> e = new LinkedHashMap<>();
     e.put("kind", "transition");
     e.put("from", from.name());
@@ -213,34 +236,137 @@ public final class TelemetryPublisher
     if (!events.offer(payload)) {
       eventsLost.incrementAndGet();
     }
-    LockSupport.unpark(thread); // send it now rather than at the next poll
+    Thread t = thread;
+    if (t != null) {
+      LockSupport.unpark(t); // send it now rather than at the next poll
+    }
   }
 
-  // ---------------------------------------------------------------- publisher thread
+  // ---------------------------------------------------------------- the publisher's agent
 
-  private void run() {
-    long backoff = MIN_BACKOFF_NANOS;
-    long nextAttempt = 0;
-    while (running) {
-      boolean worked = false;
-      if (!connected && System.nanoTime() >= nextAttempt) {
-        if (connect()) {
-          backoff = MIN_BACKOFF_NANOS;
-        } else {
-          nextAttempt = System.nanoTime() + backoff;
-          backoff = Math.min(MAX_BACKOFF_NANOS, 2 * backoff);
-        }
-      }
-      worked |= drainSamples();
-      if (connected) {
-        worked |= sendReplies();
-        worked |= sendEvents();
-        worked |= sendTelemetry();
-      }
-      if (!worked) {
-        LockSupport.parkNanos(1_000_000);
+  @Override
+  public String roleName() {
+    return "telemetry";
+  }
+
+  @Override
+  public void onStart() {
+    thread = Thread.currentThread();
+  }
+
+  /** One pass: connect when due, drain the loop's samples, send replies, events and telemetry. */
+  @Override
+  public int doWork() {
+    int work = 0;
+    if (!connected && System.nanoTime() >= nextAttempt) {
+      if (connect()) {
+        backoff = MIN_BACKOFF_NANOS;
+        work++;
+      } else {
+        nextAttempt = System.nanoTime() + backoff;
+        backoff = Math.min(MAX_BACKOFF_NANOS, 2 * backoff);
       }
     }
+    if (drainSamples()) {
+      work++;
+    }
+    if (connected) {
+      if (statusDirty) {
+        statusDirty = false;
+        try {
+          publishRetained(Topics.status(robot), status("online", session));
+        } catch (MqttException e) {
+          lost(e.getMessage());
+        }
+      }
+      if (sendReplies()) {
+        work++;
+      }
+      if (sendEvents()) {
+        work++;
+      }
+      if (sendTelemetry()) {
+        work++;
+      }
+    }
+    watchRemoteControl();
+    return work;
+  }
+
+  /** A pass threw: start the connection afresh (nothing queued is lost). */
+  @Override
+  public void fallBack(Throwable failure, boolean fatal) {
+    lost("telemetry pass failed: " + failure);
+    if (fatal) {
+      // nobody will send anything any more: remote control is gone for good
+      if (config.stopOnDisconnect() && commands != null) {
+        loop.inhibit("the telemetry thread stopped (" + failure + "): no remote control");
+      }
+    }
+  }
+
+  /**
+   * Applies {@code telemetry.on_disconnect}: after the grace time without remote control the
+   * robot is inhibited (stop), and released (left inactive) when remote control is back.
+   */
+  private void watchRemoteControl() {
+    if (commands == null) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (remoteControl()) {
+      remoteLostSinceNanos = 0;
+      if (inhibiting) {
+        inhibiting = false;
+        loop.clearInhibit();
+        event(
+            Map.of(
+                "kind",
+                "remote_control",
+                "state",
+                "restored",
+                "message",
+                "remote control is back; the robot stays inactive until activated"));
+      }
+      return;
+    }
+    if (remoteLostSinceNanos == 0) {
+      remoteLostSinceNanos = now;
+    }
+    double lostSeconds = (now - remoteLostSinceNanos) * 1e-9;
+    if (config.stopOnDisconnect()
+        && !inhibiting
+        && lostSeconds >= config.disconnectGraceSeconds()) {
+      inhibiting = true;
+      String why =
+          String.format(
+              java.util.Locale.ROOT,
+              "remote control lost for %.1f s (%s); telemetry.on_disconnect is stop",
+              lostSeconds,
+              remoteLostCause);
+      loop.inhibit(why);
+      System.err.println("telemetry: " + why + ": stopping the robot");
+      event(Map.of("kind", "remote_control", "state", "lost", "message", why));
+    }
+  }
+
+  /** Prints and queues a broker problem, once per distinct problem. */
+  private void brokerProblem(String what, int reasonCode, String detail) {
+    String text =
+        what
+            + (reasonCode > 0 ? " (broker reason code " + reasonCode + ": " + detail + ")" : ": " + detail);
+    remoteLostCause = text;
+    if (text.equals(lastReportedProblem)) {
+      return;
+    }
+    lastReportedProblem = text;
+    System.err.println("telemetry: " + brokerUrl + ": " + text);
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("kind", "broker_error");
+    e.put("broker", brokerUrl);
+    e.put("reason_code", reasonCode);
+    e.put("message", text);
+    event(e);
   }
 
   private MqttConnectionOptions options(String willPayload) throws Exception {
@@ -274,29 +400,96 @@ public final class TelemetryPublisher
     int next = session + 1;
     try {
       client.connect(options(status("offline", next))).waitForCompletion(5000);
+    } catch (MqttException e) {
+      int code = e.getReasonCode();
+      String what =
+          code == 134 || code == 135
+              ? "the broker refused the connection"
+              : "cannot connect to the broker";
+      failed("connect", e);
+      brokerProblem(what, code, describe(e));
+      return false;
+    } catch (Exception e) {
+      failed("connect", e);
+      brokerProblem("cannot connect to the broker", 0, String.valueOf(e.getMessage()));
+      return false;
+    }
+    try {
       session = next;
+      subscribed = false;
       if (commands != null) {
         // QoS 0 on the robot's side: under a burst of QoS 1 commands Paho 1.2.5 stops
         // acknowledging and the broker stops delivering — the robot would become deaf, e-stops
         // included. A command that gets no reply is re-sent by its sender.
-        client.subscribe(Topics.commands(robot), 0).waitForCompletion(5000);
+        IMqttToken sub = client.subscribe(Topics.commands(robot), 0);
+        sub.waitForCompletion(5000);
+        int[] codes = sub.getReasonCodes();
+        int code = codes == null || codes.length == 0 ? 0 : codes[0];
+        if (code >= 0x80) {
+          // connected, but deaf: nobody can e-stop this robot remotely
+          brokerProblem(
+              "the broker refused the command subscription "
+                  + Topics.commands(robot)
+                  + ": remote commands, e-stop included, cannot reach this robot",
+              code,
+              subscribeReason(code));
+        } else {
+          subscribed = true;
+        }
       }
       publishRetained(Topics.status(robot), status("online", session));
       publishDiscovery();
       connected = true;
       lastError = "";
+      if (subscribed || commands == null) {
+        lastReportedProblem = "";
+      }
       return true;
     } catch (Exception e) {
-      lastError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      try {
-        if (client.isConnected()) {
-          client.disconnectForcibly(100, 100, false);
-        }
-      } catch (MqttException ignored) {
-        // the next attempt starts from scratch anyway
-      }
+      failed("subscribe and announce", e);
+      brokerProblem(
+          "connected, but the subscription or the status was refused",
+          e instanceof MqttException m ? m.getReasonCode() : 0,
+          String.valueOf(e.getMessage()));
       return false;
     }
+  }
+
+  private void failed(String step, Exception e) {
+    lastError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    try {
+      if (client.isConnected()) {
+        client.disconnectForcibly(100, 100, false);
+      }
+    } catch (MqttException ignored) {
+      // the next attempt starts from scratch anyway
+    }
+  }
+
+  /** Paho's words for a connect failure, with the MQTT 5 meaning of the broker's code. */
+  private static String describe(MqttException e) {
+    return switch (e.getReasonCode()) {
+      case 134 -> "bad user name or password";
+      case 135 -> "not authorised";
+      case 136 -> "server unavailable";
+      case 138 -> "banned";
+      case 140 -> "bad authentication method";
+      case 32103 -> "connection refused (no broker listening at that address?)";
+      default -> String.valueOf(e.getMessage());
+    };
+  }
+
+  /** MQTT 5 SUBACK reason codes. */
+  private static String subscribeReason(int code) {
+    return switch (code) {
+      case 0x80 -> "unspecified error";
+      case 0x83 -> "implementation specific error";
+      case 0x87 -> "not authorised";
+      case 0x8F -> "topic filter invalid";
+      case 0x91 -> "packet identifier in use";
+      case 0x97 -> "quota exceeded";
+      default -> "code 0x" + Integer.toHexString(code);
+    };
   }
 
   private String status(String state, int sessionNumber) {
@@ -306,7 +499,9 @@ public final class TelemetryPublisher
     s.put("state", state);
     s.put("session", sessionNumber);
     s.put("boot", bootId);
-    s.put("lifecycle", loop.lifecycle().state().name());
+    // the will message is fixed at connect time: its lifecycle would be stale when it is sent
+    s.put("lifecycle", state.equals("offline") ? "unknown" : loop.lifecycle().state().name());
+    s.put("e_stop", loop.lifecycle().eStopLatched());
     try {
       return JSON.writeValueAsString(s);
     } catch (Exception e) {
@@ -451,7 +646,9 @@ public final class TelemetryPublisher
     @Override
     public void disconnected(MqttDisconnectResponse response) {
       connected = false;
+      subscribed = false;
       lastError = "disconnected: " + response.getReasonString();
+      remoteLostCause = lastError;
     }
 
     @Override
@@ -461,11 +658,16 @@ public final class TelemetryPublisher
 
     @Override
     public void messageArrived(String topic, MqttMessage message) {
-      // Handled on the command thread: replies wait for the client's in-flight window, which is
-      // released on this (Paho's callback) thread, so it must never wait here.
-      if (commands != null && !incoming.offer(new Incoming(topic, message))) {
-        lastError = "command queue full; dropped a command on " + topic;
+      // On Paho's callback thread, which must never wait (it also releases the client's in-flight
+      // window): e-stops are carried out here, other commands queued, replies queued for the
+      // publisher's agent.
+      CommandPath path = commands;
+      if (path == null) {
+        return;
       }
+      String prefix = Topics.base(robot) + "cmd/";
+      String name = topic.startsWith(prefix) ? topic.substring(prefix.length()) : topic;
+      path.receive(name, message.getPayload(), message.getProperties());
     }
 
     @Override
@@ -477,8 +679,6 @@ public final class TelemetryPublisher
     @Override
     public void authPacketArrived(int reasonCode, MqttProperties properties) {}
   }
-
-  private record Incoming(String topic, MqttMessage message) {}
 
   private record Outgoing(String topic, MqttMessage message) {}
 
@@ -532,29 +732,10 @@ public final class TelemetryPublisher
     }
   }
 
-  private final java.util.concurrent.BlockingQueue<Incoming> incoming =
-      new java.util.concurrent.LinkedBlockingQueue<>(100_000);
-
-  private void commandLoop() {
-    while (running || !incoming.isEmpty()) {
-      Incoming in;
-      try {
-        in = incoming.poll(50, java.util.concurrent.TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        return;
-      }
-      if (in != null) {
-        answer(in.topic(), in.message());
-      }
-    }
-  }
-
-  private void answer(String topic, MqttMessage message) {
-    String prefix = Topics.base(robot) + "cmd/";
-    String name = topic.startsWith(prefix) ? topic.substring(prefix.length()) : topic;
-    CommandHandler.Reply reply = commands.handle(name, message.getPayload());
-    commandsHandled.incrementAndGet();
-    MqttProperties props = message.getProperties();
+  /** Queues the reply to a command for the publisher's agent (any thread; never blocks). */
+  @Override
+  public void reply(Object replyTo, CommandHandler.Reply reply) {
+    MqttProperties props = replyTo instanceof MqttProperties p ? p : null;
     String replyTopic =
         props != null && props.getResponseTopic() != null
             ? props.getResponseTopic()
@@ -563,36 +744,35 @@ public final class TelemetryPublisher
     if (props != null && props.getCorrelationData() != null) {
       out.setCorrelationData(props.getCorrelationData());
     }
-    // Replies are published by the publisher thread, like everything else: Paho 1.2.5 miscounts
+    commandsHandled.incrementAndGet();
+    // Replies are published by the publisher's agent, like everything else: Paho 1.2.5 miscounts
     // its in-flight window when several threads publish (eclipse-paho/paho.mqtt.java #509, #599)
     // and then refuses every publish ("Too many publishes in progress") for good.
     if (!replies.offer(new Outgoing(replyTopic, new MqttMessage(reply.json(), 1, false, out)))) {
-      lastError = "reply queue full; reply to " + CommandHandler.clip(name) + " dropped";
+      lastError = "reply queue full; reply to " + CommandHandler.clip(reply.command()) + " dropped";
     }
-    Map<String, Object> ev = new LinkedHashMap<>();
-    ev.put("kind", "command");
-    ev.put("command", CommandHandler.clip(name));
-    ev.put("accepted", reply.accepted());
-    ev.put("reason", reply.reason());
-    event(ev);
+    Thread t = thread;
+    if (t != null) {
+      LockSupport.unpark(t);
+    }
   }
 
-  /** Sends what is pending for up to {@code millis}, publishes offline status and disconnects. */
-  @Override
-  public void close() {
+  /**
+   * Waits up to 2 s for what is pending to be sent (the agent must still run), then publishes the
+   * offline status and disconnects. Stop the agent after this.
+   */
+  public void flush() {
     long deadline = System.nanoTime() + 2_000_000_000L;
     while (connected
-        && (!events.isEmpty() || ring.peek() != null || !telemetryBuffer.isEmpty())
+        && (!events.isEmpty() || ring.peek() != null || !telemetryBuffer.isEmpty() || !replies.isEmpty())
         && System.nanoTime() < deadline) {
       LockSupport.parkNanos(5_000_000);
     }
-    running = false;
-    try {
-      thread.join(3000);
-      commandThread.join(3000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+  }
+
+  /** Publishes the offline status and disconnects (after the agent stopped). */
+  @Override
+  public void close() {
     try {
       if (client.isConnected()) {
         publishRetained(Topics.status(robot), status("offline", session));

@@ -1,5 +1,8 @@
 package org.adaptrobot.runtime.adaptation;
 
+import org.adaptrobot.runtime.control.MpcController;
+import org.adaptrobot.runtime.control.MpcControllerTest;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

@@ -8,9 +8,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.models.bundle.Manifest;
-import org.adaptrobot.runtime.policy.JavaPolicyController;
-import org.adaptrobot.runtime.policy.OnnxPolicyController;
-import org.adaptrobot.runtime.policy.PolicyController;
+import org.adaptrobot.runtime.control.JavaPolicyController;
+import org.adaptrobot.runtime.control.OnnxPolicyController;
+import org.adaptrobot.runtime.control.PolicyController;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -17,7 +17,7 @@ import org.adaptrobot.runtime.RobotRuntime;
 import org.adaptrobot.runtime.config.RuntimeConfig;
 import org.adaptrobot.runtime.lifecycle.LifecycleState;
 import org.adaptrobot.runtime.loop.RuntimeEvents;
-import org.adaptrobot.runtime.policy.TrackingControllerBundle;
+import org.adaptrobot.runtime.control.TrackingControllerBundle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,7 +100,7 @@ class PolicyAdaptationSilTest {
             1,
             sink,
             true)) {
-      assertThat(rt.modelBased()).isNull();
+      assertThat(rt.mpc()).isNull();
       AdaptationFeed feed = rt.adaptationFeed();
       assertThat(feed).isNotNull();
       var loop = rt.loop();

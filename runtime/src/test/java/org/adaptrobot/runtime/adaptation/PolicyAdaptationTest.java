@@ -16,9 +16,9 @@ import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.models.nn.Activation;
 import org.adaptrobot.models.nn.NetworkArchitecture;
 import org.adaptrobot.models.nn.NetworkArchitecture.MlpArchitecture;
-import org.adaptrobot.runtime.policy.JavaPolicyController;
-import org.adaptrobot.runtime.policy.OnnxPolicyController;
-import org.adaptrobot.runtime.policy.PolicyController;
+import org.adaptrobot.runtime.control.JavaPolicyController;
+import org.adaptrobot.runtime.control.OnnxPolicyController;
+import org.adaptrobot.runtime.control.PolicyController;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,7 +81,8 @@ class PolicyAdaptationTest {
   /** Runs 1,200 steps; returns the events and the mean x / x* over the last set-point holds. */
   static Outcome run(Bundle bundle, PolicyController controller, boolean adapt, long seed) {
     List<AdaptationEvent> events = new ArrayList<>();
-    AdaptationFeed feed = PolicyAdaptation.of(bundle, controller, adapt, true, events::add);
+    AdaptationFeed feed = PolicyAdaptation.of(
+            bundle, controller, adapt, true, ChangeDetector.Settings.standard(), null, events::add);
     AdaptationEngine engine = feed.engine();
     TransitionRing ring = feed.ring();
     SplittableRandom r = new SplittableRandom(seed);
@@ -185,7 +186,13 @@ class PolicyAdaptationTest {
     assertThatThrownBy(
             () ->
                 PolicyAdaptation.of(
-                    pg, new JavaPolicyController(pg.graph(Manifest.POLICY)), true, true, e -> {}))
+                    pg,
+                    new JavaPolicyController(pg.graph(Manifest.POLICY)),
+                    true,
+                    true,
+                    ChangeDetector.Settings.standard(),
+                    null,
+                    e -> {}))
         .hasMessageContaining("policy_gradient")
         .hasMessageContaining("needs a reward");
     NetworkArchitecture.GruArchitecture gru =
@@ -207,6 +214,8 @@ class PolicyAdaptationTest {
                     new JavaPolicyController(recurrent.graph(Manifest.POLICY)),
                     true,
                     true,
+                    ChangeDetector.Settings.standard(),
+                    null,
                     e -> {}))
         .hasMessageContaining("found gru");
   }

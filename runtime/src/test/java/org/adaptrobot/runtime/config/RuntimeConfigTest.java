@@ -52,7 +52,8 @@ class RuntimeConfigTest {
               "robot.yaml: runtime.control_rate_hz: expected a number in [1, 2000], found 5000",
               "robot.yaml: runtime.executor: expected one of [java, onnxruntime], found \"gpu\"",
               "robot.yaml: runtime.colour: unknown setting; expected one of [command_timeout_s, control_rate_hz,"
-                  + " executor, max_consecutive_faults, overrun_policy, spin_us, stale_sensor_s, watchdog_overruns]",
+                  + " executor, load_bundle_timeout_s, max_consecutive_faults, overrun_policy, spin_us,"
+                  + " stale_sensor_s, watchdog_overruns]",
               "robot.yaml: telemetry.broker: expected none, embedded, tcp://host:port or ssl://host:port,"
                   + " found \"http://x\"",
               "robot.yaml: telemetry.robot_id: expected 1..64 letters, digits, '-' or '_' (it is an MQTT topic level),"
@@ -91,9 +92,9 @@ class RuntimeConfigTest {
             RuntimeConfig.load(Path.of("../src/examples/diffbot-demo-replan5.yaml"))
                 .plannerOrStandard())
         .isEqualTo(
-            org.adaptrobot.runtime.adaptation.MpcController.Settings.standard().replanningEvery(5));
+            org.adaptrobot.runtime.control.MpcController.Settings.standard().replanningEvery(5));
     assertThat(RuntimeConfig.load(EXAMPLE).plannerOrStandard())
-        .isEqualTo(org.adaptrobot.runtime.adaptation.MpcController.Settings.standard());
+        .isEqualTo(org.adaptrobot.runtime.control.MpcController.Settings.standard());
 
     String[][] cases = {
       {
@@ -149,7 +150,7 @@ class RuntimeConfigTest {
     try (var rt =
         org.adaptrobot.runtime.RobotRuntime.start(
             c, true, false, 1, new org.adaptrobot.runtime.loop.RuntimeEvents() {}, true)) {
-      assertThat(rt.modelBased().engine().detector().settings()).isEqualTo(c.detector());
+      assertThat(rt.adaptationFeed().engine().detector().settings()).isEqualTo(c.detector());
     }
 
     String[][] cases = {
@@ -204,6 +205,69 @@ class RuntimeConfigTest {
           .contains(
               "the configuration has change-detector settings, but this bundle does not adapt")
           .contains("Remove the detector section");
+    }
+  }
+
+  @Test
+  void wholeNumbersMustBeWholeAndInRangeNotTruncated() throws Exception {
+    String hw = Path.of("../src/examples/diffbot-hardware.yaml").toAbsolutePath().toString();
+    String head =
+        "hardware: " + hw + "\nbundle: " + Path.of("../bundles/tracking-integral").toAbsolutePath();
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(
+        bad,
+        head
+            + "\nruntime:\n  watchdog_overruns: 2.5\n  spin_us: 4294967297\n"
+            + "  max_consecutive_faults: 1e3\ntelemetry:\n  broker: tcp://h:1883\n"
+            + "  event_buffer: 10.0\n  on_disconnect: sometimes\n");
+    try {
+      RuntimeConfig.load(bad);
+      throw new AssertionError("accepted");
+    } catch (ConfigException e) {
+      assertThat(e.problems())
+          .containsExactlyInAnyOrder(
+              "bad.yaml: runtime.watchdog_overruns: expected a whole number in [1, 1000000], found 2.5",
+              "bad.yaml: runtime.spin_us: expected a whole number in [0, 10000], found 4294967297",
+              "bad.yaml: runtime.max_consecutive_faults: expected a whole number in [1, 1000000],"
+                  + " found 1000.0",
+              "bad.yaml: telemetry.event_buffer: expected a whole number in [1, 10000000], found 10.0",
+              "bad.yaml: telemetry.on_disconnect: expected stop or continue, found \"sometimes\"");
+    }
+  }
+
+  @Test
+  void bundleDirectoriesAndTheRemoteControlPolicyAreRead() throws Exception {
+    String hw = Path.of("../src/examples/diffbot-hardware.yaml").toAbsolutePath().toString();
+    Files.createDirectories(dir.resolve("fleet-bundles"));
+    Path f = dir.resolve("robot.yaml");
+    Files.writeString(
+        f,
+        "hardware: "
+            + hw
+            + "\nbundle: "
+            + Path.of("../bundles/tracking-integral").toAbsolutePath()
+            + "\nbundles: [fleet-bundles]\nruntime:\n  load_bundle_timeout_s: 3\n"
+            + "telemetry:\n  broker: tcp://h:1883\n  on_disconnect: continue\n"
+            + "  disconnect_grace_s: 2.5\n");
+    RuntimeConfig c = RuntimeConfig.load(f);
+    assertThat(c.bundleDirectoriesOrDefault()).containsExactly(dir.resolve("fleet-bundles"));
+    assertThat(c.runtime().loadBundleTimeoutSeconds()).isEqualTo(3);
+    assertThat(c.telemetry().stopOnDisconnect()).isFalse();
+    assertThat(c.telemetry().disconnectGraceSeconds()).isEqualTo(2.5);
+    // by default: stop after 5 s, and bundles from the configured bundle's folder
+    RuntimeConfig d = RuntimeConfig.load(EXAMPLE);
+    assertThat(d.telemetry().stopOnDisconnect()).isTrue();
+    assertThat(d.telemetry().disconnectGraceSeconds()).isEqualTo(5);
+    Files.writeString(f, "hardware: " + hw + "\nbundle: x\nbundles: [missing]\n");
+    try {
+      RuntimeConfig.load(f);
+      throw new AssertionError("accepted");
+    } catch (ConfigException e) {
+      assertThat(e.problems())
+          .contains(
+              "robot.yaml: bundles[0]: missing is not a directory (resolved to "
+                  + dir.resolve("missing")
+                  + ")");
     }
   }
 }

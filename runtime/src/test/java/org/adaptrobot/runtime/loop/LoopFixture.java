@@ -10,10 +10,10 @@ import org.adaptrobot.runtime.clock.LockstepClock;
 import org.adaptrobot.runtime.clock.LoopClock;
 import org.adaptrobot.runtime.config.RuntimeConfig;
 import org.adaptrobot.runtime.metrics.LoopMetrics;
-import org.adaptrobot.runtime.policy.JavaPolicyController;
-import org.adaptrobot.runtime.policy.OnnxPolicyController;
-import org.adaptrobot.runtime.policy.PolicyController;
-import org.adaptrobot.runtime.policy.TrackingControllerBundle;
+import org.adaptrobot.runtime.control.JavaPolicyController;
+import org.adaptrobot.runtime.control.OnnxPolicyController;
+import org.adaptrobot.runtime.control.PolicyController;
+import org.adaptrobot.runtime.control.TrackingControllerBundle;
 import org.adaptrobot.runtime.targets.Targets;
 
 /** The control loop on the SIL robot with the analytic tracking bundle, for the loop's tests. */
@@ -23,7 +23,13 @@ final class LoopFixture implements AutoCloseable {
   final SimulatedHardware sim;
   final Bundle bundle;
   final ControlLoop loop;
-  final java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** The loop's events so far, dispatched from its ring on this thread. */
+  java.util.List<String> events() {
+    loop.dispatchEvents();
+    return events;
+  }
 
   interface ControllerWrap {
     PolicyController wrap(PolicyController c);

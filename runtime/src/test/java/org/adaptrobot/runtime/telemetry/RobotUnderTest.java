@@ -7,7 +7,7 @@ import org.adaptrobot.runtime.RobotRuntime;
 import org.adaptrobot.runtime.config.RuntimeConfig;
 import org.adaptrobot.runtime.loop.ControlLoop;
 import org.adaptrobot.runtime.loop.RuntimeEvents;
-import org.adaptrobot.runtime.policy.TrackingControllerBundle;
+import org.adaptrobot.runtime.control.TrackingControllerBundle;
 
 /** The runtime on the simulated robot at wall-clock pace, with telemetry, on its own thread. */
 final class RobotUnderTest implements AutoCloseable {

@@ -8,7 +8,7 @@ import java.util.List;
 import org.adaptrobot.runtime.config.RuntimeConfig;
 import org.adaptrobot.runtime.lifecycle.LifecycleState;
 import org.adaptrobot.runtime.metrics.LoopMetrics.Counter;
-import org.adaptrobot.runtime.policy.TrackingControllerBundle;
+import org.adaptrobot.runtime.control.TrackingControllerBundle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -16,8 +16,15 @@ public abstract class RegisterFile {
   private int pointer;
   private volatile DeviceFault fault = DeviceFault.NONE;
 
+  // Thrown again and again while a fault lasts: made once, so a failing transfer allocates nothing
+  // (as the driver's read path promises the control loop).
+  private final IOException noAcknowledge;
+  private final IOException ioError;
+
   protected RegisterFile(String name) {
     this.name = name;
+    this.noAcknowledge = new IOException(name + ": no acknowledge");
+    this.ioError = new IOException(name + ": I/O error during transfer");
   }
 
   public String name() {
@@ -65,8 +72,8 @@ public abstract class RegisterFile {
 
   final void checkTransfer() {
     switch (fault) {
-      case NO_ACKNOWLEDGE -> throw new IOException(name + ": no acknowledge");
-      case IO_ERROR -> throw new IOException(name + ": I/O error during transfer");
+      case NO_ACKNOWLEDGE -> throw noAcknowledge;
+      case IO_ERROR -> throw ioError;
       default -> {}
     }
   }

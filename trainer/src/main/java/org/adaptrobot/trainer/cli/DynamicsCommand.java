@@ -21,7 +21,7 @@ import org.adaptrobot.models.nn.ContextMlp;
 import org.adaptrobot.models.nn.Mlp;
 import org.adaptrobot.models.nn.NetworkArchitecture;
 import org.adaptrobot.models.nn.ParameterSlice;
-import org.adaptrobot.runtime.plot.LinePlot;
+import org.adaptrobot.demo.plot.LinePlot;
 import org.adaptrobot.trainer.dynamics.DiffDriveDynamics;
 import org.adaptrobot.trainer.dynamics.DynamicsDomain;
 import org.adaptrobot.trainer.dynamics.DynamicsExperiment;

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.adaptrobot.runtime.plot.LinePlot;
+import org.adaptrobot.demo.plot.LinePlot;
 import org.adaptrobot.trainer.eval.SinusoidExperiment;
 import org.adaptrobot.trainer.eval.SinusoidExperiment.Estimate;
 import org.adaptrobot.trainer.meta.MetaLearner;
