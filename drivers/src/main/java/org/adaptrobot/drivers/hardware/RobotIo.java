@@ -207,17 +207,21 @@ public final class RobotIo implements AutoCloseable {
   }
 
   /**
-   * The safe state: both motors stopped in their configured stop mode. Tries every output even if
-   * one fails, then rethrows the first failure.
+   * The safe state: both motors stopped in their configured stop mode. Tries both even if one
+   * fails, then rethrows the first failure. Allocates nothing: the loop calls it every period
+   * while the robot is inactive.
    */
   public void stop() {
     DeviceException first = null;
-    for (MotorDriver m : new MotorDriver[] {leftMotor, rightMotor}) {
-      try {
-        m.command(0.0);
-      } catch (DeviceException e) {
-        first = first == null ? e : first;
-      }
+    try {
+      leftMotor.command(0.0);
+    } catch (DeviceException e) {
+      first = e;
+    }
+    try {
+      rightMotor.command(0.0);
+    } catch (DeviceException e) {
+      first = first == null ? e : first;
     }
     if (first != null) {
       throw first;

@@ -54,7 +54,14 @@ public final class Bundle {
     byte[] manifestBytes = files.get(Manifest.FILE_NAME);
     if (manifestBytes == null) {
       throw new BundleException(
-          path + ": " + Manifest.FILE_NAME + " is missing; found " + files.keySet());
+          path
+              + ": "
+              + Manifest.FILE_NAME
+              + " is missing (found "
+              + files.size()
+              + " other file"
+              + (files.size() == 1 ? "" : "s")
+              + ")");
     }
     Manifest manifest = ManifestCodec.parse(manifestBytes);
     List<String> problems = new ArrayList<>();

@@ -3,6 +3,8 @@ package org.adaptrobot.models.bundle;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,14 +19,20 @@ import java.util.zip.ZipInputStream;
 
 /**
  * Reads the files of a bundle, a directory or a {@code .zip} of the same files, into memory.
- * Bundles are small (kilobytes to a few megabytes); a limit on the total size protects against zip
- * bombs. A zip whose entries all sit in one top-level folder is read as if that folder were the
- * root.
+ * Bundles are small (kilobytes to a few megabytes), so anything that does not look like one is
+ * refused before much is read: a path that is no directory or regular file (a FIFO would block its
+ * reader, a device never ends), a directory without {@code manifest.json}, symbolic links, FIFOs or
+ * devices inside a bundle directory, more than {@link #MAX_FILES} files, or more than {@link
+ * #MAX_TOTAL_BYTES} (also the zip-bomb limit). A zip whose entries all sit in one top-level folder
+ * is read as if that folder were the root. Messages never list a directory's files.
  */
 public final class BundleFiles {
 
   /** Largest total size of a bundle's files, bytes. */
-  public static final long MAX_TOTAL_BYTES = 256L << 20;
+  public static final long MAX_TOTAL_BYTES = 64L << 20;
+
+  /** Most files (and folders) a bundle directory may hold. */
+  public static final int MAX_FILES = 256;
 
   private BundleFiles() {}
 
@@ -43,35 +51,82 @@ public final class BundleFiles {
 
   /** All files by relative path, in sorted order. */
   public static Map<String, byte[]> read(Path path) throws BundleException {
-    if (Files.isDirectory(path)) {
-      return readDirectory(path);
-    }
-    if (!Files.exists(path)) {
+    BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(path, BasicFileAttributes.class); // a link to a bundle is fine
+    } catch (NoSuchFileException e) {
       throw new BundleException(
           path + ": no such bundle (expected a directory or a .zip with manifest.json)");
+    } catch (IOException | SecurityException e) {
+      throw new BundleException(path + ": cannot read (" + e.getMessage() + ")");
+    }
+    if (a.isDirectory()) {
+      return readDirectory(path);
+    }
+    if (!a.isRegularFile()) {
+      throw new BundleException(
+          path
+              + ": not a bundle: neither a directory nor a regular (.zip) file, but "
+              + kind(a)
+              + "; refusing to read it");
     }
     return readZip(path);
   }
 
+  private static String kind(BasicFileAttributes a) {
+    return a.isSymbolicLink() ? "a symbolic link" : a.isOther() ? "a device, FIFO or socket" : "?";
+  }
+
   private static Map<String, byte[]> readDirectory(Path dir) throws BundleException {
-    Map<String, byte[]> files = new TreeMap<>();
+    Path manifest = dir.resolve(Manifest.FILE_NAME);
+    if (!Files.isRegularFile(manifest, LinkOption.NOFOLLOW_LINKS)) {
+      throw new BundleException(
+          dir + ": not a bundle: no " + Manifest.FILE_NAME + " (a regular file) in the directory");
+    }
+    // first every entry's type and size, without reading (and without following links)
+    List<Path> regular = new ArrayList<>();
     long total = 0;
+    int entries = 0;
     try (Stream<Path> walk = Files.walk(dir)) {
-      List<Path> regular = walk.filter(Files::isRegularFile).sorted().toList();
-      for (Path f : regular) {
+      for (java.util.Iterator<Path> it = walk.iterator(); it.hasNext(); ) {
+        Path f = it.next();
+        if (f.equals(dir)) {
+          continue;
+        }
+        if (++entries > MAX_FILES) {
+          throw new BundleException(
+              dir + ": not a bundle: more than " + MAX_FILES + " files and folders");
+        }
+        BasicFileAttributes a =
+            Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         String rel = dir.relativize(f).toString().replace('\\', '/');
-        total += Files.size(f);
+        if (a.isDirectory()) {
+          continue;
+        }
+        if (!a.isRegularFile()) {
+          throw new BundleException(
+              dir + ": " + rel + " is " + kind(a) + "; a bundle holds regular files only");
+        }
+        total += a.size();
         if (total > MAX_TOTAL_BYTES) {
           throw new BundleException(
-              dir
-                  + ": bundle is larger than "
-                  + (MAX_TOTAL_BYTES >> 20)
-                  + " MiB; refusing to load");
+              dir + ": bundle is larger than " + (MAX_TOTAL_BYTES >> 20) + " MiB; refusing to load");
         }
-        files.put(rel, Files.readAllBytes(f));
+        regular.add(f);
+      }
+    } catch (IOException | java.io.UncheckedIOException | SecurityException e) {
+      throw new BundleException(dir + ": cannot read bundle directory (" + e.getMessage() + ")");
+    }
+    Map<String, byte[]> files = new TreeMap<>();
+    try {
+      for (Path f : regular) {
+        String rel = dir.relativize(f).toString().replace('\\', '/');
+        try (var in = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS)) {
+          files.put(rel, readLimited(in, MAX_TOTAL_BYTES, dir));
+        }
       }
     } catch (IOException e) {
-      throw new BundleException(dir + ": cannot read bundle directory (" + e + ")");
+      throw new BundleException(dir + ": cannot read bundle directory (" + e.getMessage() + ")");
     }
     return files;
   }

@@ -133,8 +133,32 @@ class BundleTest {
     Path b = valid();
     Files.delete(b.resolve("manifest.json"));
     assertThat(failure(b))
-        .hasMessageContaining("manifest.json is missing")
-        .hasMessageContaining("policy.onnx");
+        .hasMessageContaining("not a bundle: no manifest.json")
+        .as("no file listing in the message")
+        .message()
+        .doesNotContain("policy.onnx");
+  }
+
+  @Test
+  void whatCannotBeABundleIsRefusedBeforeItIsRead() throws Exception {
+    // a FIFO would block its reader until someone writes to it
+    Path fifo = dir.resolve("fifo");
+    new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor();
+    assertThat(failure(fifo))
+        .hasMessageContaining("not a bundle: neither a directory nor a regular (.zip) file");
+    // a FIFO, or a link, inside a bundle directory
+    Path b = valid();
+    Files.createSymbolicLink(b.resolve("passwd"), Path.of("/etc/passwd"));
+    assertThat(failure(b)).hasMessageContaining("passwd is a symbolic link");
+    Files.delete(b.resolve("passwd"));
+    new ProcessBuilder("mkfifo", b.resolve("pipe").toString()).start().waitFor();
+    assertThat(failure(b)).hasMessageContaining("pipe is a device, FIFO or socket");
+    Files.delete(b.resolve("pipe"));
+    // a large tree is refused after MAX_FILES entries, without reading it
+    for (int i = 0; i <= BundleFiles.MAX_FILES; i++) {
+      Files.writeString(b.resolve("extra-" + i + ".txt"), "x");
+    }
+    assertThat(failure(b)).hasMessageContaining("more than " + BundleFiles.MAX_FILES + " files");
   }
 
   @Test

@@ -58,6 +58,7 @@ public final class ControlLoop implements AutoCloseable {
   private volatile boolean running;
   private volatile String inhibit;
   private long latchedTicket;
+  private final java.util.function.LongSupplier stepCount = () -> this.steps;
   private final Lifecycle lifecycle = new Lifecycle();
   private final RobotState state;
   private ObservationPipeline pipeline;
@@ -265,11 +266,11 @@ public final class ControlLoop implements AutoCloseable {
   // ---------------------------------------------------------------- requests from other threads
 
   public void requestActivate() {
-    requests.request(LoopRequests.Kind.ACTIVATE, "activate requested");
+    requests.request(LoopRequests.Kind.ACTIVATE, "activate requested", steps);
   }
 
   public void requestDeactivate(String reason) {
-    requests.request(LoopRequests.Kind.DEACTIVATE, reason);
+    requests.request(LoopRequests.Kind.DEACTIVATE, reason, steps);
   }
 
   /**
@@ -277,16 +278,16 @@ public final class ControlLoop implements AutoCloseable {
    * latched, counted and reported with its own reason, whatever else is requested around it.
    */
   public void requestEStop(String reason) {
-    requests.eStop(reason);
+    requests.eStop(reason, stepCount);
   }
 
   /** Clears an e-stop latched before this call (not one requested after it). */
   public void requestResetEStop() {
-    requests.request(LoopRequests.Kind.RESET_E_STOP, "e-stop reset requested");
+    requests.request(LoopRequests.Kind.RESET_E_STOP, "e-stop reset requested", steps);
   }
 
   public void requestShutdown(String reason) {
-    requests.request(LoopRequests.Kind.SHUTDOWN, reason);
+    requests.request(LoopRequests.Kind.SHUTDOWN, reason, steps);
   }
 
   /** E-stops requested so far (each is latched and counted under {@code E_STOP} when handled). */
@@ -345,7 +346,6 @@ public final class ControlLoop implements AutoCloseable {
     }
     // every e-stop since the last step: reported one by one while the ring has room (the rest
     // next step), latched at once whatever the ring holds
-    LoopRequests.Pending last = null;
     int room = Math.min(E_STOP_REPORTS_PER_STEP, ring.free() - EVENT_RESERVE);
     for (int i = 0; i < room; i++) {
       LoopRequests.Pending p = requests.nextEStop();
@@ -354,14 +354,15 @@ public final class ControlLoop implements AutoCloseable {
       }
       metrics.count(Counter.E_STOP);
       faultText("e-stop", p.reason(), null);
-      last = p;
     }
-    long newest = requests.newestEStop();
-    if (newest > latchedTicket) {
-      latchedTicket = newest;
-      String reason = last != null ? last.reason() : "e-stop requested";
+    LoopRequests.Pending newest = requests.newestEStop();
+    if (newest != null && newest.ticket() > latchedTicket) {
+      // every e-stop up to the newest was requested after the last boundary looked: all latch now
+      latchedTicket = newest.ticket();
+      metrics.recordEStop(
+          System.nanoTime() - newest.requestedNanos(), steps - newest.requestedStep());
       LifecycleState before = lifecycle.state();
-      lifecycle.eStop(reason);
+      lifecycle.eStop(newest.reason());
       announce(before);
     }
     LoopRequests.Pending reset = requests.take(LoopRequests.Kind.RESET_E_STOP);

@@ -25,14 +25,18 @@ final class LoopRequests {
     ACTIVATE
   }
 
-  /** A request: its ticket (the order it was made in) and why. */
-  record Pending(long ticket, String reason) {}
+  /**
+   * A request: its ticket (the order it was made in), why, and when (System.nanoTime, and the
+   * loop's step count then).
+   */
+  record Pending(long ticket, String reason, long requestedNanos, long requestedStep) {}
 
   private final AtomicLong tickets = new AtomicLong();
   private final AtomicReferenceArray<Pending> latest =
       new AtomicReferenceArray<>(Kind.values().length);
   private final ConcurrentLinkedQueue<Pending> eStops = new ConcurrentLinkedQueue<>();
-  private final AtomicLong newestEStop = new AtomicLong();
+  private final java.util.concurrent.atomic.AtomicReference<Pending> newestEStop =
+      new java.util.concurrent.atomic.AtomicReference<>();
   private final AtomicLong eStopsRequested = new AtomicLong();
 
   /** A new ticket (for requests the loop makes itself, such as an e-stop on a fault). */
@@ -40,21 +44,25 @@ final class LoopRequests {
     return tickets.incrementAndGet();
   }
 
-  void request(Kind kind, String reason) {
-    Pending p = new Pending(ticket(), reason);
+  void request(Kind kind, String reason, long step) {
+    Pending p = new Pending(ticket(), reason, System.nanoTime(), step);
     latest.accumulateAndGet(
         kind.ordinal(), p, (old, mine) -> old == null || mine.ticket() > old.ticket() ? mine : old);
   }
 
-  void eStop(String reason) {
-    Pending p = new Pending(ticket(), reason);
-    eStops.offer(p); // first, so that the queue holds it once the ticket is visible
+  void eStop(String reason, java.util.function.LongSupplier step) {
+    long ticket = ticket();
+    eStops.offer(new Pending(ticket, reason, 0, 0)); // first: the queue holds it once it is newest
     eStopsRequested.incrementAndGet();
-    newestEStop.accumulateAndGet(p.ticket(), Math::max);
+    // stamped just before it becomes visible to the loop, so that the measured latency is the
+    // loop's (a requester preempted earlier is not the loop's delay)
+    Pending p = new Pending(ticket, reason, System.nanoTime(), step.getAsLong());
+    newestEStop.accumulateAndGet(
+        p, (old, mine) -> old == null || mine.ticket() > old.ticket() ? mine : old);
   }
 
-  /** Loop side: the ticket of the newest e-stop requested so far (0: none). */
-  long newestEStop() {
+  /** Loop side: the newest e-stop requested so far, or null. */
+  Pending newestEStop() {
     return newestEStop.get();
   }
 

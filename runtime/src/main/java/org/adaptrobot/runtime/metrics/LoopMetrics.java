@@ -33,6 +33,10 @@ public final class LoopMetrics {
 
   private final Recorder periodError = new Recorder(HIGHEST_NANOS, 3);
   private final Recorder computeTime = new Recorder(HIGHEST_NANOS, 3);
+  private final Recorder eStopLatency = new Recorder(HIGHEST_NANOS, 3);
+  private final Histogram totalEStopLatency = new Histogram(HIGHEST_NANOS, 3);
+  private Histogram eStopInterval;
+  private volatile long eStopMaxSteps;
   private final AtomicLongArray counters = new AtomicLongArray(Counter.values().length);
   private final Histogram totalPeriodError = new Histogram(HIGHEST_NANOS, 3);
   private final Histogram totalComputeTime = new Histogram(HIGHEST_NANOS, 3);
@@ -41,6 +45,31 @@ public final class LoopMetrics {
 
   public void recordPeriodError(long nanos) {
     periodError.recordValue(Math.min(Math.max(nanos, 0), HIGHEST_NANOS));
+  }
+
+  /**
+   * An e-stop latched by the loop: nanoseconds from the request to the step that latched it, and
+   * the step boundaries passed meanwhile (1 or 0: latched at the first boundary after the request).
+   * Recorded for the newest e-stop at each latch (those requested in the same period latch with
+   * it).
+   */
+  public void recordEStop(long nanos, long steps) {
+    eStopLatency.recordValue(Math.min(Math.max(nanos, 0), HIGHEST_NANOS));
+    if (steps > eStopMaxSteps) {
+      eStopMaxSteps = steps;
+    }
+  }
+
+  /** The most step boundaries any e-stop waited from its request to its latch. */
+  public long eStopMaxSteps() {
+    return eStopMaxSteps;
+  }
+
+  /** E-stop request-to-latch time since start, ns. */
+  public synchronized Histogram eStopLatencyTotal() {
+    eStopInterval = eStopLatency.getIntervalHistogram(eStopInterval);
+    totalEStopLatency.add(eStopInterval);
+    return totalEStopLatency.copy();
   }
 
   public void recordComputeTime(long nanos) {

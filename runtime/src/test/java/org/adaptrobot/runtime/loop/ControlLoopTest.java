@@ -257,6 +257,131 @@ class ControlLoopTest {
     }
   }
 
+  @Test
+  void anEStopFollowedByAResetWithinOnePeriodIsStillLatchedCountedAndReported() throws Exception {
+    try (LoopFixture f = LoopFixture.of(dir)) {
+      f.loop.requestActivate();
+      f.loop.targets().hold(0.3, 0);
+      f.run(0.5);
+      long before = f.loop.metrics().get(Counter.E_STOP);
+      f.loop.requestEStop("first");
+      f.loop.requestResetEStop(); // asked for after the e-stop: clears it, in the same step
+      f.loop.step();
+      f.loop.clock().awaitNextPeriod(); // the simulation takes up what the step wrote
+      assertThat(f.loop.metrics().get(Counter.E_STOP)).isEqualTo(before + 1);
+      assertThat(f.loop.lifecycle().state())
+          .as("the e-stop stopped the robot; the reset does not re-activate")
+          .isEqualTo(LifecycleState.INACTIVE);
+      assertThat(f.loop.lifecycle().eStopLatched()).isFalse();
+      assertThat(f.events())
+          .contains("fault e-stop: first", "ACTIVE->INACTIVE: e-stop: first", "INACTIVE->INACTIVE: e-stop reset");
+      assertThat(f.motorsStopped()).isTrue();
+    }
+  }
+
+  @Test
+  void aResetClearsOnlyAnEStopRequestedBeforeIt() throws Exception {
+    try (LoopFixture f = LoopFixture.of(dir)) {
+      f.loop.requestActivate();
+      f.run(0.1);
+      f.loop.requestResetEStop();
+      f.loop.requestEStop("after the reset");
+      f.loop.requestActivate();
+      f.loop.step();
+      assertThat(f.loop.lifecycle().eStopLatched()).isTrue();
+      assertThat(f.loop.lifecycle().state()).isEqualTo(LifecycleState.INACTIVE);
+      assertThat(f.loop.lifecycle().lastReason()).isEqualTo("e-stop: after the reset");
+      // two e-stops in one period: both counted and reported, the newest gives the latch its reason
+      f.loop.requestEStop("one");
+      f.loop.requestEStop("two");
+      f.loop.step();
+      assertThat(f.loop.metrics().get(Counter.E_STOP)).isEqualTo(3);
+      assertThat(f.events())
+          .contains("fault e-stop: after the reset", "fault e-stop: one", "fault e-stop: two")
+          .anySatisfy(e -> assertThat(e).contains("activate refused in state INACTIVE with the e-stop latched"));
+      assertThat(f.loop.lifecycle().lastReason()).isEqualTo("e-stop: two");
+      // a request between two steps latches at the very next one
+      f.loop.requestResetEStop();
+      f.loop.step();
+      f.loop.requestActivate();
+      f.loop.step();
+      assertThat(f.loop.lifecycle().state()).isEqualTo(LifecycleState.ACTIVE);
+      f.loop.requestEStop("now");
+      f.loop.step();
+      assertThat(f.loop.lifecycle().eStopLatched()).isTrue();
+      assertThat(f.loop.metrics().eStopMaxSteps()).isLessThanOrEqualTo(1);
+    }
+  }
+
+  @Test
+  void anInhibitStopsTheRobotAndRefusesActivationUntilLifted() throws Exception {
+    try (LoopFixture f = LoopFixture.of(dir)) {
+      f.loop.requestActivate();
+      f.loop.targets().hold(0.3, 0);
+      f.run(0.5);
+      f.loop.inhibit("remote control lost");
+      f.loop.step();
+      assertThat(f.loop.lifecycle().state()).isEqualTo(LifecycleState.INACTIVE);
+      assertThat(f.loop.lifecycle().lastReason()).isEqualTo("inhibited: remote control lost");
+      f.loop.requestActivate();
+      f.run(0.1);
+      assertThat(f.loop.lifecycle().state()).isEqualTo(LifecycleState.INACTIVE);
+      assertThat(f.events())
+          .anySatisfy(
+              e -> assertThat(e).contains("activate refused in state INACTIVE while inhibited: remote control lost"));
+      f.loop.clearInhibit();
+      f.run(0.1);
+      assertThat(f.loop.lifecycle().state()).as("lifting it activates nothing").isEqualTo(LifecycleState.INACTIVE);
+      f.loop.requestActivate();
+      f.run(0.1);
+      assertThat(f.loop.lifecycle().state()).isEqualTo(LifecycleState.ACTIVE);
+    }
+  }
+
+  @Test
+  void aSensorFlappingForAMinuteCostsTheLoopThreadNoAllocation() throws Exception {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    try (LoopFixture f = LoopFixture.of(dir)) {
+      f.loop.requestActivate();
+      f.loop.targets().hold(0.3, 0.2);
+      f.loop.run(500);
+      // warm up the fault path itself (first failures, the JIT), reading the events as a
+      // dispatcher would (on this thread, outside the measured steps)
+      for (int i = 0; i < 2_000; i++) {
+        f.sim.fault("imu", i % 2 == 0 ? "io_error" : "none");
+        f.loop.step();
+        f.loop.clock().awaitNextPeriod();
+        if (i % 100 == 0) {
+          f.loop.dispatchEvents();
+        }
+      }
+      long id = Thread.currentThread().threadId();
+      long faultsBefore = f.loop.metrics().get(Counter.SENSOR_ERROR);
+      long allocated = 0;
+      int steps = 60 * 100; // 60 s at 100 Hz
+      for (int block = 0; block < steps / 100; block++) {
+        long before = threads.getThreadAllocatedBytes(id);
+        for (int i = 0; i < 100; i++) {
+          // the IMU fails every other step: a fault (and its event) every second period
+          f.sim.fault("imu", i % 2 == 0 ? "io_error" : "none");
+          f.loop.step();
+          f.loop.clock().awaitNextPeriod();
+        }
+        allocated += threads.getThreadAllocatedBytes(id) - before;
+        f.loop.dispatchEvents(); // the dispatcher's work, not counted as the loop's
+      }
+      long faults = f.loop.metrics().get(Counter.SENSOR_ERROR) - faultsBefore;
+      assertThat(faults).isEqualTo(steps / 2);
+      assertThat(f.loop.eventsLost()).isZero();
+      // every object would cost >= 16 bytes; 3,000 faults with even one object each >= 48 kB
+      assertThat(allocated / (double) steps).as("bytes per step on the loop thread").isLessThan(1.0);
+      System.out.printf(
+          "flapping sensor, 60 s lockstep: %d faults, %d bytes allocated on the loop thread%n",
+          faults, allocated);
+    }
+  }
+
   /** A clock whose time line is shifted. */
   static class ShiftedClock implements LoopClock {
     private final LoopClock inner;

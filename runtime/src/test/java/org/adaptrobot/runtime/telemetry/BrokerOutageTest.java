@@ -25,7 +25,9 @@ class BrokerOutageTest {
     try (LocalBroker broker = LocalBroker.start(new LocalBroker.Options())) {
       RuntimeConfig.Telemetry t =
           new RuntimeConfig.Telemetry(
-              broker.url(), "outage", 20, null, null, null, null, null, 50, 100_000);
+                  broker.url(), "outage", 20, null, null, null, null, null, 50, 100_000)
+              // this robot drives on without remote control (EStopPathTest: the default stops)
+              .onDisconnect(false, 5);
       try (RobotUnderTest robot = new RobotUnderTest(dir, t, 100)) {
         MqttProbe.awaitTrue(() -> robot.publisher().connected(), 5, "connection");
         robot.loop.requestActivate();

@@ -85,6 +85,19 @@ class TelemetryTest {
     }
   }
 
+  static void copyTree(Path from, Path to) throws java.io.IOException {
+    try (var files = java.nio.file.Files.walk(from)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Path t = to.resolve(from.relativize(f).toString());
+        if (java.nio.file.Files.isDirectory(f)) {
+          java.nio.file.Files.createDirectories(t);
+        } else {
+          java.nio.file.Files.copy(f, t);
+        }
+      }
+    }
+  }
+
   @Test
   void everyCommandRoundTrips() throws Exception {
     String id = "cmd-bot";
@@ -131,17 +144,23 @@ class TelemetryTest {
       TrackingControllerBundle.write(wrongRate, 0.0325, 0.15, 0.003, 50, 0.05);
       r = probe.command(id, "load_bundle", "{\"path\":\"" + wrongRate + "\"}");
       assertThat(r.get("accepted").asBoolean()).isFalse();
-      assertThat(r.get("reason").asText()).contains("50.0 Hz").contains("running one kept");
+      assertThat(r.get("reason").asText()).contains("50.0 Hz").contains("running bundle kept");
       // a bundle that adapts on the robot needs its engine built with it: not swapped at run time
+      Path adapting = dir.resolve("grbal");
+      copyTree(Path.of("../bundles/diffdrive-grbal"), adapting);
+      r = probe.command(id, "load_bundle", "{\"path\":\"" + adapting + "\"}");
+      assertThat(r.get("accepted").asBoolean()).isFalse();
+      assertThat(r.get("reason").asText())
+          .contains("cannot be swapped")
+          .contains("running bundle kept");
+      // outside the bundle directories: refused, whether or not it exists
       r =
           probe.command(
               id,
               "load_bundle",
               "{\"path\":\"" + Path.of("../bundles/diffdrive-grbal").toAbsolutePath() + "\"}");
       assertThat(r.get("accepted").asBoolean()).isFalse();
-      assertThat(r.get("reason").asText())
-          .contains("cannot be swapped")
-          .contains("running one kept");
+      assertThat(r.get("reason").asText()).contains("is not inside the bundle directories");
       r = probe.command(id, "load_bundle", "{\"path\":\"" + dir.resolve("missing") + "\"}");
       assertThat(r.get("accepted").asBoolean()).isFalse();
       assertThat(r.get("reason").asText()).contains("no such bundle");

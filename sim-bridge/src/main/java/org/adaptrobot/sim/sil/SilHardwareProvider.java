@@ -82,12 +82,17 @@ public final class SilHardwareProvider implements SimulatedHardware.Provider {
       }
     }
 
+    private static final java.util.Map<String, org.adaptrobot.sim.pi4j.DeviceFault> FAULTS =
+        java.util.Arrays.stream(org.adaptrobot.sim.pi4j.DeviceFault.values())
+            .collect(
+                java.util.stream.Collectors.toUnmodifiableMap(
+                    d -> d.name().toLowerCase(java.util.Locale.ROOT), d -> d));
+
     @Override
     public void fault(String device, String fault) {
-      org.adaptrobot.sim.pi4j.DeviceFault f;
-      try {
-        f = org.adaptrobot.sim.pi4j.DeviceFault.valueOf(fault.toUpperCase(java.util.Locale.ROOT));
-      } catch (IllegalArgumentException e) {
+      // looked up without allocating: a test may flap a fault on the loop thread every step
+      org.adaptrobot.sim.pi4j.DeviceFault f = FAULTS.get(fault);
+      if (f == null) {
         throw new IllegalArgumentException(
             "unknown fault '"
                 + fault

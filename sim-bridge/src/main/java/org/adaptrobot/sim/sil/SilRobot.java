@@ -114,13 +114,16 @@ public final class SilRobot implements AutoCloseable {
     return physics;
   }
 
-  /** The simulated I2C chip with this configured name, or null. */
+  /** The simulated I2C chip with this configured name, or null (allocates nothing). */
   public org.adaptrobot.sim.pi4j.RegisterFile chip(String name) {
-    for (org.adaptrobot.sim.pi4j.RegisterFile c :
-        new org.adaptrobot.sim.pi4j.RegisterFile[] {imu, battery, pwm}) {
-      if (c != null && c.name().equals(name)) {
-        return c;
-      }
+    if (imu != null && imu.name().equals(name)) {
+      return imu;
+    }
+    if (battery != null && battery.name().equals(name)) {
+      return battery;
+    }
+    if (pwm != null && pwm.name().equals(name)) {
+      return pwm;
     }
     return null;
   }
