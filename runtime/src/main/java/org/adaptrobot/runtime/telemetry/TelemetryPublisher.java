@@ -126,8 +126,19 @@ public final class TelemetryPublisher
 
   /** Connected and subscribed to the robot's commands: an operator can reach the robot. */
   public boolean remoteControl() {
-    return connected && (commands == null || subscribed);
+    return connected && (commands == null || (subscribed && commandPathVerified));
   }
+
+  // The command path is checked end to end after each connection: a broker may grant the
+  // subscription and still never deliver (Mosquitto 2.0 grants a subscription its ACL denies),
+  // which would leave the robot deaf to e-stops. The robot sends itself a probe on its command
+  // topic and counts on remote control only once the probe came back.
+  private static final String PROBE = "_probe";
+  private static final long PROBE_TIMEOUT_NANOS = 3_000_000_000L;
+  private volatile String probeNonce = "";
+  private volatile boolean commandPathVerified;
+  private long probeSentNanos;
+  private boolean probeReported;
 
   /** Periodic samples dropped (ring full or offline buffer overflow). */
   public long telemetryDropped() {
@@ -289,6 +300,7 @@ public final class TelemetryPublisher
         work++;
       }
     }
+    checkProbe();
     watchRemoteControl();
     return work;
   }
@@ -333,21 +345,34 @@ public final class TelemetryPublisher
     if (remoteLostSinceNanos == 0) {
       remoteLostSinceNanos = now;
     }
+    if (connected && subscribed && !commandPathVerified && !probeReported) {
+      remoteLostCause = "connected; checking that the broker delivers this robot's commands";
+    }
     double lostSeconds = (now - remoteLostSinceNanos) * 1e-9;
     if (config.stopOnDisconnect()
         && !inhibiting
         && lostSeconds >= config.disconnectGraceSeconds()) {
       inhibiting = true;
-      String why =
-          String.format(
-              java.util.Locale.ROOT,
-              "remote control lost for %.1f s (%s); telemetry.on_disconnect is stop",
-              lostSeconds,
-              remoteLostCause);
+      inhibitedCause = remoteLostCause;
+      String why = lostWhy(lostSeconds);
       loop.inhibit(why);
       System.err.println("telemetry: " + why + ": stopping the robot");
       event(Map.of("kind", "remote_control", "state", "lost", "message", why));
+    } else if (inhibiting && !remoteLostCause.equals(inhibitedCause)) {
+      // the cause became clearer (a refused password after "not connected yet"): say so
+      inhibitedCause = remoteLostCause;
+      loop.inhibit(lostWhy(lostSeconds));
     }
+  }
+
+  private String inhibitedCause = "";
+
+  private String lostWhy(double lostSeconds) {
+    return String.format(
+        java.util.Locale.ROOT,
+        "remote control lost for %.1f s (%s); telemetry.on_disconnect is stop",
+        lostSeconds,
+        remoteLostCause);
   }
 
   /** Prints and queues a broker problem, once per distinct problem. */
@@ -435,6 +460,7 @@ public final class TelemetryPublisher
               subscribeReason(code));
         } else {
           subscribed = true;
+          sendProbe();
         }
       }
       publishRetained(Topics.status(robot), status("online", session));
@@ -453,6 +479,38 @@ public final class TelemetryPublisher
           String.valueOf(e.getMessage()));
       return false;
     }
+  }
+
+  private void sendProbe() throws MqttException {
+    commandPathVerified = false;
+    probeReported = false;
+    probeNonce = bootId + "-" + session + "-" + System.nanoTime();
+    probeSentNanos = System.nanoTime();
+    IMqttToken t =
+        client.publish(
+            Topics.command(robot, PROBE),
+            new MqttMessage(probeNonce.getBytes(StandardCharsets.UTF_8), 0, false, null));
+    t.waitForCompletion(5000);
+  }
+
+  /** Reports a command path that did not return the probe in time (once per connection). */
+  private void checkProbe() {
+    if (commands == null
+        || !connected
+        || !subscribed
+        || commandPathVerified
+        || probeReported
+        || System.nanoTime() - probeSentNanos < PROBE_TIMEOUT_NANOS) {
+      return;
+    }
+    probeReported = true;
+    brokerProblem(
+        "the broker accepted the command subscription "
+            + Topics.commands(robot)
+            + " but does not deliver to it (no read access in its ACL?): remote commands, e-stop"
+            + " included, cannot reach this robot",
+        0,
+        "no probe came back within " + PROBE_TIMEOUT_NANOS / 1_000_000_000 + " s");
   }
 
   private void failed(String step, Exception e) {
@@ -647,6 +705,7 @@ public final class TelemetryPublisher
     public void disconnected(MqttDisconnectResponse response) {
       connected = false;
       subscribed = false;
+      commandPathVerified = false;
       lastError = "disconnected: " + response.getReasonString();
       remoteLostCause = lastError;
     }
@@ -667,6 +726,13 @@ public final class TelemetryPublisher
       }
       String prefix = Topics.base(robot) + "cmd/";
       String name = topic.startsWith(prefix) ? topic.substring(prefix.length()) : topic;
+      if (name.equals(PROBE)) {
+        // our own probe: the command path works; anyone else's is ignored
+        if (new String(message.getPayload(), StandardCharsets.UTF_8).equals(probeNonce)) {
+          commandPathVerified = true;
+        }
+        return;
+      }
       path.receive(name, message.getPayload(), message.getProperties());
     }
 

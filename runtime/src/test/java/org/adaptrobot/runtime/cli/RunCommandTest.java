@@ -131,7 +131,7 @@ class RunCommandTest {
             "1");
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err())
-        .contains("control_rate_hz is 1000.0 Hz, the configuration runs at 100.0 Hz");
+        .contains("control_rate_hz is 1000.0 Hz, the loop runs at 100.0 Hz");
   }
 
   @Test
