@@ -40,13 +40,12 @@ class ContextGradientTest {
     run.run(
         new org.adaptrobot.runtime.loop.RuntimeEvents() {
           @Override
-          public void adaptation(AdaptationEvent e) {
-            var mb = run.runtime().modelBased();
-            inUse[0] = mb.engine().inUse();
+          public void adaptation(org.adaptrobot.runtime.adaptation.AdaptationEvent e) {
+            inUse[0] = run.runtime().adaptationFeed().engine().inUse();
             if (meta[0] == null) {
               var g = run.runtime().bundle().graph(Manifest.DYNAMICS);
               meta[0] = g.parameters().values();
-              var slice = ModelBasedController.dynamicsModel(g).layout().slice("context");
+              var slice = org.adaptrobot.runtime.control.ControllerFactory.dynamicsModel(g).layout().slice("context");
               context[0] = slice.offset();
               context[1] = slice.end();
             }

@@ -11,6 +11,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DemoCommandTest {
 
+  record Run(int exit, String out, String err) {}
+
+  /** The launcher's command line, as the plug-in adds demo to it, with captured output. */
+  static Run robot(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    var cl = org.adaptrobot.runtime.cli.RobotCommand.commandLine();
+    cl.setOut(new java.io.PrintWriter(out, true));
+    cl.setErr(new java.io.PrintWriter(err, true));
+    int code = cl.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
   @TempDir Path dir;
 
   @Test
@@ -18,7 +31,7 @@ class DemoCommandTest {
     Path json = dir.resolve("demo.json");
     Path png = dir.resolve("demo.png");
     var r =
-        BundleCommandTest.robot(
+        robot(
             "demo",
             "--config",
             "../src/examples/diffbot-demo.yaml",
@@ -54,12 +67,12 @@ class DemoCommandTest {
   @Test
   void badOptionsAreRefusedNamingWhatIsWrong() {
     var unknown =
-        BundleCommandTest.robot(
+        robot(
             "demo", "--config", "../src/examples/diffbot-demo.yaml", "--scenario", "flood");
     assertThat(unknown.exit()).isEqualTo(2);
     assertThat(unknown.err()).contains("unknown scenario 'flood'", "motor-payload");
     var late =
-        BundleCommandTest.robot(
+        robot(
             "demo",
             "--config",
             "../src/examples/diffbot-demo.yaml",
@@ -74,7 +87,7 @@ class DemoCommandTest {
   @Test
   void aPolicyBundleIsRefusedBecauseTheDemoNeedsADynamicsModel() {
     var r =
-        BundleCommandTest.robot(
+        robot(
             "demo",
             "--config",
             "../src/examples/diffbot-demo.yaml",
