@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
     description = {
       "Drive the simulated robot (real drivers, simulated devices) with the shipped meta-trained"
           + " dynamics model and MPC through a scripted velocity profile. At --change-at seconds"
-          + " the robot changes (default: the left motor loses 40 % of its torque and a payload"
+          + " the robot changes (default: the left motor loses 40 %% of its torque and a payload"
           + " is added); the runtime detects it and adapts its model on the robot.",
       "Prints a live status line and a table of tracking errors before the change, just after"
           + " it and after adaptation, for the adaptive run, the same run with adaptation"

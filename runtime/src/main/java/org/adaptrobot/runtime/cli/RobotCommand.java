@@ -16,8 +16,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       MonitorCommand.class,
       BundleCommand.class,
-      DoctorCommand.class,
-      CommandLine.HelpCommand.class
+      DoctorCommand.class
     })
 public final class RobotCommand implements Runnable {
 
@@ -34,6 +33,7 @@ public final class RobotCommand implements Runnable {
     for (CommandPlugin plugin : java.util.ServiceLoader.load(CommandPlugin.class)) {
       cl.addSubcommand(plugin.command());
     }
+    cl.addSubcommand(new CommandLine.HelpCommand()); // last in the list
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setExecutionExceptionHandler(
         (ex, cmd, parsed) -> {

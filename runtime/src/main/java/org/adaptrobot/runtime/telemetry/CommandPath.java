@@ -66,6 +66,7 @@ public final class CommandPath {
   private final ArrayBlockingQueue<Incoming> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final AtomicReference<Load> load = new AtomicReference<>();
   private final Worker worker = new Worker();
+  private volatile String workerStopped;
   private final Loader loader = new Loader();
 
   /**
@@ -93,6 +94,18 @@ public final class CommandPath {
     }
     if (name.equals("reset_estop")) {
       answer(name, handler.handle(name, payload), replyTo);
+      return;
+    }
+    String dead = workerStopped;
+    if (dead != null) {
+      answer(
+          name,
+          CommandHandler.reject(
+              CommandHandler.clip(name),
+              "the command worker stopped ("
+                  + dead
+                  + "); only estop and reset_estop are handled; restart the runtime"),
+          replyTo);
       return;
     }
     if (!queue.offer(new Incoming(name, payload, replyTo))) {
@@ -172,6 +185,19 @@ public final class CommandPath {
             CommandHandler.reject(
                 CommandHandler.clip(in.name()), "internal error handling it: " + failure),
             in.replyTo());
+      }
+      if (fatal) {
+        // nobody takes the queue any more: answer what waits, and every later command at once
+        workerStopped = String.valueOf(failure);
+        Incoming waiting;
+        while ((waiting = queue.poll()) != null) {
+          answer(
+              waiting.name(),
+              CommandHandler.reject(
+                  CommandHandler.clip(waiting.name()),
+                  "the command worker stopped (" + failure + "); restart the runtime"),
+              waiting.replyTo());
+        }
       }
     }
   }
@@ -275,7 +301,9 @@ public final class CommandPath {
             l.replyTo);
         return 1;
       } finally {
-        load.compareAndSet(l, null);
+        if (l.state.get() != RUNNING) {
+          load.compareAndSet(l, null); // still RUNNING: it threw, and the fallback answers it
+        }
       }
     }
 
@@ -283,7 +311,7 @@ public final class CommandPath {
     public void fallBack(Throwable failure, boolean fatal) {
       Load l = load.get();
       if (l != null) {
-        if (l.state.compareAndSet(RUNNING, DONE)) {
+        if (l.state.compareAndSet(RUNNING, DONE)) { // (abandoned: answered "timed out")
           answer(
               "load_bundle",
               CommandHandler.reject(

@@ -265,9 +265,21 @@ public final class TelemetryPublisher
     thread = Thread.currentThread();
   }
 
+  private volatile RuntimeException injectedFailure;
+
+  /** Fault injection for tests: the next pass throws {@code failure}. */
+  void failNextPass(RuntimeException failure) {
+    injectedFailure = failure;
+  }
+
   /** One pass: connect when due, drain the loop's samples, send replies, events and telemetry. */
   @Override
   public int doWork() {
+    RuntimeException injected = injectedFailure;
+    if (injected != null) {
+      injectedFailure = null;
+      throw injected;
+    }
     int work = 0;
     if (!connected && System.nanoTime() >= nextAttempt) {
       if (connect()) {
@@ -692,6 +704,8 @@ public final class TelemetryPublisher
 
   private void lost(String why) {
     connected = false;
+    subscribed = false;
+    commandPathVerified = false;
     lastError = why == null ? "connection lost" : why;
     try {
       client.disconnectForcibly(100, 100, false);
