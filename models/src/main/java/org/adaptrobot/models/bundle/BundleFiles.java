@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -110,7 +110,10 @@ public final class BundleFiles {
         total += a.size();
         if (total > MAX_TOTAL_BYTES) {
           throw new BundleException(
-              dir + ": bundle is larger than " + (MAX_TOTAL_BYTES >> 20) + " MiB; refusing to load");
+              dir
+                  + ": bundle is larger than "
+                  + (MAX_TOTAL_BYTES >> 20)
+                  + " MiB; refusing to load");
         }
         regular.add(f);
       }

@@ -114,7 +114,7 @@ public final class ManifestCodec {
                 + "\" graph"
                 + (modelBased ? " (adaptation mode " + adaptation.mode().id() + ")" : "")
                 + ", found only "
-                + r.iterable(root.get("graphs").fieldNames()));
+                + Reader.iterable(root.get("graphs").fieldNames()));
       }
     }
     Provenance provenance = r.provenance(root.get("provenance"));

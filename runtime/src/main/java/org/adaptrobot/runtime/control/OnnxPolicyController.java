@@ -118,6 +118,7 @@ public final class OnnxPolicyController implements PolicyController {
     return actSize;
   }
 
+  @SuppressWarnings("try") // the result is only closed: the outputs land in pinned buffers
   @Override
   public void compute(double[] observation, double[] action) {
     double[] p = published;
@@ -128,7 +129,7 @@ public final class OnnxPolicyController implements PolicyController {
     for (int i = 0; i < obsSize; i++) {
       input.put(i, (float) observation[i]);
     }
-    try (OrtSession.Result r = session.run(inputs, outputs)) {
+    try (OrtSession.Result ignored = session.run(inputs, outputs)) {
       for (int i = 0; i < actSize; i++) {
         action[i] = output.get(i);
       }

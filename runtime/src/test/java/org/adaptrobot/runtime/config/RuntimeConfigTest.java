@@ -191,14 +191,15 @@ class RuntimeConfigTest {
             + "\nbundle: "
             + Path.of("../bundles/tracking-integral").toAbsolutePath()
             + "\ndetector:\n  threshold: 12\n");
-    try (var rt =
-        org.adaptrobot.runtime.RobotRuntime.start(
-            RuntimeConfig.load(policy),
-            true,
-            false,
-            1,
-            new org.adaptrobot.runtime.loop.RuntimeEvents() {},
-            true)) {
+    try {
+      org.adaptrobot.runtime.RobotRuntime.start(
+              RuntimeConfig.load(policy),
+              true,
+              false,
+              1,
+              new org.adaptrobot.runtime.loop.RuntimeEvents() {},
+              true)
+          .close();
       throw new AssertionError("a bundle that does not adapt took detector settings");
     } catch (org.adaptrobot.models.bundle.BundleException e) {
       assertThat(e.getMessage())

@@ -143,7 +143,7 @@ final class MqttProbe implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws org.eclipse.paho.mqttv5.common.MqttException {
     if (client.isConnected()) {
       client.disconnect();
     }

@@ -51,9 +51,13 @@ final class RobotUnderTest implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     loop.requestShutdown("test over");
-    thread.join(5000);
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     runtime.close();
   }
 }

@@ -74,8 +74,8 @@ public final class SimulatedQuadratureEncoder {
           angleRad == startAngle ? 1.0 : (boundary - startAngle) / (angleRad - startAngle);
       fraction = Math.max(0.0, Math.min(1.0, fraction));
       long when = startNanos + Math.round(fraction * (atNanos - startNanos));
-      int before = SEQUENCE[(int) Math.floorMod(count, 4)];
-      int after = SEQUENCE[(int) Math.floorMod(next, 4)];
+      int before = SEQUENCE[Math.floorMod(count, 4)];
+      int after = SEQUENCE[Math.floorMod(next, 4)];
       boolean lineA = ((before ^ after) & 0b10) != 0;
       boolean level = lineA ? (after & 0b10) != 0 : (after & 0b01) != 0;
       boolean notify = dropProbability == 0 || random.nextDouble() >= dropProbability;

@@ -19,7 +19,7 @@ public final class FirstOrderMaml extends MetaLearner {
       int threads,
       int maxBatch) {
     super(model, innerLearningRate, innerSteps, metaLearningRate, seed, threads, maxBatch);
-    alpha = uniformRates(innerLearningRate);
+    alpha = uniformRates(model.layout().size(), innerLearningRate);
   }
 
   @Override

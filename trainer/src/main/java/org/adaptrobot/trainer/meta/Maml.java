@@ -21,7 +21,7 @@ public class Maml extends MetaLearner {
       int threads,
       int maxBatch) {
     super(model, innerLearningRate, innerSteps, metaLearningRate, seed, threads, maxBatch);
-    alpha = uniformRates(innerLearningRate);
+    alpha = uniformRates(model.layout().size(), innerLearningRate);
   }
 
   @Override

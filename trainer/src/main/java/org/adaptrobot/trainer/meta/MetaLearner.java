@@ -125,8 +125,8 @@ public abstract class MetaLearner implements AutoCloseable {
   }
 
   /** A rate vector with the same rate for every parameter. */
-  protected final double[] uniformRates(double rate) {
-    double[] a = new double[theta.length];
+  protected static double[] uniformRates(int parameters, double rate) {
+    double[] a = new double[parameters];
     java.util.Arrays.fill(a, rate);
     return a;
   }

@@ -18,7 +18,7 @@ public final class Pretrained extends MetaLearner {
       int threads,
       int maxBatch) {
     super(model, innerLearningRate, 0, learningRate, seed, threads, maxBatch);
-    alpha = uniformRates(innerLearningRate);
+    alpha = uniformRates(model.layout().size(), innerLearningRate);
   }
 
   @Override

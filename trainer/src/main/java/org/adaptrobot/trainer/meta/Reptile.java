@@ -20,7 +20,7 @@ public final class Reptile extends MetaLearner {
       int threads,
       int maxBatch) {
     super(model, innerLearningRate, innerSteps, metaLearningRate, seed, threads, maxBatch);
-    alpha = uniformRates(innerLearningRate);
+    alpha = uniformRates(model.layout().size(), innerLearningRate);
   }
 
   @Override
