@@ -14,16 +14,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.HdrHistogram.Histogram;
-import org.adaptrobot.models.bundle.Bundle;
-import org.adaptrobot.runtime.adaptation.ChangeDetector;
-import org.adaptrobot.runtime.adaptation.ModelFit;
-import org.adaptrobot.runtime.config.RuntimeConfig;
 import org.adaptrobot.demo.ChangeScenario;
 import org.adaptrobot.demo.Oracle;
 import org.adaptrobot.demo.ScenarioRun;
 import org.adaptrobot.demo.ScenarioRun.Controller;
 import org.adaptrobot.demo.Trace;
 import org.adaptrobot.demo.VelocityProfile;
+import org.adaptrobot.models.bundle.Bundle;
+import org.adaptrobot.runtime.adaptation.ChangeDetector;
+import org.adaptrobot.runtime.adaptation.ModelFit;
+import org.adaptrobot.runtime.config.RuntimeConfig;
 
 /**
  * The recovery benchmark: for every seed (a random 4-segment velocity profile and its sensor noise)

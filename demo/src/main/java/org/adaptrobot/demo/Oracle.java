@@ -3,9 +3,9 @@ package org.adaptrobot.demo;
 import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.models.bundle.BundleException;
 import org.adaptrobot.models.bundle.Manifest;
-import org.adaptrobot.runtime.control.ControllerFactory;
 import org.adaptrobot.runtime.adaptation.ModelFit;
 import org.adaptrobot.runtime.config.RuntimeConfig;
+import org.adaptrobot.runtime.control.ControllerFactory;
 
 /**
  * The oracle of the demo and the recovery benchmark: a model that knows the changed robot. The

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.runtime.config.RuntimeConfig;
-import org.adaptrobot.demo.ChangeScenario;
-import org.adaptrobot.demo.ScenarioRun;
-import org.adaptrobot.demo.VelocityProfile;
 import org.junit.jupiter.api.Test;
 
 /** The context-gradient mode on the simulated robot with the shipped CAVIA dynamics bundle. */
@@ -45,7 +42,10 @@ class ContextGradientTest {
             if (meta[0] == null) {
               var g = run.runtime().bundle().graph(Manifest.DYNAMICS);
               meta[0] = g.parameters().values();
-              var slice = org.adaptrobot.runtime.control.ControllerFactory.dynamicsModel(g).layout().slice("context");
+              var slice =
+                  org.adaptrobot.runtime.control.ControllerFactory.dynamicsModel(g)
+                      .layout()
+                      .slice("context");
               context[0] = slice.offset();
               context[1] = slice.end();
             }

@@ -7,10 +7,10 @@ import java.util.Locale;
  * out of range, a timeout. The message names the device, its bus and address or pins, the register
  * and what happened, so a person can find the wire. Drivers throw it; the safety layer decides.
  *
- * <p>A driver's read path, which the control loop runs every period, throws a {@linkplain
- * #reusable pre-allocated} instance instead of a new one, so that a flapping sensor costs no
- * allocation: it carries no stack trace, its fields are overwritten by each failure, and its
- * message is formatted only when someone reads it (the loop copies the fields instead).
+ * <p>A driver's read path, which the control loop runs every period, throws a {@linkplain #reusable
+ * pre-allocated} instance instead of a new one, so that a flapping sensor costs no allocation: it
+ * carries no stack trace, its fields are overwritten by each failure, and its message is formatted
+ * only when someone reads it (the loop copies the fields instead).
  */
 public final class DeviceException extends RuntimeException {
 
@@ -51,8 +51,8 @@ public final class DeviceException extends RuntimeException {
   }
 
   /**
-   * A pre-allocated exception for one device, to be {@linkplain #reuse filled in} and thrown by
-   * the one thread that does that device's I/O.
+   * A pre-allocated exception for one device, to be {@linkplain #reuse filled in} and thrown by the
+   * one thread that does that device's I/O.
    */
   public static DeviceException reusable(String device) {
     return new DeviceException(device);

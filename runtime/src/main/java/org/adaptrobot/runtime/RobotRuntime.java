@@ -140,7 +140,10 @@ public final class RobotRuntime implements CommandTarget, AutoCloseable {
     try {
       built =
           ControllerFactory.build(
-              bundle, ControllerFactory.Options.of(config, adapt, lockstep), agents, fanout::adaptation);
+              bundle,
+              ControllerFactory.Options.of(config, adapt, lockstep),
+              agents,
+              fanout::adaptation);
     } catch (BundleException | RuntimeException e) {
       agents.close();
       throw e;

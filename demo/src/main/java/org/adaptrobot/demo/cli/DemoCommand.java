@@ -12,6 +12,13 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.adaptrobot.demo.ChangeScenario;
+import org.adaptrobot.demo.Oracle;
+import org.adaptrobot.demo.ScenarioRun;
+import org.adaptrobot.demo.ScenarioRun.Controller;
+import org.adaptrobot.demo.Trace;
+import org.adaptrobot.demo.VelocityProfile;
+import org.adaptrobot.demo.plot.LinePlot;
 import org.adaptrobot.drivers.hardware.ConfigException;
 import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.models.bundle.BundleException;
@@ -19,15 +26,8 @@ import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.runtime.adaptation.AdaptationEvent;
 import org.adaptrobot.runtime.adaptation.ModelFit;
 import org.adaptrobot.runtime.config.RuntimeConfig;
-import org.adaptrobot.demo.ChangeScenario;
-import org.adaptrobot.demo.Oracle;
-import org.adaptrobot.demo.ScenarioRun;
-import org.adaptrobot.demo.ScenarioRun.Controller;
-import org.adaptrobot.demo.Trace;
-import org.adaptrobot.demo.VelocityProfile;
 import org.adaptrobot.runtime.lifecycle.LifecycleState;
 import org.adaptrobot.runtime.loop.RuntimeEvents;
-import org.adaptrobot.demo.plot.LinePlot;
 import org.adaptrobot.runtime.telemetry.LocalBroker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -454,8 +454,12 @@ public final class DemoCommand implements Callable<Integer> {
     s.put("runs", rows);
     Map<String, Object> loop = new LinkedHashMap<>();
     loop.put("wall_seconds", liveWall);
-    loop.put("compute_time_us", org.adaptrobot.runtime.cli.RunCommand.percentiles(live.metrics().computeTimeTotal()));
-    loop.put("period_error_us", org.adaptrobot.runtime.cli.RunCommand.percentiles(live.metrics().periodErrorTotal()));
+    loop.put(
+        "compute_time_us",
+        org.adaptrobot.runtime.cli.RunCommand.percentiles(live.metrics().computeTimeTotal()));
+    loop.put(
+        "period_error_us",
+        org.adaptrobot.runtime.cli.RunCommand.percentiles(live.metrics().periodErrorTotal()));
     s.put("live_run_loop", loop);
     if (oracle != null) {
       Map<String, Object> o = new LinkedHashMap<>();

@@ -67,8 +67,7 @@ class DemoCommandTest {
   @Test
   void badOptionsAreRefusedNamingWhatIsWrong() {
     var unknown =
-        robot(
-            "demo", "--config", "../src/examples/diffbot-demo.yaml", "--scenario", "flood");
+        robot("demo", "--config", "../src/examples/diffbot-demo.yaml", "--scenario", "flood");
     assertThat(unknown.exit()).isEqualTo(2);
     assertThat(unknown.err()).contains("unknown scenario 'flood'", "motor-payload");
     var late =

@@ -208,8 +208,8 @@ public final class RobotIo implements AutoCloseable {
 
   /**
    * The safe state: both motors stopped in their configured stop mode. Tries both even if one
-   * fails, then rethrows the first failure. Allocates nothing: the loop calls it every period
-   * while the robot is inactive.
+   * fails, then rethrows the first failure. Allocates nothing: the loop calls it every period while
+   * the robot is inactive.
    */
   public void stop() {
     DeviceException first = null;

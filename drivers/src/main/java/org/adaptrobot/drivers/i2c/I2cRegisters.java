@@ -65,7 +65,8 @@ public final class I2cRegisters implements AutoCloseable {
     try {
       v = i2c.readRegister(register);
     } catch (RuntimeException e) {
-      throw readFailure.reuse(DeviceException.Kind.IO, "reading register", register, e.getMessage());
+      throw readFailure.reuse(
+          DeviceException.Kind.IO, "reading register", register, e.getMessage());
     }
     if (v < 0) {
       throw readFailure.reuse(DeviceException.Kind.IO, "reading register", register, null);

@@ -5,18 +5,17 @@ import java.util.function.Consumer;
 import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.models.nn.DifferentiableModel;
 import org.adaptrobot.runtime.agents.AgentSupervisor;
+import org.adaptrobot.runtime.control.PolicyController;
 import org.adaptrobot.runtime.loop.ControlLoop;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
-import org.adaptrobot.runtime.control.PolicyController;
 
 /**
  * Connects the control loop to an {@link AdaptationEngine}: after every step it writes the
  * observation and the applied action into the engine's {@link TransitionRing} (no allocation, no
  * lock). In real time the engine runs as an agent of the runtime's {@link AgentSupervisor}; in a
- * lockstep simulation the feed runs the
- * engine's pass on the loop thread every {@code period} steps, so that a run is reproducible
- * (simulated time stands still meanwhile).
+ * lockstep simulation the feed runs the engine's pass on the loop thread every {@code period}
+ * steps, so that a run is reproducible (simulated time stands still meanwhile).
  */
 public class AdaptationFeed implements ControlLoop.StepListener, AutoCloseable {
 

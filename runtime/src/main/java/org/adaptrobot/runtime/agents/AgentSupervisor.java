@@ -40,9 +40,8 @@ public final class AgentSupervisor implements AutoCloseable {
   }
 
   /**
-   * Starts {@code agent} on a daemon thread named after its role, idling with {@code idle}
-   * between duty cycles that did no work. Returns the runner (its thread: {@link
-   * AgentRunner#thread()}).
+   * Starts {@code agent} on a daemon thread named after its role, idling with {@code idle} between
+   * duty cycles that did no work. Returns the runner (its thread: {@link AgentRunner#thread()}).
    */
   public synchronized AgentRunner start(Agent agent, IdleStrategy idle) {
     String role = agent.roleName();
@@ -57,12 +56,12 @@ public final class AgentSupervisor implements AutoCloseable {
                 // an agent failing every cycle would flood the log: the 1st to 10th, then the
                 // 100th, 1000th, ... (the count and the events have every one)
                 System.err.println(
-                  "agent '"
-                      + role
-                      + "' failed"
-                      + (fatal ? " and stopped" : "")
-                      + ": "
-                      + t
+                    "agent '"
+                        + role
+                        + "' failed"
+                        + (fatal ? " and stopped" : "")
+                        + ": "
+                        + t
                         + (agent instanceof FallbackAgent ? "; taking its safe fallback" : "")
                         + (n > 10 ? " (failure " + n + ")" : ""));
               }

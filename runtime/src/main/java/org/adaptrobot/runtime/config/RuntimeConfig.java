@@ -13,8 +13,8 @@ import org.adaptrobot.drivers.hardware.ConfigException;
 import org.adaptrobot.drivers.hardware.HardwareDescription;
 import org.adaptrobot.drivers.hardware.RobotHardware;
 import org.adaptrobot.runtime.adaptation.ChangeDetector;
-import org.adaptrobot.runtime.control.MpcController;
 import org.adaptrobot.runtime.clock.OverrunPolicy;
+import org.adaptrobot.runtime.control.MpcController;
 
 /**
  * Everything {@code robot run} needs, from one YAML file: the hardware description (inline, or the
@@ -374,7 +374,14 @@ public record RuntimeConfig(
       Path p = dir.resolve(d.asText()).toAbsolutePath().normalize();
       if (!Files.isDirectory(p)) {
         problems.add(
-            file + ": bundles[" + i + "]: " + d.asText() + " is not a directory (resolved to " + p + ")");
+            file
+                + ": bundles["
+                + i
+                + "]: "
+                + d.asText()
+                + " is not a directory (resolved to "
+                + p
+                + ")");
         continue;
       }
       dirs.add(p);
@@ -502,10 +509,7 @@ public record RuntimeConfig(
       return fallback;
     }
     // 2.5 or 1e3 is no whole number, and 4294967297 must not wrap round to 1
-    if (!v.isIntegralNumber()
-        || !v.canConvertToLong()
-        || v.asLong() < min
-        || v.asLong() > max) {
+    if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
       problems.add(
           file
               + ": "
@@ -565,14 +569,7 @@ public record RuntimeConfig(
             file,
             problems);
     double load =
-        number(
-            n,
-            "load_bundle_timeout_s",
-            d.loadBundleTimeoutSeconds(),
-            0.1,
-            600,
-            file,
-            problems);
+        number(n, "load_bundle_timeout_s", d.loadBundleTimeoutSeconds(), 0.1, 600, file, problems);
     return new Settings(rate, policy, spin, exec, watchdog, timeout, stale, faults, load);
   }
 
@@ -643,8 +640,7 @@ public record RuntimeConfig(
       if (od.isTextual() && (od.asText().equals("stop") || od.asText().equals("continue"))) {
         stop = od.asText().equals("stop");
       } else {
-        problems.add(
-            file + ": telemetry.on_disconnect: expected stop or continue, found " + od);
+        problems.add(file + ": telemetry.on_disconnect: expected stop or continue, found " + od);
       }
     }
     double grace =

@@ -146,7 +146,8 @@ public final class ControllerFactory {
       }
       try {
         AdaptationFeed feed =
-            PolicyAdaptation.of(bundle, controller, o.adapt(), o.lockstep(), detector, agents, events);
+            PolicyAdaptation.of(
+                bundle, controller, o.adapt(), o.lockstep(), detector, agents, events);
         return new Built(controller, null, feed);
       } catch (RuntimeException e) {
         controller.close();

@@ -416,8 +416,8 @@ public final class MpcController implements PolicyController {
   }
 
   /**
-   * Starts the planner's agent when plans are made every R > 1 steps (without it, plans are made
-   * on the loop thread: the lockstep simulation). The agent polls every {@code pollMillis} and is
+   * Starts the planner's agent when plans are made every R > 1 steps (without it, plans are made on
+   * the loop thread: the lockstep simulation). The agent polls every {@code pollMillis} and is
    * woken at once by each request. A duty cycle that throws is reported by the supervisor and the
    * planner goes on with the next request, having dropped its plan in progress; the loop's own
    * check stops the robot if no fresh plan arrives in time. If the planner's thread dies, every

@@ -125,7 +125,9 @@ public final class OnnxRuntimeCheck {
         c[k * n + i] = up ? b.high()[i] : b.low()[i];
       }
     }
-    probes.add(new Probe(all ? "a corner of the input box" : "a random corner of the input box", c, corners));
+    probes.add(
+        new Probe(
+            all ? "a corner of the input box" : "a random corner of the input box", c, corners));
     // the centre and the centre of every face
     double[] f = new double[(2 * n + 1) * n];
     for (int k = 0; k < 2 * n + 1; k++) {
@@ -194,7 +196,8 @@ public final class OnnxRuntimeCheck {
       for (Probe probe : probes(box)) {
         for (int start = 0; start < probe.count(); start += BATCH) {
           int batch = Math.min(BATCH, probe.count() - start);
-          double[] input = java.util.Arrays.copyOfRange(probe.points(), start * n, (start + batch) * n);
+          double[] input =
+              java.util.Arrays.copyOfRange(probe.points(), start * n, (start + batch) * n);
           double[] hidden = null;
           if (arch instanceof GruArchitecture g) {
             hidden = new double[batch * g.hiddenSize()];
@@ -202,7 +205,8 @@ public final class OnnxRuntimeCheck {
               hidden[i] = 2 * hiddenRandom.nextDouble() - 1; // a GRU's state lies in (-1, 1)
             }
           }
-          String problem = compareBatch(env, session, graph, arch, input, hidden, batch, probe, box);
+          String problem =
+              compareBatch(env, session, graph, arch, input, hidden, batch, probe, box);
           if (problem != null) {
             problems.add(file + ": " + problem);
             return;

@@ -9,10 +9,10 @@ import java.lang.invoke.VarHandle;
  * INACTIVE, and only an explicit reset clears it. Methods are called by the loop thread; the state
  * is readable from any thread.
  *
- * <p>The reason of the last transition is kept as a fixed prefix and a detail that already exist
- * (a constant, a device's name, a requester's text) and joined only when {@link #lastReason} is
- * read, so that a transition on the loop thread formats nothing. A sequence number lets readers on
- * other threads see a prefix and detail that belong together.
+ * <p>The reason of the last transition is kept as a fixed prefix and a detail that already exist (a
+ * constant, a device's name, a requester's text) and joined only when {@link #lastReason} is read,
+ * so that a transition on the loop thread formats nothing. A sequence number lets readers on other
+ * threads see a prefix and detail that belong together.
  */
 public final class Lifecycle {
 

@@ -7,13 +7,13 @@ import org.adaptrobot.drivers.hardware.RobotIo;
 import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.runtime.clock.LoopClock;
 import org.adaptrobot.runtime.config.RuntimeConfig;
+import org.adaptrobot.runtime.control.PolicyController;
 import org.adaptrobot.runtime.lifecycle.Lifecycle;
 import org.adaptrobot.runtime.lifecycle.LifecycleState;
 import org.adaptrobot.runtime.metrics.LoopMetrics;
 import org.adaptrobot.runtime.metrics.LoopMetrics.Counter;
 import org.adaptrobot.runtime.observation.ObservationPipeline;
 import org.adaptrobot.runtime.observation.RobotState;
-import org.adaptrobot.runtime.control.PolicyController;
 import org.adaptrobot.runtime.safety.SafetyLayer;
 import org.adaptrobot.runtime.targets.Targets;
 
@@ -32,10 +32,10 @@ import org.adaptrobot.runtime.targets.Targets;
  * period whatever else was requested around it.
  *
  * <p><b>Events</b> leave the loop through a pre-allocated ring ({@link LoopEventRing}) filled with
- * references and numbers; {@link #dispatchEvents} turns them into words on another thread. The
- * loop formats nothing, locks nothing and allocates nothing, also while a sensor keeps failing
- * (the drivers' read path throws pre-allocated exceptions). Events raised on another thread (a
- * forced shutdown) take a separate queue.
+ * references and numbers; {@link #dispatchEvents} turns them into words on another thread. The loop
+ * formats nothing, locks nothing and allocates nothing, also while a sensor keeps failing (the
+ * drivers' read path throws pre-allocated exceptions). Events raised on another thread (a forced
+ * shutdown) take a separate queue.
  */
 public final class ControlLoop implements AutoCloseable {
 
@@ -661,8 +661,7 @@ public final class ControlLoop implements AutoCloseable {
     state.update(readings, io, now);
     if (state.sensorFailed) {
       fault(Counter.SENSOR_ERROR, "a sensor reports failed health");
-      faultText(
-          FAULT_KIND[Counter.SENSOR_ERROR.ordinal()], "a sensor reports failed health", null);
+      faultText(FAULT_KIND[Counter.SENSOR_ERROR.ordinal()], "a sensor reports failed health", null);
       return false;
     }
     if (state.oldestReadingAgeNanos > staleNanos) {

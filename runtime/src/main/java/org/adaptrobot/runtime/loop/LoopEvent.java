@@ -21,18 +21,24 @@ public final class LoopEvent {
   public enum Code {
     /** {@code text1 + text2}. */
     TEXT,
-    /** A device error: {@code text1} device, {@code text2} what failed, {@code number1} register
-     * (or −1), {@code text3} the cause. */
+    /**
+     * A device error: {@code text1} device, {@code text2} what failed, {@code number1} register (or
+     * −1), {@code text3} the cause.
+     */
     DEVICE,
-    /** {@code text1} sensor, {@code number1} age ns ({@link Long#MAX_VALUE}: missing), {@code
-     * number2} limit ns. */
+    /**
+     * {@code text1} sensor, {@code number1} age ns ({@link Long#MAX_VALUE}: missing), {@code
+     * number2} limit ns.
+     */
     STALE_SENSOR,
     /** {@code decimal1} time-out, s. */
     COMMAND_TIMEOUT,
     /** {@code number1} overruns in a row. */
     WATCHDOG,
-    /** {@code from} the state, {@code number1} 1 when the e-stop is latched, 2 when inhibited,
-     * {@code text1} the inhibit. */
+    /**
+     * {@code from} the state, {@code number1} 1 when the e-stop is latched, 2 when inhibited,
+     * {@code text1} the inhibit.
+     */
     ACTIVATE_REFUSED,
     /** {@code number1} e-stop requests whose reasons could not be kept. */
     E_STOPS_UNREPORTED
@@ -92,8 +98,7 @@ public final class LoopEvent {
       case TEXT -> text2 == null ? String.valueOf(text1) : text1 + text2;
       case DEVICE ->
           number1 >= 0
-              ? String.format(
-                  Locale.ROOT, "%s: %s 0x%02X failed: %s", text1, text2, number1, text3)
+              ? String.format(Locale.ROOT, "%s: %s 0x%02X failed: %s", text1, text2, number1, text3)
               : text1 + ": " + text2 + (text3 == null ? "" : ": " + text3);
       case STALE_SENSOR ->
           text1
@@ -135,6 +140,8 @@ public final class LoopEvent {
 
   @Override
   public String toString() {
-    return type == Type.TRANSITION ? from + " -> " + to + ": " + message() : kind + ": " + message();
+    return type == Type.TRANSITION
+        ? from + " -> " + to + ": " + message()
+        : kind + ": " + message();
   }
 }

@@ -4,11 +4,11 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The events of the control loop on their way to the dispatcher: a single-producer,
- * single-consumer ring of pre-allocated {@link LoopEvent} slots (after the Disruptor's ring
- * buffer). The loop claims a slot, fills it and commits it, never waiting and never allocating; a
- * full ring drops the event and counts it ({@link #lost}). The consumer reads committed slots in
- * order and releases them.
+ * The events of the control loop on their way to the dispatcher: a single-producer, single-consumer
+ * ring of pre-allocated {@link LoopEvent} slots (after the Disruptor's ring buffer). The loop
+ * claims a slot, fills it and commits it, never waiting and never allocating; a full ring drops the
+ * event and counts it ({@link #lost}). The consumer reads committed slots in order and releases
+ * them.
  */
 public final class LoopEventRing {
 
@@ -27,6 +27,7 @@ public final class LoopEventRing {
 
   private final LoopEvent[] slots;
   private final int mask;
+
   @SuppressWarnings("unused") // through TAIL
   private long tail; // written by the producer only
 

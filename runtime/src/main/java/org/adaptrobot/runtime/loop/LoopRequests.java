@@ -5,13 +5,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * Requests from other threads to the control loop, taken up at the next step boundary. Each
- * request gets a ticket from one counter, so the loop knows the order they were made in even when
- * several arrive within one period. Nothing is ever overwritten by a request of another kind:
- * every kind has its own pending slot, and the loop handles them in a fixed safety order (shutdown,
- * e-stop, e-stop reset, then activation and deactivation in the order they were asked for). Every
- * e-stop is kept with its own reason in a queue, so each one is latched, counted and reported; the
- * newest e-stop's ticket is visible at once, so the latch never waits for the reporting.
+ * Requests from other threads to the control loop, taken up at the next step boundary. Each request
+ * gets a ticket from one counter, so the loop knows the order they were made in even when several
+ * arrive within one period. Nothing is ever overwritten by a request of another kind: every kind
+ * has its own pending slot, and the loop handles them in a fixed safety order (shutdown, e-stop,
+ * e-stop reset, then activation and deactivation in the order they were asked for). Every e-stop is
+ * kept with its own reason in a queue, so each one is latched, counted and reported; the newest
+ * e-stop's ticket is visible at once, so the latch never waits for the reporting.
  *
  * <p>Requesters (any thread) may allocate; the loop's side allocates nothing.
  */

@@ -7,8 +7,8 @@ import org.HdrHistogram.Recorder;
 /**
  * The loop's figures: HdrHistogram recorders of period error (wake-up lateness) and compute time,
  * and counters of steps, overruns, faults and every kind of safety intervention. The loop records
- * wait-free and allocation-free, and is the only writer of the counters; readers (telemetry, the end-of-run summary) take interval
- * histograms and read counters without stopping it.
+ * wait-free and allocation-free, and is the only writer of the counters; readers (telemetry, the
+ * end-of-run summary) take interval histograms and read counters without stopping it.
  */
 public final class LoopMetrics {
 

@@ -110,7 +110,8 @@ public final class CommandHandler {
     if (payload == null || payload.length == 0) {
       // an empty payload is a plain e-stop
     } else if (payload.length > MAX_PAYLOAD_BYTES) {
-      problem = "payload of " + payload.length + " bytes not read (limit " + MAX_PAYLOAD_BYTES + ")";
+      problem =
+          "payload of " + payload.length + " bytes not read (limit " + MAX_PAYLOAD_BYTES + ")";
     } else {
       try {
         JsonNode n = JSON.readTree(payload);
@@ -138,7 +139,10 @@ public final class CommandHandler {
     return new Reply(
         "estop",
         true,
-        "e-stop latched (" + latched + ")" + (problem == null ? "" : "; payload problem: " + problem),
+        "e-stop latched ("
+            + latched
+            + ")"
+            + (problem == null ? "" : "; payload problem: " + problem),
         null);
   }
 
@@ -166,8 +170,7 @@ public final class CommandHandler {
       n = payload.length == 0 ? JSON.createObjectNode() : JSON.readTree(payload);
     } catch (IOException | RuntimeException | StackOverflowError e) {
       return new Parsed(
-          null,
-          reject(name, "payload is not valid JSON: " + clip(firstLine(e.getMessage()))));
+          null, reject(name, "payload is not valid JSON: " + clip(firstLine(e.getMessage()))));
     }
     if (n == null || n.isMissingNode()) {
       n = JSON.createObjectNode();
@@ -203,7 +206,10 @@ public final class CommandHandler {
         }
         robot.requestResetEStop();
         yield new Reply(
-            name, true, "e-stop reset requested (clears an earlier e-stop); activate with set_mode", null);
+            name,
+            true,
+            "e-stop reset requested (clears an earlier e-stop); activate with set_mode",
+            null);
       }
       case "set_mode" -> {
         String bad = fields(o, Set.of("mode", "schema"));

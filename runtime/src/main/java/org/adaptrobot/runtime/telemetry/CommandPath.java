@@ -14,15 +14,14 @@ import org.adaptrobot.runtime.agents.FallbackAgent;
  *
  * <ul>
  *   <li>{@code estop} and {@code reset_estop} are handled at once on the thread that receives them
- *       (Paho's callback thread, which does nothing else that waits), never behind another
- *       command;
- *   <li>every other command waits in a bounded queue for the {@linkplain #worker command worker}
- *       (a full queue is answered "busy" at once);
+ *       (Paho's callback thread, which does nothing else that waits), never behind another command;
+ *   <li>every other command waits in a bounded queue for the {@linkplain #worker command worker} (a
+ *       full queue is answered "busy" at once);
  *   <li>{@code load_bundle}, once its path has passed the checks, goes on to the {@linkplain
  *       #loader bundle loader}, one at a time, with a time limit: a load that takes longer is
- *       answered "timed out" and its result, if it ever comes, is thrown away; while such a load
- *       is stuck (a file that blocks its reader), further loads are refused, and all other
- *       commands carry on.
+ *       answered "timed out" and its result, if it ever comes, is thrown away; while such a load is
+ *       stuck (a file that blocks its reader), further loads are refused, and all other commands
+ *       carry on.
  * </ul>
  */
 public final class CommandPath {
@@ -213,7 +212,10 @@ public final class CommandPath {
                   + loadLimitNanos / 1_000_000_000.0
                   + " s); bundles cannot be loaded until it returns or the runtime restarts"
               : "another load_bundle is in progress; send it again when it has been answered";
-      answer("load_bundle", CommandHandler.reject("load_bundle", why + "; running bundle kept"), replyTo);
+      answer(
+          "load_bundle",
+          CommandHandler.reject("load_bundle", why + "; running bundle kept"),
+          replyTo);
       return;
     }
     java.util.concurrent.locks.LockSupport.unpark(loaderThread);
@@ -271,7 +273,8 @@ public final class CommandPath {
           if (l.state.compareAndSet(RUNNING, DONE)) {
             answer(
                 "load_bundle",
-                CommandHandler.reject("load_bundle", "invalid bundle: " + summary(e) + "; running bundle kept"),
+                CommandHandler.reject(
+                    "load_bundle", "invalid bundle: " + summary(e) + "; running bundle kept"),
                 l.replyTo);
           }
           return 1;
@@ -287,7 +290,8 @@ public final class CommandPath {
           answer(
               "load_bundle",
               CommandHandler.reject(
-                  "load_bundle", "bundle does not fit this robot (" + e.getMessage() + "); running bundle kept"),
+                  "load_bundle",
+                  "bundle does not fit this robot (" + e.getMessage() + "); running bundle kept"),
               l.replyTo);
           return 1;
         }
@@ -315,7 +319,8 @@ public final class CommandPath {
           answer(
               "load_bundle",
               CommandHandler.reject(
-                  "load_bundle", "internal error loading it (" + failure + "); running bundle kept"),
+                  "load_bundle",
+                  "internal error loading it (" + failure + "); running bundle kept"),
               l.replyTo);
         }
         load.compareAndSet(l, null);

@@ -49,11 +49,15 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
  * be activated until remote control is back (then it stays inactive until activated).
  *
  * <p>The publisher runs as an agent of the runtime's supervisor ({@link #doWork}: one pass of
- * connecting, draining and sending). Commands arrive on Paho's callback thread and go to the
- * {@link CommandPath}.
+ * connecting, draining and sending). Commands arrive on Paho's callback thread and go to the {@link
+ * CommandPath}.
  */
 public final class TelemetryPublisher
-    implements ControlLoop.StepListener, RuntimeEvents, CommandPath.Sink, FallbackAgent, AutoCloseable {
+    implements ControlLoop.StepListener,
+        RuntimeEvents,
+        CommandPath.Sink,
+        FallbackAgent,
+        AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MIN_BACKOFF_NANOS = 250_000_000L;
@@ -330,8 +334,8 @@ public final class TelemetryPublisher
   }
 
   /**
-   * Applies {@code telemetry.on_disconnect}: after the grace time without remote control the
-   * robot is inhibited (stop), and released (left inactive) when remote control is back.
+   * Applies {@code telemetry.on_disconnect}: after the grace time without remote control the robot
+   * is inhibited (stop), and released (left inactive) when remote control is back.
    */
   private void watchRemoteControl() {
     if (commands == null) {
@@ -391,7 +395,9 @@ public final class TelemetryPublisher
   private void brokerProblem(String what, int reasonCode, String detail) {
     String text =
         what
-            + (reasonCode > 0 ? " (broker reason code " + reasonCode + ": " + detail + ")" : ": " + detail);
+            + (reasonCode > 0
+                ? " (broker reason code " + reasonCode + ": " + detail + ")"
+                : ": " + detail);
     remoteLostCause = text;
     if (text.equals(lastReportedProblem)) {
       return;
@@ -844,7 +850,10 @@ public final class TelemetryPublisher
   public void flush() {
     long deadline = System.nanoTime() + 2_000_000_000L;
     while (connected
-        && (!events.isEmpty() || ring.peek() != null || !telemetryBuffer.isEmpty() || !replies.isEmpty())
+        && (!events.isEmpty()
+            || ring.peek() != null
+            || !telemetryBuffer.isEmpty()
+            || !replies.isEmpty())
         && System.nanoTime() < deadline) {
       LockSupport.parkNanos(5_000_000);
     }

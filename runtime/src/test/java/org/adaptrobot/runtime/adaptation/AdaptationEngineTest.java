@@ -1,8 +1,5 @@
 package org.adaptrobot.runtime.adaptation;
 
-import org.adaptrobot.runtime.control.MpcController;
-import org.adaptrobot.runtime.control.MpcControllerTest;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -10,6 +7,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.adaptrobot.models.nn.Activation;
 import org.adaptrobot.models.nn.Mlp;
+import org.adaptrobot.runtime.control.MpcController;
+import org.adaptrobot.runtime.control.MpcControllerTest;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -15,9 +15,9 @@ import org.adaptrobot.models.bundle.BundleExport;
 import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.runtime.RobotRuntime;
 import org.adaptrobot.runtime.config.RuntimeConfig;
+import org.adaptrobot.runtime.control.TrackingControllerBundle;
 import org.adaptrobot.runtime.lifecycle.LifecycleState;
 import org.adaptrobot.runtime.loop.RuntimeEvents;
-import org.adaptrobot.runtime.control.TrackingControllerBundle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

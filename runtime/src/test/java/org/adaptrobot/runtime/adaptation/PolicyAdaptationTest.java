@@ -81,7 +81,8 @@ class PolicyAdaptationTest {
   /** Runs 1,200 steps; returns the events and the mean x / x* over the last set-point holds. */
   static Outcome run(Bundle bundle, PolicyController controller, boolean adapt, long seed) {
     List<AdaptationEvent> events = new ArrayList<>();
-    AdaptationFeed feed = PolicyAdaptation.of(
+    AdaptationFeed feed =
+        PolicyAdaptation.of(
             bundle, controller, adapt, true, ChangeDetector.Settings.standard(), null, events::add);
     AdaptationEngine engine = feed.engine();
     TransitionRing ring = feed.ring();

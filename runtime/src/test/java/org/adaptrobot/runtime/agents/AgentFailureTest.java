@@ -260,7 +260,9 @@ class AgentFailureTest {
       commands.receive(
           "velocity", "{\"v\":0.1,\"omega\":0}".getBytes(StandardCharsets.UTF_8), null);
       await(() -> !replies.isEmpty(), 5, "the velocity's reply");
-      assertThat(replies.get(0).reason()).contains("internal error handling it").contains("injected");
+      assertThat(replies.get(0).reason())
+          .contains("internal error handling it")
+          .contains("injected");
       assertThat(rt.agents().errors("commands")).isEqualTo(1);
       commands.receive("get_config", "{}".getBytes(StandardCharsets.UTF_8), null);
       assertThat(replies.get(1).reason()).contains("the command worker stopped");

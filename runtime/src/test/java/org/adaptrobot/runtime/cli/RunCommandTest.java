@@ -130,8 +130,7 @@ class RunCommandTest {
             "--seconds",
             "1");
     assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.err())
-        .contains("control_rate_hz is 1000.0 Hz, the loop runs at 100.0 Hz");
+    assertThat(r.err()).contains("control_rate_hz is 1000.0 Hz, the loop runs at 100.0 Hz");
   }
 
   @Test

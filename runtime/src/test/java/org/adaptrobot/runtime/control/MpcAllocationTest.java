@@ -17,7 +17,11 @@ class MpcAllocationTest {
     return ControllerFactory.build(
         b,
         new ControllerFactory.Options(
-            org.adaptrobot.runtime.config.RuntimeConfig.Executor.JAVA, true, lockstep, planner, null),
+            org.adaptrobot.runtime.config.RuntimeConfig.Executor.JAVA,
+            true,
+            lockstep,
+            planner,
+            null),
         agents,
         e -> {});
   }

@@ -326,7 +326,8 @@ public class MpcControllerTest {
           default -> {
             // an Error ends the planner's thread: the very next step is refused
             assertThat(refused)
-                .isEqualTo("the MPC planner thread stopped: java.lang.StackOverflowError: model died");
+                .isEqualTo(
+                    "the MPC planner thread stopped: java.lang.StackOverflowError: model died");
             assertThat(agents.errors("mpc-planner")).isEqualTo(1);
           }
         }

@@ -15,14 +15,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Validation compares ONNX Runtime with the declared architecture over the whole input box the
- * runtime can feed, so a graph that differs from it anywhere there is refused, with the input
- * that shows it.
+ * runtime can feed, so a graph that differs from it anywhere there is refused, with the input that
+ * shows it.
  */
 class OnnxRuntimeCheckTest {
 
   @TempDir Path dir;
 
-  /** The tracking controller with a Clip of every input to [−limit, limit] before its first layer. */
+  /**
+   * The tracking controller with a Clip of every input to [−limit, limit] before its first layer.
+   */
   Path clipped(String name, double limit) throws Exception {
     Path b = dir.resolve(name);
     TrackingControllerBundle.write(b, 0.0325, 0.15, 0.0022, 100, 0.05);
@@ -68,7 +70,9 @@ class OnnxRuntimeCheckTest {
   @Test
   void theShippedBundlesPass() throws Exception {
     for (String name : new String[] {"tracking-integral", "diffdrive-grbal", "diffdrive-cavia"}) {
-      assertThat(OnnxRuntimeCheck.check(Bundle.load(Path.of("../bundles", name)))).as(name).isEmpty();
+      assertThat(OnnxRuntimeCheck.check(Bundle.load(Path.of("../bundles", name))))
+          .as(name)
+          .isEmpty();
     }
   }
 

@@ -7,9 +7,9 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import org.adaptrobot.runtime.clock.LoopClock;
 import org.adaptrobot.runtime.config.RuntimeConfig;
+import org.adaptrobot.runtime.control.PolicyController;
 import org.adaptrobot.runtime.lifecycle.LifecycleState;
 import org.adaptrobot.runtime.metrics.LoopMetrics.Counter;
-import org.adaptrobot.runtime.control.PolicyController;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -124,7 +124,8 @@ class ControlLoopTest {
           .anySatisfy(
               e ->
                   assertThat(e)
-                      .matches("fault stale_sensor: .* reading is 2\\d\\d ms old \\(limit 100 ms\\)"));
+                      .matches(
+                          "fault stale_sensor: .* reading is 2\\d\\d ms old \\(limit 100 ms\\)"));
       assertThat(f.loop.metrics().get(Counter.STALE_SENSOR)).isPositive();
     }
   }
@@ -274,7 +275,10 @@ class ControlLoopTest {
           .isEqualTo(LifecycleState.INACTIVE);
       assertThat(f.loop.lifecycle().eStopLatched()).isFalse();
       assertThat(f.events())
-          .contains("fault e-stop: first", "ACTIVE->INACTIVE: e-stop: first", "INACTIVE->INACTIVE: e-stop reset");
+          .contains(
+              "fault e-stop: first",
+              "ACTIVE->INACTIVE: e-stop: first",
+              "INACTIVE->INACTIVE: e-stop reset");
       assertThat(f.motorsStopped()).isTrue();
     }
   }
@@ -298,7 +302,10 @@ class ControlLoopTest {
       assertThat(f.loop.metrics().get(Counter.E_STOP)).isEqualTo(3);
       assertThat(f.events())
           .contains("fault e-stop: after the reset", "fault e-stop: one", "fault e-stop: two")
-          .anySatisfy(e -> assertThat(e).contains("activate refused in state INACTIVE with the e-stop latched"));
+          .anySatisfy(
+              e ->
+                  assertThat(e)
+                      .contains("activate refused in state INACTIVE with the e-stop latched"));
       assertThat(f.loop.lifecycle().lastReason()).isEqualTo("e-stop: two");
       // a request between two steps latches at the very next one
       f.loop.requestResetEStop();
@@ -328,10 +335,15 @@ class ControlLoopTest {
       assertThat(f.loop.lifecycle().state()).isEqualTo(LifecycleState.INACTIVE);
       assertThat(f.events())
           .anySatisfy(
-              e -> assertThat(e).contains("activate refused in state INACTIVE while inhibited: remote control lost"));
+              e ->
+                  assertThat(e)
+                      .contains(
+                          "activate refused in state INACTIVE while inhibited: remote control lost"));
       f.loop.clearInhibit();
       f.run(0.1);
-      assertThat(f.loop.lifecycle().state()).as("lifting it activates nothing").isEqualTo(LifecycleState.INACTIVE);
+      assertThat(f.loop.lifecycle().state())
+          .as("lifting it activates nothing")
+          .isEqualTo(LifecycleState.INACTIVE);
       f.loop.requestActivate();
       f.run(0.1);
       assertThat(f.loop.lifecycle().state()).isEqualTo(LifecycleState.ACTIVE);
@@ -375,7 +387,9 @@ class ControlLoopTest {
       assertThat(faults).isEqualTo(steps / 2);
       assertThat(f.loop.eventsLost()).isZero();
       // every object would cost >= 16 bytes; 3,000 faults with even one object each >= 48 kB
-      assertThat(allocated / (double) steps).as("bytes per step on the loop thread").isLessThan(1.0);
+      assertThat(allocated / (double) steps)
+          .as("bytes per step on the loop thread")
+          .isLessThan(1.0);
       System.out.printf(
           "flapping sensor, 60 s lockstep: %d faults, %d bytes allocated on the loop thread%n",
           faults, allocated);

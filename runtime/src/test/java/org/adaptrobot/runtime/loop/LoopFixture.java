@@ -9,11 +9,11 @@ import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.runtime.clock.LockstepClock;
 import org.adaptrobot.runtime.clock.LoopClock;
 import org.adaptrobot.runtime.config.RuntimeConfig;
-import org.adaptrobot.runtime.metrics.LoopMetrics;
 import org.adaptrobot.runtime.control.JavaPolicyController;
 import org.adaptrobot.runtime.control.OnnxPolicyController;
 import org.adaptrobot.runtime.control.PolicyController;
 import org.adaptrobot.runtime.control.TrackingControllerBundle;
+import org.adaptrobot.runtime.metrics.LoopMetrics;
 import org.adaptrobot.runtime.targets.Targets;
 
 /** The control loop on the SIL robot with the analytic tracking bundle, for the loop's tests. */

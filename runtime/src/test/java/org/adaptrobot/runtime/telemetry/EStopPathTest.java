@@ -17,9 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every message on {@code cmd/estop} latches the e-stop within one control period, through a real
- * Mosquitto, whatever its payload and whatever {@code load_bundle} was sent just before it.
- * "Within one period" is measured by the loop itself: the step boundaries between the request and
- * the latch ({@code LoopMetrics.eStopMaxSteps}: at most 1).
+ * Mosquitto, whatever its payload and whatever {@code load_bundle} was sent just before it. "Within
+ * one period" is measured by the loop itself: the step boundaries between the request and the latch
+ * ({@code LoopMetrics.eStopMaxSteps}: at most 1).
  */
 class EStopPathTest {
 
@@ -44,8 +44,7 @@ class EStopPathTest {
       MqttProbe.awaitTrue(() -> !robot.loop.lifecycle().eStopLatched(), 2, "reset");
     }
     robot.loop.requestActivate();
-    MqttProbe.awaitTrue(
-        () -> robot.loop.lifecycle().state() == LifecycleState.ACTIVE, 2, "ACTIVE");
+    MqttProbe.awaitTrue(() -> robot.loop.lifecycle().state() == LifecycleState.ACTIVE, 2, "ACTIVE");
     long before = robot.loop.metrics().get(Counter.E_STOP);
     JsonNode reply = probe.command(id, "estop", payload, 5);
     assertThat(reply).as("a reply to the e-stop").isNotNull();
@@ -53,7 +52,9 @@ class EStopPathTest {
     assertThat(robot.loop.lifecycle().state()).isEqualTo(LifecycleState.INACTIVE);
     MqttProbe.awaitTrue(
         () -> robot.loop.metrics().get(Counter.E_STOP) == before + 1, 2, "the e-stop counted");
-    assertThat(robot.loop.metrics().eStopMaxSteps()).as("step boundaries before the latch").isLessThanOrEqualTo(1);
+    assertThat(robot.loop.metrics().eStopMaxSteps())
+        .as("step boundaries before the latch")
+        .isLessThanOrEqualTo(1);
     return reply;
   }
 
@@ -71,8 +72,10 @@ class EStopPathTest {
         {"{\"reason\":\"bump\",\"colour\":\"red\"}", "unknown field 'colour'"},
         {"{\"reason\":42}", "field 'reason' is not text"},
         {"{\"reason\":\"cut off", "payload is not valid JSON"},
-        {new byte[] {'{', '"', 'r', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'},
-            "payload is not valid JSON"},
+        {
+          new byte[] {'{', '"', 'r', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'},
+          "payload is not valid JSON"
+        },
         {megabyte, "payload of 1048576 bytes not read"},
         {new byte[0], null},
         {"[1,2,3]", "not a JSON object"},
@@ -84,9 +87,12 @@ class EStopPathTest {
         JsonNode reply = eStopLatches(robot, probe, id, payload);
         assertThat(reply.get("accepted").asBoolean()).as(reply.toString()).isTrue();
         if (c[1] != null) {
-          assertThat(reply.get("reason").asText()).contains("payload problem").contains((String) c[1]);
+          assertThat(reply.get("reason").asText())
+              .contains("payload problem")
+              .contains((String) c[1]);
         } else {
-          assertThat(reply.get("reason").asText()).isEqualTo("e-stop latched (remote: remote e-stop)");
+          assertThat(reply.get("reason").asText())
+              .isEqualTo("e-stop latched (remote: remote e-stop)");
         }
       }
       assertThat(robot.loop.metrics().get(Counter.E_STOP)).isEqualTo(cases.length);
@@ -111,7 +117,10 @@ class EStopPathTest {
       MqttProbe.awaitTrue(() -> robot.publisher().connected(), 5, "connection");
       probe.subscribe(Topics.events(id));
       String[][] loads = {
-        {fifo.toString(), "not a bundle (not a directory or a .zip file but a device, FIFO or socket)"},
+        {
+          fifo.toString(),
+          "not a bundle (not a directory or a .zip file but a device, FIFO or socket)"
+        },
         {huge.toString(), "more than 256 files"},
         {"/etc", "is not inside the bundle directories"},
         {"/etc/nothing-here", "is not inside the bundle directories"},

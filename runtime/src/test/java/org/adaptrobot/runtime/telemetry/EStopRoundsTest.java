@@ -23,12 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * 10,000 rounds of an e-stop immediately followed by another command (reset_estop, set_mode,
  * velocity, load_bundle in turn) from another thread, through the real command path (e-stops and
- * resets on the receiving thread, the rest through the command worker and the bundle loader),
- * while the loop runs flat out on the simulated robot: every e-stop is latched, counted and
- * reported with its own reason. (The loop runs flat out in lockstep here, tens of steps per
- * millisecond, so the requester's own scheduling shows in step counts: the one-period bound is
- * asserted at 100 Hz in {@code EStopPathTest} and step by step in {@code ControlLoopTest}; the
- * latency is printed.)
+ * resets on the receiving thread, the rest through the command worker and the bundle loader), while
+ * the loop runs flat out on the simulated robot: every e-stop is latched, counted and reported with
+ * its own reason. (The loop runs flat out in lockstep here, tens of steps per millisecond, so the
+ * requester's own scheduling shows in step counts: the one-period bound is asserted at 100 Hz in
+ * {@code EStopPathTest} and step by step in {@code ControlLoopTest}; the latency is printed.)
  */
 class EStopRoundsTest {
 
@@ -38,9 +37,11 @@ class EStopRoundsTest {
   void everyEStopIsLatchedCountedAndReportedWithItsOwnReason() throws Exception {
     RobotHardware hw = HardwareDescription.load(Path.of("../src/examples/diffbot-hardware.yaml"));
     Path bundle = dir.resolve("bundle");
-    TrackingControllerBundle.write(bundle, hw.wheelRadiusMetres(), hw.trackWidthMetres(), 0.0022, 100, 0.05);
+    TrackingControllerBundle.write(
+        bundle, hw.wheelRadiusMetres(), hw.trackWidthMetres(), 0.0022, 100, 0.05);
     Path other = dir.resolve("other");
-    TrackingControllerBundle.write(other, hw.wheelRadiusMetres(), hw.trackWidthMetres(), 0.003, 100, 0.05);
+    TrackingControllerBundle.write(
+        other, hw.wheelRadiusMetres(), hw.trackWidthMetres(), 0.003, 100, 0.05);
     Map<String, Integer> reported = new ConcurrentHashMap<>();
     Map<String, String> otherFaults = new ConcurrentHashMap<>();
     RuntimeEvents sink =
@@ -57,7 +58,12 @@ class EStopRoundsTest {
     RuntimeConfig.Settings s = RuntimeConfig.Settings.defaults();
     try (RobotRuntime rt =
         RobotRuntime.start(
-            new RuntimeConfig(hw, bundle, s, RuntimeConfig.Telemetry.none()), true, false, 1, sink, true)) {
+            new RuntimeConfig(hw, bundle, s, RuntimeConfig.Telemetry.none()),
+            true,
+            false,
+            1,
+            sink,
+            true)) {
       AtomicLong replies = new AtomicLong();
       AtomicLong acceptedLoads = new AtomicLong();
       CommandPath path =
@@ -85,7 +91,11 @@ class EStopRoundsTest {
       int rounds = 10_000;
       List<String> followers = List.of("reset_estop", "set_mode", "velocity", "load_bundle");
       List<String> payloads =
-          List.of("{}", "{\"mode\":\"active\"}", "{\"v\":0.1,\"omega\":0}", "{\"path\":\"" + other + "\"}");
+          List.of(
+              "{}",
+              "{\"mode\":\"active\"}",
+              "{\"v\":0.1,\"omega\":0}",
+              "{\"path\":\"" + other + "\"}");
       Thread requester =
           new Thread(
               () -> {
@@ -119,7 +129,9 @@ class EStopRoundsTest {
       assertThat(rt.loop().eStopsRequested()).isEqualTo(rounds);
       assertThat(rt.loop().metrics().get(Counter.E_STOP)).isEqualTo(rounds);
       for (int i = 0; i < rounds; i++) {
-        assertThat(reported.get("remote: round " + i)).as("e-stop %d reported once", i).isEqualTo(1);
+        assertThat(reported.get("remote: round " + i))
+            .as("e-stop %d reported once", i)
+            .isEqualTo(1);
       }
       assertThat(rt.loop().eventsLost()).isZero();
       assertThat(otherFaults).isEmpty();

@@ -30,7 +30,9 @@ class RemoteControlLossTest {
     long t0 = System.nanoTime();
     // before the grace time the robot may drive; after it, it must be stopped
     MqttProbe.awaitTrue(
-        () -> robot.loop.inhibited() != null, seconds, "the robot to be held for lost remote control");
+        () -> robot.loop.inhibited() != null,
+        seconds,
+        "the robot to be held for lost remote control");
     MqttProbe.awaitTrue(
         () -> robot.loop.lifecycle().state() == LifecycleState.INACTIVE, 0.5, "INACTIVE");
     return (System.nanoTime() - t0) * 1e-9;
@@ -39,7 +41,8 @@ class RemoteControlLossTest {
   @Test
   void aWrongPasswordIsNamedAndStopsTheRobot() throws Exception {
     Path passwords = dir.resolve("passwd");
-    SecurityTest.run(dir, "mosquitto_passwd", "-b", "-c", passwords.toString(), "robot", "robot-pw");
+    SecurityTest.run(
+        dir, "mosquitto_passwd", "-b", "-c", passwords.toString(), "robot", "robot-pw");
     Path wrong = dir.resolve("wrong.password");
     Files.writeString(wrong, "guess\n");
     try (LocalBroker broker = LocalBroker.start(new LocalBroker.Options().passwords(passwords));
@@ -50,8 +53,7 @@ class RemoteControlLossTest {
                     .onDisconnect(true, GRACE),
                 100)) {
       double took = stopsWithin(robot, GRACE + 3);
-      MqttProbe.awaitTrue(
-          () -> robot.loop.inhibited().contains("refused"), 3, "the cause named");
+      MqttProbe.awaitTrue(() -> robot.loop.inhibited().contains("refused"), 3, "the cause named");
       assertThat(robot.publisher().connected()).isFalse();
       assertThat(robot.loop.inhibited())
           .contains("remote control lost for")
@@ -72,7 +74,8 @@ class RemoteControlLossTest {
   @Test
   void aRefusedCommandSubscriptionIsNamedAndStopsTheRobot() throws Exception {
     Path passwords = dir.resolve("passwd");
-    SecurityTest.run(dir, "mosquitto_passwd", "-b", "-c", passwords.toString(), "robot", "robot-pw");
+    SecurityTest.run(
+        dir, "mosquitto_passwd", "-b", "-c", passwords.toString(), "robot", "robot-pw");
     Path acl = dir.resolve("acl");
     // the robot may publish its status and telemetry but not read its commands
     Files.writeString(acl, "user robot\ntopic write robots/deaf/#\ntopic write homeassistant/#\n");
@@ -93,7 +96,8 @@ class RemoteControlLossTest {
       MqttProbe.awaitTrue(
           () -> robot.loop.inhibited().contains("does not deliver"), 5, "the probe's verdict");
       assertThat(robot.loop.inhibited())
-          .contains("the broker accepted the command subscription robots/deaf/cmd/+ but does not deliver")
+          .contains(
+              "the broker accepted the command subscription robots/deaf/cmd/+ but does not deliver")
           .contains("no probe came back within 3 s");
     }
   }
@@ -106,11 +110,14 @@ class RemoteControlLossTest {
     }
     String url = "tcp://127.0.0.1:" + port;
     try (RobotUnderTest robot =
-        new RobotUnderTest(dir, RuntimeConfig.Telemetry.to(url, "alone", 10).onDisconnect(true, GRACE), 100)) {
+        new RobotUnderTest(
+            dir, RuntimeConfig.Telemetry.to(url, "alone", 10).onDisconnect(true, GRACE), 100)) {
       stopsWithin(robot, GRACE + 3);
       MqttProbe.awaitTrue(
           () -> robot.loop.inhibited().contains("connection refused"), 3, "the cause named");
-      assertThat(robot.loop.inhibited()).contains("cannot connect to the broker").contains("connection refused");
+      assertThat(robot.loop.inhibited())
+          .contains("cannot connect to the broker")
+          .contains("connection refused");
       assertThat(robot.publisher().eventsPending())
           .as("broker_error and remote_control events wait for a connection")
           .isGreaterThanOrEqualTo(2);
@@ -121,7 +128,11 @@ class RemoteControlLossTest {
         assertThat(robot.loop.lifecycle().state()).isEqualTo(LifecycleState.INACTIVE);
         MqttProbe.awaitTrue(() -> robot.publisher().eventsPending() == 0, 5, "the events sent");
         try (MqttProbe probe = new MqttProbe(broker.url(), null, null)) {
-          assertThat(probe.command("alone", "set_mode", "{\"mode\":\"active\"}").get("accepted").asBoolean())
+          assertThat(
+                  probe
+                      .command("alone", "set_mode", "{\"mode\":\"active\"}")
+                      .get("accepted")
+                      .asBoolean())
               .isTrue();
           MqttProbe.awaitTrue(
               () -> robot.loop.lifecycle().state() == LifecycleState.ACTIVE, 2, "ACTIVE again");
@@ -141,7 +152,8 @@ class RemoteControlLossTest {
     try (RobotUnderTest robot =
         new RobotUnderTest(
             dir,
-            RuntimeConfig.Telemetry.to("tcp://127.0.0.1:" + port, "free", 10).onDisconnect(false, GRACE),
+            RuntimeConfig.Telemetry.to("tcp://127.0.0.1:" + port, "free", 10)
+                .onDisconnect(false, GRACE),
             100)) {
       robot.loop.requestActivate();
       Thread.sleep((long) (1000 * (GRACE + 1)));

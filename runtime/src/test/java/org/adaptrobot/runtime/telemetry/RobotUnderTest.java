@@ -5,9 +5,9 @@ import org.adaptrobot.drivers.hardware.HardwareDescription;
 import org.adaptrobot.drivers.hardware.RobotHardware;
 import org.adaptrobot.runtime.RobotRuntime;
 import org.adaptrobot.runtime.config.RuntimeConfig;
+import org.adaptrobot.runtime.control.TrackingControllerBundle;
 import org.adaptrobot.runtime.loop.ControlLoop;
 import org.adaptrobot.runtime.loop.RuntimeEvents;
-import org.adaptrobot.runtime.control.TrackingControllerBundle;
 
 /** The runtime on the simulated robot at wall-clock pace, with telemetry, on its own thread. */
 final class RobotUnderTest implements AutoCloseable {

@@ -121,7 +121,8 @@ class ImuMpu6050Test {
     rig.imu.fault(DeviceFault.IO_ERROR);
     rig.clock.advanceBy(1000);
     assertThatThrownBy(() -> imu.read(r))
-        .hasMessageContaining("burst read from register 0x3B failed (imu: I/O error during transfer)");
+        .hasMessageContaining(
+            "burst read from register 0x3B failed (imu: I/O error during transfer)");
     assertThat(imu.health()).isEqualTo(Health.DEGRADED);
     assertThat(r.timestampNanos).as("a failed read leaves the old timestamp").isEqualTo(before);
     assertThatThrownBy(() -> imu.read(r)).isInstanceOf(DeviceException.class);

@@ -193,8 +193,7 @@ class TrainCommandTest {
     assertThat(m.graphs()).containsOnlyKeys(Manifest.DYNAMICS);
     assertThat(org.adaptrobot.runtime.RobotRuntime.plansWithDynamics(m)).isTrue();
     var model =
-        org.adaptrobot.runtime.control.ControllerFactory.dynamicsModel(
-            b.graph(Manifest.DYNAMICS));
+        org.adaptrobot.runtime.control.ControllerFactory.dynamicsModel(b.graph(Manifest.DYNAMICS));
     assertThat(model).isInstanceOf(org.adaptrobot.models.nn.ContextMlp.class);
     // the exported context is CAVIA's starting point: zero
     var context = model.layout().slice("context");
