@@ -96,6 +96,7 @@ public final class EStopFigures {
       throws Exception {
     ControlLoop loop = rt.loop();
     Histogram h = new Histogram(60_000_000_000L, 3);
+    java.util.SplittableRandom phase = new java.util.SplittableRandom(n);
     String id = "estop-figures";
     for (int i = 0; i < n; i++) {
       if (loop.lifecycle().eStopLatched()) {
@@ -108,13 +109,14 @@ public final class EStopFigures {
       if (load != null) {
         publish(client, Topics.command(id, "load_bundle"), "{\"path\":\"" + load + "\"}");
         if (!Files.isDirectory(load)) {
-          // someone opens the FIFO after 3 s (a reader blocked on it gets end-of-file)
+          // someone opens the FIFO after 3 s (a reader blocked on it gets end-of-file); opened
+          // read-write, so that this never waits for a reader itself
           opener =
               new Thread(
                   () -> {
                     try {
                       Thread.sleep(3000);
-                      Files.write(load, new byte[0]);
+                      new java.io.RandomAccessFile(load.toFile(), "rw").close();
                     } catch (Exception ignored) {
                       // figures only
                     }
@@ -122,6 +124,8 @@ public final class EStopFigures {
           opener.start();
         }
       }
+      // at a random phase of the control period (the activation above is seen just after a step)
+      java.util.concurrent.locks.LockSupport.parkNanos(phase.nextLong(10_000_000L));
       long t0 = System.nanoTime();
       publish(client, Topics.command(id, "estop"), "{\"reason\":\"trial " + i + "\"}");
       while (!loop.lifecycle().eStopLatched()) {
@@ -141,6 +145,22 @@ public final class EStopFigures {
     m.put("publish_to_latched_p50_ms", h.getValueAtPercentile(50) / 1e6);
     m.put("publish_to_latched_p99_ms", h.getValueAtPercentile(99) / 1e6);
     m.put("publish_to_latched_max_ms", h.getMaxValue() / 1e6);
+    // the loop's own request-to-latch time, where the runtime measures it (by reflection: the
+    // program also runs against the runtime from before it did)
+    try {
+      Histogram loopSide =
+          (Histogram) loop.metrics().getClass().getMethod("eStopLatencyTotal").invoke(loop.metrics());
+      m.put("loop_request_to_latch_since_start_p50_ms", loopSide.getValueAtPercentile(50) / 1e6);
+      m.put("loop_request_to_latch_since_start_p99_ms", loopSide.getValueAtPercentile(99) / 1e6);
+      m.put("loop_request_to_latch_since_start_max_ms", loopSide.getMaxValue() / 1e6);
+      m.put(
+          "loop_latches_over_one_period",
+          loopSide.getCountBetweenValues(rt.config().runtime().periodNanos() + 1, Long.MAX_VALUE / 2));
+      m.put("loop_latches", loopSide.getTotalCount());
+      m.put("loop_latch_at_most_step_boundaries", loop.metrics().getClass().getMethod("eStopMaxSteps").invoke(loop.metrics()));
+    } catch (ReflectiveOperationException e) {
+      m.put("loop_request_to_latch", "not measured by this version");
+    }
     System.err.printf(
         "e-stop %s: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d trials)%n",
         load == null ? "idle" : "after load_bundle " + load.getFileName(),
@@ -160,7 +180,9 @@ public final class EStopFigures {
     Thread.sleep(100);
     loop.requestActivate();
     Thread.sleep(200);
-    loop.metrics().periodErrorInterval(); // start a fresh interval
+    // (the telemetry publisher takes interval histograms too: difference of the totals instead)
+    Histogram periodBefore = loop.metrics().periodErrorTotal();
+    long overruns0 = loop.metrics().get(org.adaptrobot.runtime.metrics.LoopMetrics.Counter.OVERRUNS);
     long steps0 = loop.steps();
     long bytes0 = threads.getThreadAllocatedBytes(loopThread.threadId());
     long end = System.nanoTime() + (long) (seconds * 1e9);
@@ -173,7 +195,8 @@ public final class EStopFigures {
     rt.simulation().fault("imu", "none");
     long steps = loop.steps() - steps0;
     long bytes = threads.getThreadAllocatedBytes(loopThread.threadId()) - bytes0;
-    Histogram period = loop.metrics().periodErrorInterval();
+    Histogram period = loop.metrics().periodErrorTotal();
+    period.subtract(periodBefore);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("seconds", seconds);
     m.put("steps", steps);
