@@ -83,7 +83,7 @@ public final class PolicyAdaptation {
       case NetworkArchitecture.GruArchitecture a ->
           throw new IllegalArgumentException(
               "gradient adaptation on the robot needs a feed-forward policy graph (mlp,"
-                  + " gaussian_policy or context_mlp), found gru; a recurrent policy adapts in its"
+                  + " gaussian_mlp or context_mlp), found gru; a recurrent policy adapts in its"
                   + " hidden state (mode recurrent)");
     };
   }
