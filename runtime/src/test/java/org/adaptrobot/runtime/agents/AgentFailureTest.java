@@ -148,8 +148,12 @@ class AgentFailureTest {
   }
 
   /** The runtime as commands see it, with one part broken on purpose. */
-  record Broken(RobotRuntime rt, boolean errorInTargets, boolean failPrepare)
+  record Broken(RobotRuntime rt, boolean errorInTargets, boolean failPrepare, long stallMillis)
       implements CommandTarget {
+    Broken(RobotRuntime rt, boolean errorInTargets, boolean failPrepare) {
+      this(rt, errorInTargets, failPrepare, 0);
+    }
+
     @Override
     public void requestEStop(String reason) {
       rt.requestEStop(reason);
@@ -202,6 +206,15 @@ class AgentFailureTest {
     public PreparedBundle prepareBundle(Path path) throws BundleException {
       if (failPrepare) {
         throw new IllegalStateException("injected: the loader broke");
+      }
+      if (stallMillis > 0) {
+        // a read that hangs (a file swapped for a FIFO between the check and the open, a dead
+        // network file system)
+        try {
+          Thread.sleep(stallMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
       return rt.prepareBundle(path);
     }
@@ -272,6 +285,55 @@ class AgentFailureTest {
       assertThat(sink.faults)
           .anySatisfy(
               f -> assertThat(f).startsWith("agent_error: background agent 'commands' failed"));
+      rt.loop().requestShutdown("test over");
+      loop.join(5000);
+    }
+  }
+
+  @Test
+  void aLoadThatHangsIsAnsweredTimedOutNeverSwappedInAndBlocksNoEStop() throws Exception {
+    Sink sink = new Sink();
+    try (RobotRuntime rt = trackingRobot(sink)) {
+      Thread loop = new Thread(() -> rt.loop().run(-1), "loop");
+      loop.start();
+      List<CommandHandler.Reply> replies = new CopyOnWriteArrayList<>();
+      CommandPath.Sink to =
+          new CommandPath.Sink() {
+            @Override
+            public void reply(Object replyTo, CommandHandler.Reply reply) {
+              replies.add(reply);
+            }
+
+            @Override
+            public void event(Map<String, Object> event) {}
+          };
+      CommandPath path = new CommandPath(new Broken(rt, false, false, 2500), to, 0.5);
+      rt.agents().start(path.worker(), new SleepingIdleStrategy(1_000_000L));
+      rt.agents().start(path.loader(), new SleepingIdleStrategy(1_000_000L));
+      Path other = dir.resolve("other");
+      TrackingControllerBundle.write(other, 0.0325, 0.15, 0.003, 100, 0.05);
+      byte[] load = ("{\"path\":\"" + other + "\"}").getBytes(StandardCharsets.UTF_8);
+      rt.loop().requestActivate();
+      await(() -> rt.loop().lifecycle().state() == LifecycleState.ACTIVE, 2, "ACTIVE");
+      long stepsBefore = rt.loop().steps();
+      path.receive("load_bundle", load, null);
+      path.receive("estop", "{\"reason\":\"behind a hanging load\"}".getBytes(StandardCharsets.UTF_8), null);
+      await(() -> rt.loop().lifecycle().eStopLatched(), 1, "the e-stop");
+      assertThat(rt.loop().steps() - stepsBefore).as("steps until the latch").isLessThan(20);
+      await(() -> replies.stream().anyMatch(r -> r.reason().startsWith("timed out after 0.5 s")), 2, "the time-out");
+      // while it hangs, further loads are refused; other commands go on
+      path.receive("load_bundle", load, null);
+      path.receive("get_config", "{}".getBytes(StandardCharsets.UTF_8), null);
+      await(() -> replies.size() >= 4, 2, "both answered");
+      assertThat(replies)
+          .anySatisfy(r -> assertThat(r.reason()).contains("still stuck reading its files"))
+          .anySatisfy(r -> assertThat(r.command()).isEqualTo("get_config"));
+      // when the hanging load returns, its bundle is thrown away, not swapped in
+      Thread.sleep(2500);
+      assertThat(replies).noneMatch(r -> r.command().equals("load_bundle") && r.accepted());
+      assertThat(rt.loop().controller().parameters())
+          .as("the running bundle's parameters")
+          .isEqualTo(rt.bundle().graph("policy").parameters().values());
       rt.loop().requestShutdown("test over");
       loop.join(5000);
     }
