@@ -264,8 +264,13 @@ public final class RobotRuntime implements CommandTarget, AutoCloseable {
     return ControllerFactory.plansWithDynamics(m);
   }
 
-  /** The adaptation feed and its engine (null for bundles that do not adapt on the robot). */
+  /** The gradient-step adaptation feed and its engine, or null (other modes, no adaptation). */
   public AdaptationFeed adaptationFeed() {
+    return built.adaptation() instanceof AdaptationFeed f ? f : null;
+  }
+
+  /** What adapts the bundle on the robot (any mode), or null. */
+  public org.adaptrobot.runtime.adaptation.OnRobotAdaptation adaptation() {
     return built.adaptation();
   }
 
@@ -339,8 +344,8 @@ public final class RobotRuntime implements CommandTarget, AutoCloseable {
   }
 
   @Override
-  public AdaptationControl adaptation() {
-    return built.adaptation() == null ? null : built.adaptation().engine();
+  public AdaptationControl adaptationControl() {
+    return built.adaptation() == null ? null : built.adaptation().control();
   }
 
   @Override

@@ -13,7 +13,13 @@ public enum AdaptationMode {
   /** Gradient steps on declared policy tensors (MAML-style). */
   GRADIENT("gradient"),
   /** Gradient steps on a learned dynamics model that drives an MPC controller (GrBAL-style). */
-  MODEL_BASED("model-based");
+  MODEL_BASED("model-based"),
+  /**
+   * The last layer of a dynamics model is Bayesian linear regression on meta-learned features,
+   * conditioned in closed form on every transition (ALPaCA-style); MPC plans with the posterior
+   * mean.
+   */
+  BAYESIAN_LAST_LAYER("bayesian-last-layer");
 
   private final String id;
 

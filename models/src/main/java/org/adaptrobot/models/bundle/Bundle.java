@@ -29,6 +29,7 @@ public final class Bundle {
   private final Manifest manifest;
   private final Map<String, byte[]> files;
   private final Map<String, Graph> graphs;
+  private final BayesianLastLayerSpec bayesianLastLayer;
 
   /**
    * One checked graph.
@@ -41,7 +42,13 @@ public final class Bundle {
   public record Graph(
       GraphSpec spec, OnnxMl.ModelProto model, OnnxGraphInfo info, ParameterVector parameters) {}
 
-  private Bundle(Path source, Manifest manifest, Map<String, byte[]> files, Map<String, Graph> g) {
+  private Bundle(
+      Path source,
+      Manifest manifest,
+      Map<String, byte[]> files,
+      Map<String, Graph> g,
+      BayesianLastLayerSpec bayesianLastLayer) {
+    this.bayesianLastLayer = bayesianLastLayer;
     this.source = source;
     this.manifest = manifest;
     this.files = Collections.unmodifiableMap(files);
@@ -106,10 +113,23 @@ public final class Bundle {
         graphs.put(e.getKey(), g);
       }
     }
+    BayesianLastLayerSpec bll = null;
+    if (manifest.adaptation().mode() == AdaptationMode.BAYESIAN_LAST_LAYER) {
+      byte[] data = files.get(BayesianLastLayerSpec.FILE_NAME);
+      GraphSpec dynamics = manifest.graphs().get(manifest.adaptation().graph());
+      if (data == null) {
+        problems.add(
+            BayesianLastLayerSpec.FILE_NAME
+                + ": mode bayesian-last-layer needs this file (the prior of the last layer),"
+                + " found it missing");
+      } else if (dynamics != null) {
+        bll = BayesianLastLayerSpec.parse(data, dynamics.architecture(), problems);
+      }
+    }
     if (!problems.isEmpty()) {
       throw new BundleException(problems);
     }
-    return new Bundle(path, manifest, files, graphs);
+    return new Bundle(path, manifest, files, graphs, bll);
   }
 
   private static Graph checkGraph(
@@ -236,6 +256,11 @@ public final class Bundle {
 
   public Path source() {
     return source;
+  }
+
+  /** The last layer's prior and settings of a {@code bayesian-last-layer} bundle, else null. */
+  public BayesianLastLayerSpec bayesianLastLayer() {
+    return bayesianLastLayer;
   }
 
   public Manifest manifest() {

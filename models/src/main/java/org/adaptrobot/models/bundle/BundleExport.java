@@ -34,8 +34,15 @@ public final class BundleExport {
    */
   public static Bundle write(Path target, Manifest template, Map<String, GraphExport> graphs)
       throws IOException, BundleException {
+    return write(target, template, graphs, Map.of());
+  }
+
+  /** As {@link #write(Path, Manifest, Map)}, with more files (hashed like the graphs). */
+  public static Bundle write(
+      Path target, Manifest template, Map<String, GraphExport> graphs, Map<String, byte[]> more)
+      throws IOException, BundleException {
     Map<String, GraphSpec> specs = new LinkedHashMap<>();
-    Map<String, byte[]> files = new LinkedHashMap<>();
+    Map<String, byte[]> files = new LinkedHashMap<>(more);
     for (Map.Entry<String, GraphExport> e : graphs.entrySet()) {
       String file = e.getKey() + ".onnx";
       GraphExport g = e.getValue();

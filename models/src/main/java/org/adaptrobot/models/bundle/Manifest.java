@@ -192,6 +192,17 @@ public record Manifest(
       return new AdaptationSpec(AdaptationMode.NONE, null, List.of(), new double[0], 0, 0, 0, null);
     }
 
+    /**
+     * True for the bundles whose controller is MPC with their dynamics model (and which need no
+     * policy graph): modes model-based and bayesian-last-layer, and context-gradient on the
+     * {@code dynamics} graph (the CAVIA variant: only the context adapts).
+     */
+    public boolean plansWithDynamics() {
+      return mode == AdaptationMode.MODEL_BASED
+          || mode == AdaptationMode.BAYESIAN_LAST_LAYER
+          || (mode == AdaptationMode.CONTEXT_GRADIENT && DYNAMICS.equals(graph));
+    }
+
     /** The inner learning rate of the i-th adaptable tensor. */
     public double innerLearningRate(int tensor) {
       return innerLearningRates.length == 1 ? innerLearningRates[0] : innerLearningRates[tensor];

@@ -98,13 +98,8 @@ public final class ManifestCodec {
     Map<String, GraphSpec> graphs = r.graphs(root.get("graphs"));
     AdaptationSpec adaptation = r.adaptation(root.get("adaptation"), graphs);
     if (root.get("graphs") != null && root.get("graphs").isObject()) {
-      // a model-based bundle, or a context-gradient one adapting its dynamics graph, plans with
-      // its dynamics model and needs no policy graph
-      boolean modelBased =
-          adaptation != null
-              && (adaptation.mode() == AdaptationMode.MODEL_BASED
-                  || (adaptation.mode() == AdaptationMode.CONTEXT_GRADIENT
-                      && Manifest.DYNAMICS.equals(adaptation.graph())));
+      // a bundle that plans with its dynamics model needs no policy graph
+      boolean modelBased = adaptation != null && adaptation.plansWithDynamics();
       String required = modelBased ? Manifest.DYNAMICS : Manifest.POLICY;
       if (!graphs.containsKey(required) && !root.get("graphs").has(required)) {
         r.problem(

@@ -17,7 +17,7 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
  * lockstep simulation the feed runs the engine's pass on the loop thread every {@code period}
  * steps, so that a run is reproducible (simulated time stands still meanwhile).
  */
-public class AdaptationFeed implements ControlLoop.StepListener, AutoCloseable {
+public class AdaptationFeed implements OnRobotAdaptation {
 
   private final TransitionRing ring;
   private final AdaptationEngine engine;
@@ -139,7 +139,13 @@ public class AdaptationFeed implements ControlLoop.StepListener, AutoCloseable {
     return ring;
   }
 
+  @Override
+  public org.adaptrobot.runtime.telemetry.AdaptationControl control() {
+    return engine;
+  }
+
   /** Chains another listener (telemetry) after this one. */
+  @Override
   public void then(ControlLoop.StepListener listener) {
     this.next = listener;
   }

@@ -8,7 +8,11 @@ import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.models.nn.DifferentiableModel;
 import org.adaptrobot.models.nn.NetworkArchitecture;
 import org.adaptrobot.runtime.adaptation.AdaptationEvent;
+import org.adaptrobot.models.nn.Mlp;
 import org.adaptrobot.runtime.adaptation.AdaptationFeed;
+import org.adaptrobot.runtime.adaptation.BayesianLastLayerFeed;
+import org.adaptrobot.runtime.adaptation.LikelihoodChangeDetector;
+import org.adaptrobot.runtime.adaptation.OnRobotAdaptation;
 import org.adaptrobot.runtime.adaptation.ChangeDetector;
 import org.adaptrobot.runtime.adaptation.PolicyAdaptation;
 import org.adaptrobot.runtime.adaptation.TransitionSamples;
@@ -66,7 +70,7 @@ public final class ControllerFactory {
    * @param mpc the same controller when it plans with a dynamics model, else null
    * @param adaptation the feed and engine when the bundle adapts on the robot, else null
    */
-  public record Built(PolicyController controller, MpcController mpc, AdaptationFeed adaptation)
+  public record Built(PolicyController controller, MpcController mpc, OnRobotAdaptation adaptation)
       implements AutoCloseable {
     @Override
     public void close() {
@@ -110,6 +114,33 @@ public final class ControllerFactory {
     ChangeDetector.Settings detector =
         o.detector() == null ? ChangeDetector.Settings.standard() : o.detector();
     try {
+      if (m.adaptation().mode() == AdaptationMode.BAYESIAN_LAST_LAYER) {
+        MpcController.Settings planner =
+            o.planner() == null ? MpcController.Settings.standard() : o.planner();
+        MpcController mpc = mpc(bundle, planner);
+        Bundle.Graph g = bundle.graph(m.adaptation().graph());
+        if (!(dynamicsModel(g) instanceof Mlp net)) {
+          throw new IllegalArgumentException("the dynamics graph must be an mlp");
+        }
+        BayesianLastLayerFeed feed =
+            new BayesianLastLayerFeed(
+                mpc,
+                net,
+                g.parameters().values(),
+                bundle.bayesianLastLayer(),
+                heldComponents(m.observation()),
+                m.observation().size(),
+                m.action().size(),
+                o.detector() == null ? LikelihoodChangeDetector.standardSettings() : o.detector(),
+                o.adapt(),
+                events);
+        if (!o.lockstep()) {
+          mpc.startPlanner(
+              Math.max(1, (long) (250.0 * planner.replanEvery() / m.controlRateHz())), agents);
+          agents.start(feed.relay(), new org.agrona.concurrent.SleepingMillisIdleStrategy(5));
+        }
+        return new Built(mpc, mpc, feed);
+      }
       if (plansWithDynamics(m)) {
         MpcController.Settings planner =
             o.planner() == null ? MpcController.Settings.standard() : o.planner();
@@ -204,9 +235,7 @@ public final class ControllerFactory {
    * mode context-gradient on a {@code dynamics} graph (the CAVIA variant: only the context adapts).
    */
   public static boolean plansWithDynamics(Manifest m) {
-    return m.adaptation().mode() == AdaptationMode.MODEL_BASED
-        || (m.adaptation().mode() == AdaptationMode.CONTEXT_GRADIENT
-            && Manifest.DYNAMICS.equals(m.adaptation().graph()));
+    return m.adaptation().plansWithDynamics();
   }
 
   /** True for bundles that adapt on the robot (a dynamics model, or the policy graph). */

@@ -214,8 +214,8 @@ public final class MpcController implements PolicyController {
     }
     double[] next = pending;
     if (next != null) {
-      pending = null;
       params = next;
+      pending = null; // (after: a publisher that sees no pending parameters sees these in use)
     }
     optimise(observation);
     for (int j = 0; j < actSize; j++) {
@@ -382,8 +382,8 @@ public final class MpcController implements PolicyController {
     handledSeq = seq;
     double[] next = pending;
     if (next != null) {
-      pending = null;
       params = next;
+      pending = null; // (after: a publisher that sees no pending parameters sees these in use)
     }
     int r = s.replanEvery();
     if (g != plannerGeneration) {
@@ -610,6 +610,11 @@ public final class MpcController implements PolicyController {
   @Override
   public double[] parameters() {
     return params;
+  }
+
+  /** True while parameters handed over by {@link #publish} wait to be taken up. */
+  public boolean hasPendingParameters() {
+    return pending != null;
   }
 
   @Override

@@ -284,7 +284,7 @@ public final class CommandHandler {
                   + clip(a.asText())
                   + "'");
         }
-        AdaptationControl control = robot.adaptation();
+        AdaptationControl control = robot.adaptationControl();
         if (control == null) {
           yield reject(name, "the running bundle does not adapt (adaptation mode none)");
         }

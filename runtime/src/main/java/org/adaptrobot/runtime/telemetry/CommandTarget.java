@@ -27,7 +27,7 @@ public interface CommandTarget {
   Targets targets();
 
   /** The adaptation engine, or null when the running bundle does not adapt. */
-  AdaptationControl adaptation();
+  AdaptationControl adaptationControl();
 
   /** Seconds a velocity command holds before the robot stops (the loop's time-out). */
   double commandTimeoutSeconds();

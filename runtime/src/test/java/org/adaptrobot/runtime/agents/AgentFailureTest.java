@@ -188,8 +188,8 @@ class AgentFailureTest {
     }
 
     @Override
-    public AdaptationControl adaptation() {
-      return rt.adaptation();
+    public AdaptationControl adaptationControl() {
+      return rt.adaptationControl();
     }
 
     @Override

@@ -323,37 +323,8 @@ public final class DynamicsCommand implements Callable<Integer> {
       arch = NetworkArchitecture.MlpArchitecture.of(model);
       adaptable = model.layout().slices().stream().map(ParameterSlice::name).toList();
     }
-    int n = domain.stateSize();
-    double[] low = new double[n];
-    double[] high = new double[n];
-    for (int i = 0; i < n; i++) {
-      low[i] = domain.env().observationSpace().low()[i];
-      high[i] = domain.env().observationSpace().high()[i];
-      if (Double.isInfinite(low[i])) {
-        low[i] = domain.mean()[i] - 20 * domain.std()[i];
-      }
-      if (Double.isInfinite(high[i])) {
-        high[i] = domain.mean()[i] + 20 * domain.std()[i];
-      }
-    }
-    Manifest.ObservationSpec obs =
-        new Manifest.ObservationSpec(
-            domain.observationNames(),
-            domain.observationUnits(),
-            low,
-            high,
-            domain.mean(),
-            domain.std());
-    int na = domain.actionSize();
-    double[] alow = new double[na];
-    double[] ahigh = new double[na];
-    for (int j = 0; j < na; j++) {
-      alow[j] = domain.env().actionSpace().low()[j];
-      ahigh[j] = domain.env().actionSpace().high()[j];
-    }
-    Manifest.ActionSpec act =
-        new Manifest.ActionSpec(
-            domain.actionNames(), domain.actionUnits(), alow, ahigh, domain.maxActionChange());
+    Manifest.ObservationSpec obs = domain.observationSpec();
+    Manifest.ActionSpec act = domain.actionSpec();
     double[] rates =
         meta instanceof org.adaptrobot.trainer.meta.MetaSgd t && t.perTensorRates()
             ? t.learnedRates()

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     name = "train",
     mixinStandardHelpOptions = true,
     description = "Meta-train models: the sinusoid benchmark or adaptable dynamics models.",
-    subcommands = {SineCommand.class, DynamicsCommand.class})
+    subcommands = {SineCommand.class, DynamicsCommand.class, BllCommand.class})
 public final class TrainCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -2,6 +2,7 @@ package org.adaptrobot.trainer.dynamics;
 
 import java.util.List;
 import java.util.SplittableRandom;
+import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.sim.env.Env;
 import org.adaptrobot.sim.env.TaskDistribution;
 
@@ -163,6 +164,40 @@ public abstract class DynamicsDomain {
       }
       System.arraycopy(next, 0, obs, 0, out);
     }
+  }
+
+  /**
+   * The manifest's observation spec of a model of this domain: names, units, bounds (an infinite
+   * bound becomes the mean ± 20 standard deviations) and the normalisation.
+   */
+  public Manifest.ObservationSpec observationSpec() {
+    int n = stateSize();
+    double[] low = new double[n];
+    double[] high = new double[n];
+    for (int i = 0; i < n; i++) {
+      low[i] = env.observationSpace().low()[i];
+      high[i] = env.observationSpace().high()[i];
+      if (Double.isInfinite(low[i])) {
+        low[i] = mean[i] - 20 * std[i];
+      }
+      if (Double.isInfinite(high[i])) {
+        high[i] = mean[i] + 20 * std[i];
+      }
+    }
+    return new Manifest.ObservationSpec(
+        observationNames(), observationUnits(), low, high, mean, std);
+  }
+
+  /** The manifest's action spec: names, units, bounds and the largest change per step. */
+  public Manifest.ActionSpec actionSpec() {
+    int na = actionSize();
+    double[] low = new double[na];
+    double[] high = new double[na];
+    for (int j = 0; j < na; j++) {
+      low[j] = env.actionSpace().low()[j];
+      high[j] = env.actionSpace().high()[j];
+    }
+    return new Manifest.ActionSpec(actionNames(), actionUnits(), low, high, maxActionChange());
   }
 
   /** Draws a task for meta-training. */
