@@ -10,10 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.HdrHistogram.Histogram;
 import org.adaptrobot.demo.ChangeScenario;
 import org.adaptrobot.demo.Oracle;
 import org.adaptrobot.demo.ScenarioRun;
@@ -21,32 +21,36 @@ import org.adaptrobot.demo.ScenarioRun.Controller;
 import org.adaptrobot.demo.Trace;
 import org.adaptrobot.demo.VelocityProfile;
 import org.adaptrobot.models.bundle.Bundle;
-import org.adaptrobot.runtime.adaptation.ChangeDetector;
-import org.adaptrobot.runtime.adaptation.ModelFit;
 import org.adaptrobot.runtime.config.RuntimeConfig;
+import org.adaptrobot.runtime.sim.ScenarioFile;
 
 /**
- * The recovery benchmark: for every seed (a random 4-segment velocity profile and its sensor noise)
- * and every change scenario, the simulated robot runs through the real runtime with
+ * The recovery benchmark, the shared scoreboard of on-robot adaptation: every controller, the same
+ * seeds, the same harness — the simulated robot through the real runtime (drivers, loop, safety
+ * layer, controller, adaptation), a scripted velocity profile, a change of the robot mid-run.
  *
- * <ul>
- *   <li>the meta-trained model adapting on the robot (the product),
- *   <li>the same model without adaptation,
- *   <li>a model trained without meta-learning, fine-tuned on the robot by the same engine (naive
- *       fine-tuning),
- *   <li>the oracle: from the change on, a model fitted offline to the changed robot,
- * </ul>
+ * <p>Rows (controllers): a tuned PI wheel-speed controller; MPC with the meta-trained GrBAL model
+ * not adapting; MPC with GrBAL's gradient steps; MPC with the pooled (non-meta-trained) model
+ * fine-tuned by the same engine; MPC with recursive least squares on a linear model; MPC with a
+ * Bayesian last layer on features trained on pooled data (the meta-learning ablation); MPC with
+ * the meta-trained (ALPaCA) Bayesian last layer; and the oracle — MPC with a model fitted offline
+ * to 60 s of the changed robot of that seed, swapped in at the change. Each controller also drives
+ * the unchanged robot on every seed: its own yardstick.
  *
- * and once per seed on the unchanged robot (the yardstick). Reported per scenario and controller
- * over the seeds: time until the tracking error (2.5 s trailing average) is back within 10 % of the
- * unchanged robot's and stays there; steady-state error (last 5 s) relative to the oracle; the
- * change-detection delay; false alarms before the change and on the unchanged robot; and the
- * latency of every adaptation the engines ran. Writes a JSON file and prints a markdown table.
+ * <p>Seeds vary the velocity profile (4 random 2.5 s segments; for the slippery floor an
+ * aggressive profile that makes the wheels slip), the sensor noise, and the size of the change
+ * (each parameter moves 0.75–1.25 times as far as the named change). Reported per change and
+ * controller over the seeds: tracking error before the change, after it (the 5 s after), at the end
+ * (last 5 s, median and mean ± 95 % CI), the ratio to the oracle at the end, the ratio of the
+ * post-change error to the same model not adapting, the recovery time (2.5 s trailing mean back
+ * within 10 % of the controller's own unchanged run, for good), detection (count and median delay)
+ * and false alarms. Optionally one long unchanged run measures false alarms per hour.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar org.adaptrobot.benchmarks.RecoveryBenchmark \
  *     [--seeds 20] [--seconds 25] [--change-at 10] [--threads 2] [--out FILE]
- *     [--config FILE (hardware, runtime, planner and detector settings)] [--detector-threshold T]
+ *     [--scenarios motor-payload,held-out,...] [--scenario-file F] [--controllers a,b,...]
+ *     [--false-alarm-seconds 3600] [--config FILE] [--detector-threshold T]
  * </pre>
  */
 public final class RecoveryBenchmark {
@@ -54,8 +58,24 @@ public final class RecoveryBenchmark {
   private static final double WINDOW = 2.5;
   private static final double TOLERANCE = 0.10;
   private static final double STEADY = 5.0;
+  private static final double AFTER = 5.0;
 
-  private record Key(ChangeScenario scenario, String controller, int seed) {}
+  /** A row of the scoreboard: its name, bundle and how it runs. */
+  record Row(String id, String name, String bundle, Controller controller) {}
+
+  static final List<Row> ROWS =
+      List.of(
+          new Row("pi", "PI wheel-speed (tuned)", "bundles/pi-wheel-speed", Controller.FIXED),
+          new Row("mpc-fixed", "MPC, GrBAL model, not adapting", "bundles/diffdrive-grbal", Controller.FIXED),
+          new Row("grbal", "MPC + gradient steps (GrBAL)", "bundles/diffdrive-grbal", Controller.ADAPTIVE),
+          new Row("pooled-ft", "MPC + pooled model fine-tuned", "bundles/diffdrive-pretrained", Controller.ADAPTIVE),
+          new Row("rls", "MPC + RLS, linear model", "bundles/diffdrive-rls", Controller.ADAPTIVE),
+          new Row("bll-pooled", "MPC + Bayesian last layer, pooled features", "bundles/diffdrive-bll-pooled", Controller.ADAPTIVE),
+          new Row("bll-fixed", "MPC, meta-trained BLL model, not adapting", "bundles/diffdrive-bll", Controller.FIXED),
+          new Row("bll", "MPC + Bayesian last layer (meta-trained)", "bundles/diffdrive-bll", Controller.ADAPTIVE),
+          new Row("oracle", "oracle (model fitted to the changed robot)", "bundles/diffdrive-grbal", Controller.ORACLE));
+
+  private record Key(String scenario, String row, int seed) {}
 
   public static void main(String[] args) throws Exception {
     Map<String, String> a = new LinkedHashMap<>();
@@ -67,243 +87,263 @@ public final class RecoveryBenchmark {
     double changeAt = Double.parseDouble(a.getOrDefault("--change-at", "10"));
     int threads =
         Integer.parseInt(
-            a.getOrDefault(
-                "--threads", String.valueOf(Runtime.getRuntime().availableProcessors())));
+            a.getOrDefault("--threads", String.valueOf(Runtime.getRuntime().availableProcessors())));
+    double falseAlarmSeconds = Double.parseDouble(a.getOrDefault("--false-alarm-seconds", "0"));
     Path out = Path.of(a.getOrDefault("--out", "benchmarks/target/recovery.json"));
     Path config = Path.of(a.getOrDefault("--config", "src/examples/diffbot-demo.yaml"));
-    Path meta = Path.of(a.getOrDefault("--bundle", "bundles/diffdrive-grbal"));
-    Path baseline = Path.of(a.getOrDefault("--baseline", "bundles/diffdrive-pretrained"));
-    List<ChangeScenario> scenarios = new ArrayList<>();
-    for (String s :
-        a.getOrDefault("--scenarios", "battery-sag,payload,friction,weak-motor,held-out")
-            .split(",")) {
-      scenarios.add(ChangeScenario.byId(s));
+    List<String> scenarioIds =
+        List.of(
+            a.getOrDefault(
+                    "--scenarios", "battery-sag,payload,friction,weak-motor,motor-payload,held-out")
+                .split(","));
+    ScenarioFile timeline =
+        a.containsKey("--scenario-file") ? ScenarioFile.load(Path.of(a.get("--scenario-file"))) : null;
+    List<Row> rows = new ArrayList<>();
+    List<String> wanted =
+        a.containsKey("--controllers") ? List.of(a.get("--controllers").split(",")) : null;
+    for (Row r : ROWS) {
+      if (wanted == null || wanted.contains(r.id()) || r.id().equals("oracle")) {
+        rows.add(r);
+      }
     }
-
     RuntimeConfig loaded = RuntimeConfig.load(config);
-    ChangeDetector.Settings detector = loaded.detectorOrStandard();
-    if (a.containsKey("--detector-threshold")) {
-      detector = detector.withThreshold(Double.parseDouble(a.get("--detector-threshold")));
+    Map<String, RuntimeConfig> configs = new LinkedHashMap<>();
+    for (Row r : rows) {
+      Bundle b = Bundle.load(Path.of(r.bundle()));
+      RuntimeConfig.Settings s = loaded.runtime().withControlRate(b.manifest().controlRateHz());
+      boolean planning = b.manifest().adaptation().plansWithDynamics();
+      RuntimeConfig.Telemetry none = RuntimeConfig.Telemetry.none();
+      configs.put(
+          r.id(),
+          new RuntimeConfig(
+              loaded.hardware(),
+              Path.of(r.bundle()),
+              s,
+              none,
+              planning ? loaded.planner() : null,
+              planning && a.containsKey("--detector-threshold")
+                  ? loaded
+                      .detectorOrStandard()
+                      .withThreshold(Double.parseDouble(a.get("--detector-threshold")))
+                  : null));
     }
-    RuntimeConfig metaCfg =
-        new RuntimeConfig(
-            loaded.hardware(),
-            meta,
-            loaded.runtime(),
-            RuntimeConfig.Telemetry.none(),
-            loaded.planner(),
-            detector);
-    RuntimeConfig baseCfg =
-        new RuntimeConfig(
-            loaded.hardware(),
-            baseline,
-            loaded.runtime(),
-            RuntimeConfig.Telemetry.none(),
-            loaded.planner(),
-            detector);
-    System.out.printf(
-        "detector: threshold %s, drift %s, smoothing %s, calibration %d steps%n",
-        detector.threshold(), detector.drift(), detector.smoothing(), detector.calibration());
-    Bundle metaBundle = Bundle.load(meta);
+    List<String> scenarioNames = new ArrayList<>();
+    if (timeline != null) {
+      scenarioNames.add(timeline.name());
+      changeAt = timeline.firstChangeSeconds();
+    } else {
+      scenarioNames.addAll(scenarioIds);
+    }
     long t0 = System.nanoTime();
-
     ExecutorService pool = Executors.newFixedThreadPool(threads);
-    Map<ChangeScenario, Future<ModelFit.Result>> oracleJobs = new LinkedHashMap<>();
-    for (ChangeScenario s : scenarios) {
-      oracleJobs.put(s, pool.submit(() -> Oracle.fit(metaCfg, metaBundle, s)));
-    }
-    Map<ChangeScenario, ModelFit.Result> oracles = new LinkedHashMap<>();
-    for (var e : oracleJobs.entrySet()) {
-      oracles.put(e.getKey(), e.getValue().get());
-      System.err.printf(
-          Locale.ROOT,
-          "oracle %s: held-out loss %.3g -> %.3g%n",
-          e.getKey().id(),
-          e.getValue().get().validationBefore(),
-          e.getValue().get().validationAfter());
-    }
 
+    // the oracle of every (change, seed): the GrBAL network fitted to 60 s of that changed robot
+    Map<Key, Future<double[]>> oracleJobs = new LinkedHashMap<>();
+    RuntimeConfig oracleCfg = configs.get("oracle");
+    Bundle oracleBundle = Bundle.load(oracleCfg.bundle());
+    if (timeline == null) {
+      for (String sid : scenarioIds) {
+        ChangeScenario s = ChangeScenario.byId(sid);
+        for (int seed = 1; seed <= seeds; seed++) {
+          double size = changeSize(seed);
+          oracleJobs.put(
+              new Key(sid, "oracle", seed),
+              pool.submit(() -> Oracle.fit(oracleCfg, oracleBundle, s, size, 1500).parameters()));
+        }
+      }
+    }
     Map<Key, Future<ScenarioRun>> jobs = new LinkedHashMap<>();
     for (int seed = 1; seed <= seeds; seed++) {
-      VelocityProfile profile = VelocityProfile.random(seed, 4);
       long sd = seed;
-      // the unchanged robot: the change comes after the end
-      jobs.put(
-          new Key(scenarios.get(0), "unchanged", seed),
-          submit(
-              pool,
-              metaCfg,
-              scenarios.get(0),
-              profile,
-              sd,
-              seconds,
-              seconds + 1,
-              Controller.ADAPTIVE,
-              null));
-      for (ChangeScenario s : scenarios) {
+      for (Row r : rows) {
+        if (r.controller() == Controller.ORACLE) {
+          continue;
+        }
+        // the controller's own unchanged run: the change comes after the end
         jobs.put(
-            new Key(s, "meta-trained, adaptive", seed),
-            submit(pool, metaCfg, s, profile, sd, seconds, changeAt, Controller.ADAPTIVE, null));
-        jobs.put(
-            new Key(s, "meta-trained, not adapting", seed),
-            submit(pool, metaCfg, s, profile, sd, seconds, changeAt, Controller.FIXED, null));
-        jobs.put(
-            new Key(s, "pooled baseline, fine-tuned", seed),
-            submit(pool, baseCfg, s, profile, sd, seconds, changeAt, Controller.ADAPTIVE, null));
-        jobs.put(
-            new Key(s, "oracle", seed),
-            submit(
-                pool,
-                metaCfg,
-                s,
-                profile,
-                sd,
-                seconds,
-                changeAt,
-                Controller.ORACLE,
-                oracles.get(s).parameters()));
+            new Key("unchanged", r.id(), seed),
+            submit(pool, configs.get(r.id()), ChangeScenario.MOTOR_PAYLOAD, VelocityProfile.random(sd, 4), sd, seconds, seconds + 1, r.controller(), null, 1, null));
       }
+    }
+    Map<Key, double[]> oracles = new LinkedHashMap<>();
+    for (var e : oracleJobs.entrySet()) {
+      oracles.put(e.getKey(), e.getValue().get());
+    }
+    System.err.printf(
+        Locale.ROOT, "%d oracles fitted, %.0f s%n", oracles.size(), (System.nanoTime() - t0) * 1e-9);
+    for (String sid : scenarioNames) {
+      ChangeScenario s = timeline == null ? ChangeScenario.byId(sid) : ChangeScenario.MOTOR_PAYLOAD;
+      for (int seed = 1; seed <= seeds; seed++) {
+        long sd = seed;
+        double size = changeSize(seed);
+        VelocityProfile profile =
+            s.needsAggressiveProfile() && timeline == null
+                ? VelocityProfile.aggressive(sd, 6)
+                : VelocityProfile.random(sd, 4);
+        for (Row r : rows) {
+          if (r.controller() == Controller.ORACLE && timeline != null) {
+            continue;
+          }
+          double[] oracle = oracles.get(new Key(sid, "oracle", seed));
+          jobs.put(
+              new Key(sid, r.id(), seed),
+              submit(pool, configs.get(r.id()), s, profile, sd, seconds, changeAt, r.controller(), oracle, size, timeline));
+        }
+        if (s.needsAggressiveProfile()) {
+          for (Row r : rows) {
+            if (r.controller() != Controller.ORACLE) {
+              jobs.put(
+                  new Key("unchanged-aggressive", r.id(), seed),
+                  submit(pool, configs.get(r.id()), s, profile, sd, seconds, seconds + 1, r.controller(), null, 1, null));
+            }
+          }
+        }
+      }
+    }
+    Future<ScenarioRun> longRun = null;
+    if (falseAlarmSeconds > 0) {
+      longRun =
+          submit(pool, configs.get("bll"), ChangeScenario.MOTOR_PAYLOAD, VelocityProfile.random(1000, 8), 1000, falseAlarmSeconds, falseAlarmSeconds + 1, Controller.ADAPTIVE, null, 1, null);
     }
     Map<Key, ScenarioRun> done = new LinkedHashMap<>();
     int k = 0;
     for (var e : jobs.entrySet()) {
       done.put(e.getKey(), e.getValue().get());
       k++;
-      if (k % 20 == 0 || k == jobs.size()) {
+      if (k % 50 == 0 || k == jobs.size()) {
         System.err.printf(
             Locale.ROOT, "%d/%d runs, %.0f s%n", k, jobs.size(), (System.nanoTime() - t0) * 1e-9);
       }
     }
+    ScenarioRun longDone = longRun == null ? null : longRun.get();
     pool.shutdown();
 
-    List<String> controllers =
-        List.of(
-            "meta-trained, adaptive",
-            "meta-trained, not adapting",
-            "pooled baseline, fine-tuned",
-            "oracle");
-    Histogram latency = new Histogram(3);
-    int unchangedAlarms = 0;
-    double unchangedSeconds = 0;
-    for (int seed = 1; seed <= seeds; seed++) {
-      ScenarioRun ref = done.get(new Key(scenarios.get(0), "unchanged", seed));
-      unchangedAlarms += ref.alarmsBeforeChange(); // its change comes after the end
-      unchangedSeconds += ref.trace().length() * ref.trace().dt();
-    }
     Map<String, Object> result = new LinkedHashMap<>();
     Map<String, Object> setup = new LinkedHashMap<>();
     setup.put("seeds", seeds);
     setup.put("seconds", seconds);
     setup.put("change_at_s", changeAt);
-    setup.put(
-        "profile", "4 random segments of 2.5 s per seed, v U[0.1, 0.4] m/s, w U[-1, 1] rad/s");
-    setup.put("meta_bundle", meta.toString());
-    setup.put("baseline_bundle", baseline.toString());
-    setup.put("detector", metaCfg.detectorOrStandard());
-    setup.put("planner", metaCfg.plannerOrStandard());
-    setup.put(
-        "recovery",
-        "2.5 s trailing mean error back within 10 % of the unchanged robot's, for good");
+    setup.put("profile", "4 random 2.5 s segments per seed (v U[0.1, 0.4] m/s, w U[-1, 1] rad/s);"
+        + " friction: 6 aggressive 1.5 s segments (v 0.05-0.15 / 0.45-0.6 m/s, w U[-2, 2] rad/s)");
+    setup.put("change_size", "each changed parameter moves U[0.75, 1.25] times as far, per seed");
+    setup.put("rows", rows);
+    setup.put("recovery", "2.5 s trailing mean error back within 10 % of the controller's own unchanged run, for good");
     setup.put("steady_state", "mean error over the last 5 s");
+    setup.put("after_change", "mean error over the 5 s after the change");
     result.put("setup", setup);
-    List<Map<String, Object>> rows = new ArrayList<>();
+    List<Map<String, Object>> table = new ArrayList<>();
     StringBuilder md = new StringBuilder();
     md.append(
-        "| change | controller | error before | error last 5 s | vs oracle | recovered | recovery"
-            + " time, median [IQR] | detected | detection delay, median |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|\n");
-    int alarmsBefore = 0;
-    for (ChangeScenario s : scenarios) {
-      for (String c : controllers) {
+        "| change | controller | before | after change (5 s) | end (last 5 s), median / mean ± CI | vs oracle | vs not adapting | recovered | recovery, median [IQR] | detected | delay, median |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+    int alarmsBeforeChange = 0;
+    for (String sid : scenarioNames) {
+      boolean aggressive = timeline == null && ChangeScenario.byId(sid).needsAggressiveProfile();
+      for (Row r : rows) {
+        if (r.controller() == Controller.ORACLE && timeline != null) {
+          continue;
+        }
         double[] before = new double[seeds];
+        double[] after = new double[seeds];
         double[] steady = new double[seeds];
-        double[] ratio = new double[seeds];
+        double[] vsOracle = new double[seeds];
+        double[] vsFixed = new double[seeds];
         double[] recovery = new double[seeds];
         List<Double> delays = new ArrayList<>();
         int recovered = 0;
         for (int seed = 1; seed <= seeds; seed++) {
-          ScenarioRun r = done.get(new Key(s, c, seed));
-          ScenarioRun o = done.get(new Key(s, "oracle", seed));
-          ScenarioRun ref = done.get(new Key(scenarios.get(0), "unchanged", seed));
-          Trace t = r.trace();
-          before[seed - 1] = t.meanError(changeAt - WINDOW * 2, changeAt);
+          ScenarioRun run = done.get(new Key(sid, r.id(), seed));
+          Trace t = run.trace();
+          before[seed - 1] = t.meanError(changeAt - 2 * WINDOW, changeAt);
+          after[seed - 1] = t.meanError(changeAt, Math.min(seconds, changeAt + AFTER));
           steady[seed - 1] = t.meanError(seconds - STEADY, seconds);
-          ratio[seed - 1] = steady[seed - 1] / o.trace().meanError(seconds - STEADY, seconds);
+          ScenarioRun o = done.get(new Key(sid, "oracle", seed));
+          vsOracle[seed - 1] =
+              o == null ? Double.NaN : steady[seed - 1] / o.trace().meanError(seconds - STEADY, seconds);
+          String fixed = fixedOf(r.id());
+          ScenarioRun f = fixed == null ? null : done.get(new Key(sid, fixed, seed));
+          vsFixed[seed - 1] =
+              f == null
+                  ? Double.NaN
+                  : t.meanError(changeAt, seconds) / f.trace().meanError(changeAt, seconds);
+          ScenarioRun ref =
+              r.controller() == Controller.ORACLE
+                  ? done.get(new Key(aggressive ? "unchanged-aggressive" : "unchanged", "grbal", seed))
+                  : done.get(new Key(aggressive ? "unchanged-aggressive" : "unchanged", r.id(), seed));
           recovery[seed - 1] = t.recoveryTime(ref.trace(), changeAt, WINDOW, TOLERANCE);
           if (!Double.isNaN(recovery[seed - 1])) {
             recovered++;
           }
-          alarmsBefore += r.alarmsBeforeChange();
-          double delay = r.detectionDelaySeconds();
-          if (c.endsWith("adaptive") || c.endsWith("fine-tuned")) {
-            for (ScenarioRun.Event ev : r.events()) {
-              double ms = ev.event().latencyMillis();
-              if (Double.isFinite(ms)) {
-                latency.recordValue(Math.max(1, Math.round(ms * 1000)));
-              }
-            }
-          }
+          alarmsBeforeChange += run.alarmsBeforeChange();
+          double delay = run.detectionDelaySeconds();
           if (!Double.isNaN(delay)) {
             delays.add(delay);
           }
         }
+        double[] d = delays.stream().mapToDouble(Double::doubleValue).toArray();
         Map<String, Object> row = new LinkedHashMap<>();
-        row.put("scenario", s.id());
-        row.put("controller", c);
-        row.put("error_before_mean", mean(before));
-        row.put("error_steady_mean", mean(steady));
-        row.put("error_steady_ci95", ci95(steady));
-        row.put("steady_vs_oracle_mean", mean(ratio));
-        row.put("steady_vs_oracle_ci95", ci95(ratio));
+        row.put("scenario", sid);
+        row.put("controller", r.id());
+        row.put("controller_name", r.name());
+        row.put("error_before_median", quantile(before, 0.5));
+        row.put("error_after_change_median", quantile(after, 0.5));
+        row.put("error_end_median", quantile(steady, 0.5));
+        row.put("error_end_q25", quantile(steady, 0.25));
+        row.put("error_end_q75", quantile(steady, 0.75));
+        row.put("error_end_mean", mean(steady));
+        row.put("error_end_ci95", ci95(steady));
+        row.put("end_vs_oracle_median", quantile(vsOracle, 0.5));
+        row.put("post_change_vs_not_adapting_median", quantile(vsFixed, 0.5));
         row.put("recovered", recovered);
         row.put("recovery_s", recovery);
         row.put("recovery_median_s", quantile(recovery, 0.5));
         row.put("recovery_q25_s", quantile(recovery, 0.25));
         row.put("recovery_q75_s", quantile(recovery, 0.75));
-        row.put("detected", delays.size());
-        row.put(
-            "detection_delay_median_s",
-            delays.isEmpty()
-                ? Double.NaN
-                : quantile(delays.stream().mapToDouble(Double::doubleValue).toArray(), 0.5));
-        rows.add(row);
+        row.put("detected", d.length);
+        row.put("detection_delay_median_s", d.length == 0 ? Double.NaN : quantile(d, 0.5));
+        table.add(row);
         md.append(
             String.format(
                 Locale.ROOT,
-                "| %s | %s | %.4f | %.4f ± %.4f | %.2f ± %.2f | %d/%d | %s [%s, %s] | %d/%d | %s |%n",
-                s.id(),
-                c,
-                mean(before),
+                "| %s | %s | %.4f | %.4f | %.4f / %.4f ± %.4f | %s | %s | %d/%d | %s [%s, %s] | %d/%d | %s |%n",
+                sid,
+                r.name(),
+                quantile(before, 0.5),
+                quantile(after, 0.5),
+                quantile(steady, 0.5),
                 mean(steady),
                 ci95(steady),
-                mean(ratio),
-                ci95(ratio),
+                ratio(quantile(vsOracle, 0.5)),
+                ratio(quantile(vsFixed, 0.5)),
                 recovered,
                 seeds,
                 fmt(quantile(recovery, 0.5)),
                 fmt(quantile(recovery, 0.25)),
                 fmt(quantile(recovery, 0.75)),
-                delays.size(),
+                d.length,
                 seeds,
-                delays.isEmpty()
-                    ? "-"
-                    : fmt(
-                        quantile(
-                            delays.stream().mapToDouble(Double::doubleValue).toArray(), 0.5))));
+                d.length == 0 ? "-" : String.format(Locale.ROOT, "%.2f s", quantile(d, 0.5))));
       }
     }
-    result.put("rows", rows);
+    result.put("rows", table);
     Map<String, Object> alarms = new LinkedHashMap<>();
-    alarms.put("unchanged_robot_alarms", unchangedAlarms);
-    alarms.put("unchanged_robot_seconds", unchangedSeconds);
-    alarms.put("alarms_before_change_all_runs", alarmsBefore);
+    int unchangedAlarms = 0;
+    double unchangedSeconds = 0;
+    for (var e : done.entrySet()) {
+      if (e.getKey().scenario().startsWith("unchanged")) {
+        unchangedAlarms += e.getValue().alarmsBeforeChange();
+        unchangedSeconds += e.getValue().trace().length() * e.getValue().trace().dt();
+      }
+    }
+    alarms.put("unchanged_runs_alarms", unchangedAlarms);
+    alarms.put("unchanged_runs_seconds", unchangedSeconds);
+    alarms.put("alarms_before_change_all_runs", alarmsBeforeChange);
+    if (longDone != null) {
+      alarms.put("long_run_seconds", falseAlarmSeconds);
+      alarms.put("long_run_alarms_bll", longDone.alarmsBeforeChange());
+      alarms.put("long_run_alarm_times_s", longDone.alarmTimesBeforeChange());
+    }
     result.put("false_alarms", alarms);
-    Map<String, Object> lat = new LinkedHashMap<>();
-    lat.put("count", latency.getTotalCount());
-    lat.put("p50_ms", latency.getValueAtPercentile(50) / 1000.0);
-    lat.put("p99_ms", latency.getValueAtPercentile(99) / 1000.0);
-    lat.put("max_ms", latency.getMaxValue() / 1000.0);
-    result.put("adaptation_latency", lat);
     result.put("wall_seconds", (System.nanoTime() - t0) * 1e-9);
     result.put("markdown", md.toString());
     Files.createDirectories(out.toAbsolutePath().getParent());
@@ -311,21 +351,34 @@ public final class RecoveryBenchmark {
     System.out.print(md);
     System.out.printf(
         Locale.ROOT,
-        "%nfalse alarms: %d in %.0f s of the unchanged robot; %d before the change in all runs%n",
+        "%nfalse alarms: %d in %.0f s of unchanged runs (all controllers that detect); %d before the"
+            + " change in all changed runs%s%n",
         unchangedAlarms,
         unchangedSeconds,
-        alarmsBefore);
-    System.out.printf(
-        Locale.ROOT,
-        "adaptation latency (k steps on M, held-out check), %d adaptations: p50 %.2f ms, p99 %.2f"
-            + " ms, max %.2f ms (lockstep, %d threads busy)%n",
-        latency.getTotalCount(),
-        latency.getValueAtPercentile(50) / 1000.0,
-        latency.getValueAtPercentile(99) / 1000.0,
-        latency.getMaxValue() / 1000.0,
-        threads);
+        alarmsBeforeChange,
+        longDone == null
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                "; %d in one %.0f s unchanged run of the meta-trained BLL",
+                longDone.alarmsBeforeChange(),
+                falseAlarmSeconds));
     System.out.printf(
         Locale.ROOT, "wall time %.0f s; written %s%n", (System.nanoTime() - t0) * 1e-9, out);
+  }
+
+  /** The change size of a seed: U[0.75, 1.25]. */
+  static double changeSize(long seed) {
+    return 0.75 + 0.5 * new SplittableRandom(seed * 31 + 7).nextDouble();
+  }
+
+  /** The same model's not-adapting row, for the adaptive ones. */
+  static String fixedOf(String id) {
+    return switch (id) {
+      case "grbal", "pooled-ft" -> "mpc-fixed";
+      case "bll", "bll-pooled", "rls" -> "bll-fixed";
+      default -> null;
+    };
   }
 
   private static Future<ScenarioRun> submit(
@@ -337,13 +390,15 @@ public final class RecoveryBenchmark {
       double seconds,
       double changeAt,
       Controller c,
-      double[] oracle) {
+      double[] oracle,
+      double size,
+      ScenarioFile timeline) {
     return pool.submit(
         () -> {
           ScenarioRun r =
               new ScenarioRun(
                   new ScenarioRun.Options(
-                      cfg, s, profile, seed, seconds, changeAt, c, oracle, false));
+                      cfg, s, profile, seed, seconds, changeAt, c, oracle, false, size, timeline));
           r.run(null);
           return r;
         });
@@ -351,23 +406,31 @@ public final class RecoveryBenchmark {
 
   private static double mean(double[] x) {
     double s = 0;
+    int n = 0;
     for (double v : x) {
-      s += v;
+      if (!Double.isNaN(v)) {
+        s += v;
+        n++;
+      }
     }
-    return s / x.length;
+    return s / Math.max(1, n);
   }
 
   private static double ci95(double[] x) {
     double m = mean(x);
     double s = 0;
+    int n = 0;
     for (double v : x) {
-      s += (v - m) * (v - m);
+      if (!Double.isNaN(v)) {
+        s += (v - m) * (v - m);
+        n++;
+      }
     }
-    return 1.96 * Math.sqrt(s / Math.max(1, x.length - 1) / x.length);
+    return 1.96 * Math.sqrt(s / Math.max(1, n - 1) / Math.max(1, n));
   }
 
-  /** Quantile with "never" (NaN) ranked above every time. */
-  private static double quantile(double[] x, double q) {
+  /** Quantile with NaN ("never") ranked above every value. */
+  static double quantile(double[] x, double q) {
     double[] s = x.clone();
     for (int i = 0; i < s.length; i++) {
       if (Double.isNaN(s[i])) {
@@ -377,6 +440,10 @@ public final class RecoveryBenchmark {
     Arrays.sort(s);
     double v = s[(int) Math.min(s.length - 1, Math.floor(q * s.length))];
     return Double.isInfinite(v) ? Double.NaN : v;
+  }
+
+  private static String ratio(double v) {
+    return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f", v);
   }
 
   private static String fmt(double v) {

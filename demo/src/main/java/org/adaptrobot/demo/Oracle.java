@@ -25,6 +25,16 @@ public final class Oracle {
   /** Fits the oracle model for {@code change} (deterministic). */
   public static ModelFit.Result fit(RuntimeConfig cfg, Bundle bundle, ChangeScenario change)
       throws BundleException {
+    return fit(cfg, bundle, change, 1.0, 3000);
+  }
+
+  /**
+   * Fits the oracle model for {@code change} of {@code size} (see {@link
+   * ChangeScenario#parameters(double)}) with {@code minibatches} Adam steps (deterministic).
+   */
+  public static ModelFit.Result fit(
+      RuntimeConfig cfg, Bundle bundle, ChangeScenario change, double size, int minibatches)
+      throws BundleException {
     ScenarioRun data =
         new ScenarioRun(
             new ScenarioRun.Options(
@@ -36,7 +46,9 @@ public final class Oracle {
                 0,
                 ScenarioRun.Controller.ADAPTIVE,
                 null,
-                false));
+                false,
+                size,
+                null));
     Trace t = data.run(null);
     Bundle.Graph g = bundle.graph(Manifest.DYNAMICS);
     return ModelFit.fit(
@@ -46,7 +58,7 @@ public final class Oracle {
         t.observations(),
         t.actions(),
         t.transitions(),
-        3000,
+        minibatches,
         256,
         1e-3,
         1);

@@ -14,6 +14,7 @@ import org.adaptrobot.runtime.lifecycle.LifecycleState;
 import org.adaptrobot.runtime.loop.ControlLoop;
 import org.adaptrobot.runtime.loop.RuntimeEvents;
 import org.adaptrobot.runtime.metrics.LoopMetrics;
+import org.adaptrobot.runtime.sim.ScenarioFile;
 
 /**
  * One run of the simulated robot through the real runtime (drivers, loop, MPC, adaptation engine):
@@ -44,6 +45,8 @@ public final class ScenarioRun {
    * @param controller which model the MPC uses after the change
    * @param oracleParameters the oracle's model parameters (for {@link Controller#ORACLE})
    * @param paced keep wall-clock pace instead of lockstep
+   * @param changeSize how far the change goes, relative to the scenario's (1: as named)
+   * @param timeline a scenario file to play instead of the scenario's single change, or null
    */
   public record Options(
       RuntimeConfig config,
@@ -54,7 +57,9 @@ public final class ScenarioRun {
       double changeAtSeconds,
       Controller controller,
       double[] oracleParameters,
-      boolean paced) {
+      boolean paced,
+      double changeSize,
+      ScenarioFile timeline) {
     public Options {
       if (!(seconds > 0) || !(changeAtSeconds >= 0)) {
         throw new IllegalArgumentException("a run needs seconds > 0 and a change time >= 0");
@@ -62,6 +67,34 @@ public final class ScenarioRun {
       if (controller == Controller.ORACLE && oracleParameters == null) {
         throw new IllegalArgumentException("the oracle run needs the oracle's parameters");
       }
+      if (!(changeSize > 0)) {
+        throw new IllegalArgumentException("the change size must be > 0, found " + changeSize);
+      }
+    }
+
+    /** The scenario's change as named, no scenario file. */
+    public Options(
+        RuntimeConfig config,
+        ChangeScenario scenario,
+        VelocityProfile profile,
+        long seed,
+        double seconds,
+        double changeAtSeconds,
+        Controller controller,
+        double[] oracleParameters,
+        boolean paced) {
+      this(
+          config,
+          scenario,
+          profile,
+          seed,
+          seconds,
+          changeAtSeconds,
+          controller,
+          oracleParameters,
+          paced,
+          1.0,
+          null);
     }
   }
 
@@ -132,11 +165,11 @@ public final class ScenarioRun {
             options.controller() == Controller.ADAPTIVE);
     runtime = rt;
     try {
-      if (rt.mpc() == null) {
+      if (rt.mpc() == null && options.controller() == Controller.ORACLE) {
         throw new BundleException(
             options.config().bundle()
-                + ": a scenario run needs a bundle the runtime drives by MPC (manifest.json"
-                + " adaptation.mode model-based, or context-gradient on the dynamics graph), found "
+                + ": the oracle swaps in a dynamics model fitted to the changed robot, so it needs"
+                + " a bundle the runtime drives by MPC; found mode "
                 + rt.bundle().manifest().adaptation().mode().id());
       }
       ControlLoop loop = rt.loop();
@@ -151,6 +184,11 @@ public final class ScenarioRun {
       this.trace = trace;
       SimulatedHardware sim = rt.simulation();
       MpcController mb = rt.mpc();
+      ScenarioFile.Player player =
+          options.timeline() == null ? null : new ScenarioFile.Player(options.timeline(), sim);
+      if (player != null) {
+        player.advance(0);
+      }
       if (changeStep == 0) {
         change(sim, mb);
       }
@@ -182,6 +220,9 @@ public final class ScenarioRun {
               segment[0] = next;
               l.targets().hold(p.speed(next), p.yawRate(next));
             }
+            if (player != null) {
+              player.advance((i + 1) * dt);
+            }
             if (i + 1 == changeStep) {
               change(sim, mb);
             }
@@ -196,8 +237,11 @@ public final class ScenarioRun {
   }
 
   private void change(SimulatedHardware sim, MpcController mb) {
-    for (Map.Entry<String, Double> e : options.scenario().parameters().entrySet()) {
-      sim.set(e.getKey(), e.getValue());
+    if (options.timeline() == null) {
+      for (Map.Entry<String, Double> e :
+          options.scenario().parameters(options.changeSize()).entrySet()) {
+        sim.set(e.getKey(), e.getValue());
+      }
     }
     if (options.controller() == Controller.ORACLE) {
       mb.publish(options.oracleParameters().clone());
@@ -269,6 +313,17 @@ public final class ScenarioRun {
       }
     }
     return n;
+  }
+
+  /** Times (s) of the change alarms raised before the change. */
+  public List<Double> alarmTimesBeforeChange() {
+    List<Double> t = new ArrayList<>();
+    for (Event e : events) {
+      if (e.event().kind().equals("change_detected") && e.step() < changeStep) {
+        t.add(e.step() * dt);
+      }
+    }
+    return t;
   }
 
   public int changeStep() {

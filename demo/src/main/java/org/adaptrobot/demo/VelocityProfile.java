@@ -52,6 +52,22 @@ public final class VelocityProfile {
     return new VelocityProfile(2.5, v, w);
   }
 
+  /**
+   * A demanding cycle of {@code segments} 1.5 s segments from {@code seed}: speeds alternate
+   * between slow (U[0.05, 0.15] m/s) and fast (U[0.45, 0.6] m/s), yaw rates U[−2, 2] rad/s — steps
+   * that make the wheels slip on a slippery floor.
+   */
+  public static VelocityProfile aggressive(long seed, int segments) {
+    SplittableRandom r = new SplittableRandom(seed ^ 0x5A5A5A5AL);
+    double[] v = new double[segments];
+    double[] w = new double[segments];
+    for (int i = 0; i < segments; i++) {
+      v[i] = i % 2 == 0 ? 0.05 + 0.1 * r.nextDouble() : 0.45 + 0.15 * r.nextDouble();
+      w[i] = -2 + 4 * r.nextDouble();
+    }
+    return new VelocityProfile(1.5, v, w);
+  }
+
   /** Length of one cycle, s. */
   public double cycleSeconds() {
     return segmentSeconds * speed.length;

@@ -6,8 +6,9 @@ package org.adaptrobot.runtime.adaptation;
  *
  * <pre>
  *   zₜ = (1/D) Σₖ rₖ² / (s σₖ²)                 the predictive distribution's own yardstick
- *   uₜ = (zₜ − μ₀) / σ₀                          μ₀, σ₀ measured on unchanged dynamics when the
- *                                                bundle was made (so no blind window on the robot)
+ *   uₜ = (zₜ − μ) / σ                            μ, σ: the nominal level and spread of z, from the
+ *                                                bundle's calibration (no blind window on the robot)
+ *                                                refined by what this robot shows
  *   ūₜ = (1 − a) ūₜ₋₁ + a·min(uₜ, clip)          optional smoothing (a = 1: none)
  *   Sₜ = max(0, Sₜ₋₁ + ūₜ − drift)               alarm when Sₜ > threshold
  * </pre>
@@ -17,12 +18,26 @@ package org.adaptrobot.runtime.adaptation;
  * spread, and S climbs within a few steps. Because z is computed with the posterior in use, an
  * alarm is followed by adaptation and the statistic comes back to normal by itself; after an alarm
  * the detector holds off for {@code holdOffSteps} while the model re-adapts, then re-arms. The
- * clip bounds what one glitch can add. Allocation-free; one thread.
+ * clip bounds what one glitch can add.
+ *
+ * <p>The nominal level starts at the bundle's calibration, measured on unchanged simulated dynamics
+ * when the bundle was made, which counts as {@link #CALIBRATION_WEIGHT} steps of evidence; every
+ * step that looks nominal (the statistic well below the threshold, not holding off) then refines
+ * it, as a running mean over at most {@link #MEMORY_STEPS} steps. A robot whose sensors are quieter
+ * or noisier than the simulation's is thereby judged against itself within seconds, while the
+ * detector works from the first step. Allocation-free; one thread.
  */
 public final class LikelihoodChangeDetector {
 
-  private final double nominalMean;
-  private final double nominalStd;
+  /** Steps of evidence the bundle's calibration counts as. */
+  public static final int CALIBRATION_WEIGHT = 50;
+
+  /** The longest memory of the nominal level, steps. */
+  public static final int MEMORY_STEPS = 2000;
+
+  private double nominalMean;
+  private double nominalSpread;
+  private long evidence = CALIBRATION_WEIGHT;
   private final double smoothing;
   private final double drift;
   private final double threshold;
@@ -47,7 +62,7 @@ public final class LikelihoodChangeDetector {
           "likelihood detector: nominal std must be > 0 and the mean finite");
     }
     this.nominalMean = nominalMean;
-    this.nominalStd = nominalStd;
+    this.nominalSpread = nominalStd;
     this.smoothing = settings.smoothing();
     this.drift = settings.drift();
     this.threshold = settings.threshold();
@@ -67,13 +82,21 @@ public final class LikelihoodChangeDetector {
     if (!Double.isFinite(z)) {
       return false;
     }
-    double u = Math.min((z - nominalMean) / nominalStd, clip);
+    double u = Math.min((z - nominalMean) / nominalSpread, clip);
     smoothed = smoothing >= 1 ? u : (1 - smoothing) * smoothed + smoothing * u;
     if (holdOff > 0) {
       holdOff--;
       return false;
     }
     statistic = Math.max(0, statistic + smoothed - drift);
+    if (statistic < 0.25 * threshold && u < clip) {
+      // looks nominal: refine the level and the spread (mean absolute deviation × √(π/2), the
+      // standard deviation of a normal variable; robust to the heavy tail of squared errors)
+      double w = 1.0 / Math.min(++evidence, MEMORY_STEPS);
+      double dev = Math.abs(z - nominalMean) * 1.2533;
+      nominalMean += w * (z - nominalMean);
+      nominalSpread = Math.max(1e-6, nominalSpread + w * (dev - nominalSpread));
+    }
     if (statistic > threshold) {
       alarms++;
       statistic = 0;
@@ -81,6 +104,16 @@ public final class LikelihoodChangeDetector {
       return true;
     }
     return false;
+  }
+
+  /** The nominal level of z now. */
+  public double nominalMean() {
+    return nominalMean;
+  }
+
+  /** The nominal spread of z now. */
+  public double nominalSpread() {
+    return nominalSpread;
   }
 
   /** The CUSUM statistic now. */

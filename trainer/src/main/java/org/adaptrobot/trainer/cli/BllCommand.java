@@ -195,7 +195,7 @@ public final class BllCommand implements Callable<Integer> {
     summary.put("detector_nominal_std", calibration[1]);
     System.out.printf(
         Locale.ROOT,
-        "change detector calibration on held-out unchanged dynamics: statistic mean %.3f, std %.3f%n",
+        "change detector calibration on unchanged dynamics: statistic mean %.3f, std %.3f%n",
         calibration[0],
         calibration[1]);
     if (bundle != null) {
@@ -367,12 +367,23 @@ public final class BllCommand implements Callable<Integer> {
 
   /** Windows of {@code count} transitions: [0] inputs, [1] targets, one row per window. */
   static double[][][] windows(DynamicsDomain domain, double[] task, int n, int count, long seed) {
+    return windows(domain, task, n, count, seed, TaskDistribution.Split.TEST);
+  }
+
+  /** Windows with tasks drawn from {@code split} when {@code task} is null. */
+  static double[][][] windows(
+      DynamicsDomain domain,
+      double[] task,
+      int n,
+      int count,
+      long seed,
+      TaskDistribution.Split split) {
     DynamicsDomain d = domain.copy();
     double[][] x = new double[n][count * d.inputSize()];
     double[][] y = new double[n][count * d.stateSize()];
     for (int i = 0; i < n; i++) {
       SplittableRandom r = new SplittableRandom(seed * 1_000_003L + i);
-      double[] t = task != null ? task : d.tasks().sample(TaskDistribution.Split.TEST, r);
+      double[] t = task != null ? task : d.tasks().sample(split, r);
       d.transitions(t, r, count, x[i], y[i]);
     }
     return new double[][][] {x, y};
@@ -467,14 +478,15 @@ public final class BllCommand implements Callable<Integer> {
   /**
    * The change detector's statistic — the one-step-ahead standardised squared error, averaged over
    * the monitored outputs, of the posterior as the robot keeps it (forgetting, one transition at a
-   * time) — on held-out unchanged dynamics: mean and standard deviation.
+   * time) — on unchanged dynamics of the training range (fresh draws): mean and standard deviation.
    */
   private double[] calibrate(BayesianLastLayer bll, double[] theta, DynamicsDomain domain) {
     int in = bll.inputSize();
     int out = bll.outputSize();
     int m = bll.features();
     int steps = 500;
-    double[][][] w = windows(domain, null, 40, steps, EVAL_SEED + 11);
+    // the model's own (training) range of dynamics: how it scores what it knows
+    double[][][] w = windows(domain, null, 40, steps, EVAL_SEED + 11, TaskDistribution.Split.TRAIN);
     double[] phi = new double[steps * m];
     double[] pred = new double[out];
     double[] noise = bll.noiseVariance(theta);
