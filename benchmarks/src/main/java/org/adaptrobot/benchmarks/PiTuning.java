@@ -32,8 +32,8 @@ public final class PiTuning {
     RobotHardware hw = loaded.hardware();
     double rate = 50;
     double maxChange = 0.1;
-    double[] kps = {0.005, 0.01, 0.02, 0.04, 0.08};
-    double[] kis = {0.05, 0.1, 0.2, 0.4, 0.8, 1.6};
+    double[] kps = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32};
+    double[] kis = {0.2, 0.4, 0.8, 1.6, 3.2, 6.4};
     Path dir = Files.createTempDirectory("pi-tuning");
     double best = Double.POSITIVE_INFINITY;
     double bestKp = 0;

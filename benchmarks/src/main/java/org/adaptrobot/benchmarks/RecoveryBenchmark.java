@@ -73,9 +73,15 @@ public final class RecoveryBenchmark {
           new Row("bll-pooled", "MPC + Bayesian last layer, pooled features", "bundles/diffdrive-bll-pooled", Controller.ADAPTIVE),
           new Row("bll-fixed", "MPC, meta-trained BLL model, not adapting", "bundles/diffdrive-bll", Controller.FIXED),
           new Row("bll", "MPC + Bayesian last layer (meta-trained)", "bundles/diffdrive-bll", Controller.ADAPTIVE),
+          new Row("pi-ff", "PI + adaptive feed-forward (meta-trained BLL)", "bundles/diffdrive-bll", Controller.ADAPTIVE),
           new Row("oracle", "oracle (model fitted to the changed robot)", "bundles/diffdrive-grbal", Controller.ORACLE));
 
   private record Key(String scenario, String row, int seed) {}
+
+  /** The tuned PI's gains (PiTuning; bundles/pi-wheel-speed). */
+  static final double PI_KP = 0.08;
+
+  static final double PI_KI = 1.6;
 
   public static void main(String[] args) throws Exception {
     Map<String, String> a = new LinkedHashMap<>();
@@ -113,19 +119,23 @@ public final class RecoveryBenchmark {
       RuntimeConfig.Settings s = loaded.runtime().withControlRate(b.manifest().controlRateHz());
       boolean planning = b.manifest().adaptation().plansWithDynamics();
       RuntimeConfig.Telemetry none = RuntimeConfig.Telemetry.none();
-      configs.put(
-          r.id(),
+      RuntimeConfig rc =
           new RuntimeConfig(
               loaded.hardware(),
               Path.of(r.bundle()),
               s,
               none,
-              planning ? loaded.planner() : null,
+              planning && !r.id().equals("pi-ff") ? loaded.planner() : null,
               planning && a.containsKey("--detector-threshold")
                   ? loaded
                       .detectorOrStandard()
                       .withThreshold(Double.parseDouble(a.get("--detector-threshold")))
-                  : null));
+                  : null);
+      if (r.id().equals("pi-ff")) {
+        // the tuned PI's gains (bundles/pi-wheel-speed) with the model's feed-forward
+        rc = rc.withPiFeedForward(new RuntimeConfig.PiFeedForward(PI_KP, PI_KI));
+      }
+      configs.put(r.id(), rc);
     }
     List<String> scenarioNames = new ArrayList<>();
     if (timeline != null) {
@@ -377,6 +387,7 @@ public final class RecoveryBenchmark {
     return switch (id) {
       case "grbal", "pooled-ft" -> "mpc-fixed";
       case "bll", "bll-pooled", "rls" -> "bll-fixed";
+      case "pi-ff" -> "pi";
       default -> null;
     };
   }

@@ -23,7 +23,8 @@ import org.adaptrobot.models.nn.NetworkArchitecture;
  * @param forgetting λ per control step, in (0, 1]
  * @param keepOnChange the fraction of the data's information kept when a change is detected
  * @param monitored the outputs the likelihood covers
- * @param nominalMean mean of the per-step statistic on unchanged dynamics
+ * @param detectorSteps k of the detector's k-step prediction error
+ * @param nominalMean mean of the detector's statistic on unchanged dynamics
  * @param nominalStd its standard deviation
  */
 public record BayesianLastLayerSpec(
@@ -32,6 +33,7 @@ public record BayesianLastLayerSpec(
     double forgetting,
     double keepOnChange,
     boolean[] monitored,
+    int detectorSteps,
     double nominalMean,
     double nominalStd) {
 
@@ -69,6 +71,7 @@ public record BayesianLastLayerSpec(
       mon.add(b);
     }
     ObjectNode d = root.putObject("detector");
+    d.put("steps", detectorSteps);
     d.put("nominal_mean", nominalMean);
     d.put("nominal_std", nominalStd);
     try {
@@ -136,9 +139,16 @@ public record BayesianLastLayerSpec(
     JsonNode det = root.get("detector");
     double mean = Double.NaN;
     double std = Double.NaN;
+    int steps = 0;
     if (det == null || !det.isObject()) {
-      problems.add(FILE_NAME + ": detector: expected {nominal_mean, nominal_std}");
+      problems.add(FILE_NAME + ": detector: expected {steps, nominal_mean, nominal_std}");
     } else {
+      JsonNode st = det.get("steps");
+      if (st == null || !st.isInt() || st.asInt() < 1 || st.asInt() > 1000) {
+        problems.add(FILE_NAME + ": detector.steps: expected a whole number in [1, 1000], found " + st);
+      } else {
+        steps = st.asInt();
+      }
       mean = number(det, "nominal_mean", problems);
       std = number(det, "nominal_std", problems);
       if (!(std > 0)) {
@@ -168,7 +178,8 @@ public record BayesianLastLayerSpec(
     if (problems.size() > before) {
       return null;
     }
-    return new BayesianLastLayerSpec(precision, noise, forgetting, keep, monitored, mean, std);
+    return new BayesianLastLayerSpec(
+        precision, noise, forgetting, keep, monitored, steps, mean, std);
   }
 
   private static double[] numbers(JsonNode root, String field, int n, List<String> problems) {

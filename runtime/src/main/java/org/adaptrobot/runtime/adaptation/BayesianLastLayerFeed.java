@@ -2,13 +2,14 @@ package org.adaptrobot.runtime.adaptation;
 
 import java.util.Arrays;
 import java.util.function.Consumer;
+import org.adaptrobot.models.bayes.KStepErrorStatistic;
 import org.adaptrobot.models.bayes.LastLayerPosterior;
 import org.adaptrobot.models.bundle.BayesianLastLayerSpec;
 import org.adaptrobot.models.nn.Activation;
 import org.adaptrobot.models.nn.Mlp;
 import org.adaptrobot.models.nn.ModelTape;
 import org.adaptrobot.runtime.agents.FallbackAgent;
-import org.adaptrobot.runtime.control.MpcController;
+import org.adaptrobot.runtime.control.PolicyController;
 import org.adaptrobot.runtime.loop.ControlLoop;
 import org.adaptrobot.runtime.telemetry.AdaptationControl;
 
@@ -16,7 +17,8 @@ import org.adaptrobot.runtime.telemetry.AdaptationControl;
  * Closed-form adaptation of a {@code bayesian-last-layer} bundle on the loop thread, after every
  * step: the transition just completed — input [obs, action] of the previous step, target the
  * normalised change to this step's obs (zero for set-points) — is scored against the posterior in
- * use (the likelihood change detector), then added to the posterior of the dynamics model's last
+ * use by a slow reference posterior (the likelihood change detector), then added to the posterior of
+ * the dynamics model's last
  * layer ({@link LastLayerPosterior}: forgetting toward the meta-learned prior, a Cholesky solve), and
  * the new posterior mean is handed to the MPC, which takes it up at its next plan. A detected
  * change keeps only a fraction of the old data's information, so the posterior re-adapts at once.
@@ -30,8 +32,12 @@ import org.adaptrobot.runtime.telemetry.AdaptationControl;
  */
 public final class BayesianLastLayerFeed implements OnRobotAdaptation, AdaptationControl {
 
-  private final MpcController mpc;
+  private final PolicyController mpc;
   private final LastLayerPosterior posterior;
+  private final LastLayerPosterior reference;
+  private final double referenceForgetting;
+  private final KStepErrorStatistic kStep;
+  private final KStepErrorStatistic.Features featureMap;
   private final BayesianLastLayerSpec spec;
   private final LikelihoodChangeDetector detector;
   private final Consumer<AdaptationEvent> events;
@@ -72,7 +78,7 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
   private long alarmsRelayed;
 
   /**
-   * @param mpc the controller that plans with the dynamics model
+   * @param mpc the controller that uses the dynamics model (the MPC, or PI with feed-forward)
    * @param network the dynamics graph's MLP (its last layer linear)
    * @param metaTrained its parameters (the last layer: the prior mean)
    * @param spec the prior and settings from the bundle
@@ -83,7 +89,7 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
    * @param adapt false keeps the prior mean (the detector still watches)
    */
   public BayesianLastLayerFeed(
-      MpcController mpc,
+      PolicyController mpc,
       Mlp network,
       double[] metaTrained,
       BayesianLastLayerSpec spec,
@@ -138,6 +144,18 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
     this.tape = features == null ? null : features.newTape(1);
     double[] priorMean = Arrays.copyOfRange(metaTrained, lastLayerOffset, lastLayerOffset + m * out);
     this.posterior = new LastLayerPosterior(priorMean, spec.priorPrecision(), spec.noiseVariance());
+    this.reference = new LastLayerPosterior(priorMean, spec.priorPrecision(), spec.noiseVariance());
+    this.referenceForgetting = 1 - (1 - spec.forgetting()) / REFERENCE_MEMORY;
+    this.kStep =
+        new KStepErrorStatistic(
+            spec.detectorSteps(),
+            observationSize,
+            actionSize,
+            held,
+            spec.monitored(),
+            spec.noiseVariance(),
+            m);
+    this.featureMap = this::features;
     this.detector =
         new LikelihoodChangeDetector(spec.nominalMean(), spec.nominalStd(), detector, 25);
     for (int i = 0; i < 3; i++) {
@@ -159,11 +177,20 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
     this.enabled = adapt;
   }
 
+  /**
+   * How many times longer the detector's reference posterior remembers than the one the MPC plans
+   * with. The fast one absorbs a change within a second or two, so its own errors barely move; the
+   * reference keeps predicting the old robot for about ten times as long, and its errors show the
+   * change to the CUSUM.
+   */
+  public static final int REFERENCE_MEMORY = 10;
+
   @Override
   public void afterStep(ControlLoop loop, long nowNanos) {
     if (resetRequested) {
       resetRequested = false;
       posterior.reset();
+      reference.reset();
       detector.reset();
       publish();
     }
@@ -175,6 +202,7 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
     if (loop.lifecycle().active()) {
       loop.observation(obsNow);
       loop.appliedAction(actNow);
+      kStep.push(obsNow, actNow);
       if (havePrevious) {
         learn(loop.steps());
       }
@@ -183,6 +211,7 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
       havePrevious = true;
     } else {
       havePrevious = false; // the observation is not rebuilt while inactive
+      kStep.clear();
     }
     ControlLoop.StepListener n = next;
     if (n != null) {
@@ -196,24 +225,9 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
     for (int i = 0; i < out; i++) {
       y[i] = held[i] ? 0 : obsNow[i] - obsPrev[i];
     }
-    if (features == null) {
-      System.arraycopy(x, 0, phi, 0, m - 1);
-    } else {
-      double[] f = features.forward(metaTrained, x, 1, tape);
-      System.arraycopy(f, 0, phi, 0, m - 1);
-    }
-    phi[m - 1] = 1;
-    // score the transition against the posterior in use, before it learns from it
-    double s = posterior.predict(phi, 0, prediction, 0);
-    double z = 0;
-    double[] noise = spec.noiseVariance();
-    for (int k = 0; k < out; k++) {
-      if (spec.monitored()[k]) {
-        double e = y[k] - prediction[k];
-        z += e * e / (s * noise[k]);
-      }
-    }
-    z /= monitoredCount;
+    features(x, phi);
+    // score the slow reference posterior's k-step prediction of where the robot is now
+    double z = kStep.statistic(reference, featureMap);
     lastStatistic = z;
     transitions++;
     if (detector.add(z)) {
@@ -222,14 +236,27 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
       alarmStep[slot] = step;
       alarmZ[slot] = z;
       alarmsWritten = w + 1;
+      reference.shrinkTowardPrior(spec.keepOnChange());
       if (enabled) {
         posterior.shrinkTowardPrior(spec.keepOnChange());
       }
     }
+    reference.update(phi, 0, y, 0, referenceForgetting);
     if (enabled) {
       posterior.update(phi, 0, y, 0, spec.forgetting());
       publish();
     }
+  }
+
+  /** φ = [the feature layers' outputs, 1] (the inputs themselves for a linear model). */
+  private void features(double[] input, double[] out) {
+    if (features == null) {
+      System.arraycopy(input, 0, out, 0, m - 1);
+    } else {
+      double[] f = features.forward(metaTrained, input, 1, tape);
+      System.arraycopy(f, 0, out, 0, m - 1);
+    }
+    out[m - 1] = 1;
   }
 
   /** Hands the posterior mean to the MPC when it has taken the last one (no allocation). */

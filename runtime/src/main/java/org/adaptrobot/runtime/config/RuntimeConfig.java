@@ -37,11 +37,39 @@ public record RuntimeConfig(
     Telemetry telemetry,
     MpcController.Settings planner,
     ChangeDetector.Settings detector,
-    List<Path> bundleDirectories) {
+    List<Path> bundleDirectories,
+    PiFeedForward piFeedForward) {
+
+  /**
+   * PI wheel-speed feedback with the dynamics model's adapted feed-forward instead of MPC (a
+   * bayesian-last-layer bundle only).
+   *
+   * @param kp K_p, duty per (rad/s)
+   * @param ki K_i, duty per (rad/s · s)
+   */
+  public record PiFeedForward(double kp, double ki) {}
+
+  /** A configuration without PI feed-forward. */
+  public RuntimeConfig(
+      RobotHardware hardware,
+      Path bundle,
+      Settings runtime,
+      Telemetry telemetry,
+      MpcController.Settings planner,
+      ChangeDetector.Settings detector,
+      List<Path> bundleDirectories) {
+    this(hardware, bundle, runtime, telemetry, planner, detector, bundleDirectories, null);
+  }
+
+  /** The same configuration with PI feed-forward (or none). */
+  public RuntimeConfig withPiFeedForward(PiFeedForward pi) {
+    return new RuntimeConfig(
+        hardware, bundle, runtime, telemetry, planner, detector, bundleDirectories, pi);
+  }
 
   /** A configuration with the standard planner and detector settings. */
   public RuntimeConfig(RobotHardware hardware, Path bundle, Settings runtime, Telemetry telemetry) {
-    this(hardware, bundle, runtime, telemetry, null, null, null);
+    this(hardware, bundle, runtime, telemetry, null, null, null, null);
   }
 
   /** A configuration with the default bundle directories. */
@@ -52,13 +80,13 @@ public record RuntimeConfig(
       Telemetry telemetry,
       MpcController.Settings planner,
       ChangeDetector.Settings detector) {
-    this(hardware, bundle, runtime, telemetry, planner, detector, null);
+    this(hardware, bundle, runtime, telemetry, planner, detector, null, null);
   }
 
   /** The same configuration with another bundle, runtime settings or bundle directories. */
   public RuntimeConfig with(Path bundle, Settings runtime) {
     return new RuntimeConfig(
-        hardware, bundle, runtime, telemetry, planner, detector, bundleDirectories);
+        hardware, bundle, runtime, telemetry, planner, detector, bundleDirectories, piFeedForward);
   }
 
   /**
@@ -279,7 +307,15 @@ public record RuntimeConfig(
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Set<String> TOP =
-      Set.of("hardware", "bundle", "bundles", "runtime", "telemetry", "planner", "detector");
+      Set.of(
+          "hardware",
+          "bundle",
+          "bundles",
+          "runtime",
+          "telemetry",
+          "planner",
+          "detector",
+          "pi_feedforward");
 
   /** Loads and checks a configuration file. */
   public static RuntimeConfig load(Path file) throws ConfigException {
@@ -310,7 +346,7 @@ public record RuntimeConfig(
                         + ": "
                         + f
                         + ": unknown section; expected one of hardware, bundle, bundles, runtime,"
-                        + " telemetry, planner, detector");
+                        + " telemetry, planner, detector, pi_feedforward");
               }
             });
     Path dir = file.toAbsolutePath().getParent();
@@ -352,7 +388,26 @@ public record RuntimeConfig(
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return new RuntimeConfig(hw, bundle, s, t, planner, detector, bundles);
+    PiFeedForward pi = piFeedForward(root.get("pi_feedforward"), name, problems);
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    return new RuntimeConfig(hw, bundle, s, t, planner, detector, bundles, pi);
+  }
+
+  private static PiFeedForward piFeedForward(JsonNode n, String file, List<String> problems) {
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isObject()) {
+      problems.add(file + ": pi_feedforward: expected a mapping with kp and ki");
+      return null;
+    }
+    unknownSettings(n, "pi_feedforward", Set.of("kp", "ki"), file, problems);
+    int before = problems.size();
+    double kp = number(n, "pi_feedforward.", "kp", 0.08, 0, 100, file, problems);
+    double ki = number(n, "pi_feedforward.", "ki", 1.6, 0, 1000, file, problems);
+    return problems.size() > before ? null : new PiFeedForward(kp, ki);
   }
 
   private static List<Path> bundleDirectories(

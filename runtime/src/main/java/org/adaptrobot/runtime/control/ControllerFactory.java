@@ -49,12 +49,31 @@ public final class ControllerFactory {
       boolean adapt,
       boolean lockstep,
       MpcController.Settings planner,
-      ChangeDetector.Settings detector) {
+      ChangeDetector.Settings detector,
+      RuntimeConfig.PiFeedForward piFeedForward,
+      double wheelRadius,
+      double trackWidth) {
+
+    public Options(
+        RuntimeConfig.Executor executor,
+        boolean adapt,
+        boolean lockstep,
+        MpcController.Settings planner,
+        ChangeDetector.Settings detector) {
+      this(executor, adapt, lockstep, planner, detector, null, Double.NaN, Double.NaN);
+    }
 
     /** The options a runtime configuration gives. */
     public static Options of(RuntimeConfig config, boolean adapt, boolean lockstep) {
       return new Options(
-          config.runtime().executor(), adapt, lockstep, config.planner(), config.detector());
+          config.runtime().executor(),
+          adapt,
+          lockstep,
+          config.planner(),
+          config.detector(),
+          config.piFeedForward(),
+          config.hardware().wheelRadiusMetres(),
+          config.hardware().trackWidthMetres());
     }
 
     /** Java executor, standard planner and detector. */
@@ -103,6 +122,14 @@ public final class ControllerFactory {
               + m.adaptation().mode().id()
               + "); only a model-based bundle plans with MPC. Remove the planner section.");
     }
+    if (o.piFeedForward() != null && m.adaptation().mode() != AdaptationMode.BAYESIAN_LAST_LAYER) {
+      throw new BundleException(
+          bundle.source()
+              + ": the configuration asks for PI with feed-forward (pi_feedforward), which takes"
+              + " its feed-forward from a bayesian-last-layer dynamics model; this bundle's mode is "
+              + m.adaptation().mode().id()
+              + ". Remove the pi_feedforward section.");
+    }
     if (o.detector() != null && !adaptsOnRobot(m)) {
       throw new BundleException(
           bundle.source()
@@ -117,14 +144,29 @@ public final class ControllerFactory {
       if (m.adaptation().mode() == AdaptationMode.BAYESIAN_LAST_LAYER) {
         MpcController.Settings planner =
             o.planner() == null ? MpcController.Settings.standard() : o.planner();
-        MpcController mpc = mpc(bundle, planner);
         Bundle.Graph g = bundle.graph(m.adaptation().graph());
         if (!(dynamicsModel(g) instanceof Mlp net)) {
           throw new IllegalArgumentException("the dynamics graph must be an mlp");
         }
+        RuntimeConfig.PiFeedForward pi = o.piFeedForward();
+        MpcController mpc = pi == null ? mpc(bundle, planner) : null;
+        PolicyController controller =
+            pi == null
+                ? mpc
+                : new PiFeedForwardController(
+                    net,
+                    g.parameters().values(),
+                    m.observation().names(),
+                    m.observation().mean(),
+                    m.observation().std(),
+                    o.wheelRadius(),
+                    o.trackWidth(),
+                    pi.kp(),
+                    pi.ki(),
+                    m.controlRateHz());
         BayesianLastLayerFeed feed =
             new BayesianLastLayerFeed(
-                mpc,
+                controller,
                 net,
                 g.parameters().values(),
                 bundle.bayesianLastLayer(),
@@ -135,11 +177,13 @@ public final class ControllerFactory {
                 o.adapt(),
                 events);
         if (!o.lockstep()) {
-          mpc.startPlanner(
-              Math.max(1, (long) (250.0 * planner.replanEvery() / m.controlRateHz())), agents);
+          if (mpc != null) {
+            mpc.startPlanner(
+                Math.max(1, (long) (250.0 * planner.replanEvery() / m.controlRateHz())), agents);
+          }
           agents.start(feed.relay(), new org.agrona.concurrent.SleepingMillisIdleStrategy(5));
         }
-        return new Built(mpc, mpc, feed);
+        return new Built(controller, mpc, feed);
       }
       if (plansWithDynamics(m)) {
         MpcController.Settings planner =

@@ -612,7 +612,7 @@ public final class MpcController implements PolicyController {
     return params;
   }
 
-  /** True while parameters handed over by {@link #publish} wait to be taken up. */
+  @Override
   public boolean hasPendingParameters() {
     return pending != null;
   }

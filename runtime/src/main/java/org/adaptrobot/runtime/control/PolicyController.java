@@ -26,6 +26,11 @@ public interface PolicyController extends AutoCloseable {
   /** The parameter vector in use. */
   double[] parameters();
 
+  /** True while parameters handed over by {@link #publish} wait to be taken up. */
+  default boolean hasPendingParameters() {
+    return false;
+  }
+
   @Override
   void close();
 }

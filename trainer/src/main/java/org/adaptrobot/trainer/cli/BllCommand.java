@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.adaptrobot.models.bayes.BayesianLastLayer;
+import org.adaptrobot.models.bayes.KStepErrorStatistic;
 import org.adaptrobot.models.bayes.LastLayerPosterior;
 import org.adaptrobot.models.bundle.AdaptationMode;
 import org.adaptrobot.models.bundle.BayesianLastLayerSpec;
@@ -480,40 +481,52 @@ public final class BllCommand implements Callable<Integer> {
    * the monitored outputs, of the posterior as the robot keeps it (forgetting, one transition at a
    * time) — on unchanged dynamics of the training range (fresh draws): mean and standard deviation.
    */
+  /** k of the detector's k-step prediction error (0.2 s at 50 Hz). */
+  static final int DETECTOR_STEPS = 10;
+
   private double[] calibrate(BayesianLastLayer bll, double[] theta, DynamicsDomain domain) {
     int in = bll.inputSize();
     int out = bll.outputSize();
     int m = bll.features();
+    int obs = out;
+    int act = in - out;
     int steps = 500;
-    // the model's own (training) range of dynamics: how it scores what it knows
-    double[][][] w = windows(domain, null, 40, steps, EVAL_SEED + 11, TaskDistribution.Split.TRAIN);
-    double[] phi = new double[steps * m];
-    double[] pred = new double[out];
+    double[][][] w =
+        windows(domain, null, 40, steps, EVAL_SEED + 11, TaskDistribution.Split.TRAIN);
+    double[] phi = new double[m];
     double[] noise = bll.noiseVariance(theta);
+    boolean[] held = new boolean[obs];
+    boolean[] monitored = new boolean[obs];
+    for (int k = 0; k < obs; k++) {
+      held[k] = domain.exogenous(k);
+      monitored[k] = bll.monitored(k);
+    }
+    var tape = bll.network() == null ? null : bll.network().newTape(1);
+    KStepErrorStatistic.Features features = (x, p) -> bll.features(theta, x, 1, p, tape);
+    // the detector's reference posterior forgets ten times more slowly than the MPC's
+    double referenceForgetting = 1 - (1 - forgetting) / 10;
     double sum = 0;
     double sq = 0;
     long n = 0;
-    int monitoredCount = 0;
-    for (int k = 0; k < out; k++) {
-      monitoredCount += bll.monitored(k) ? 1 : 0;
-    }
+    double[] o = new double[obs];
+    double[] a = new double[act];
     for (int i = 0; i < w[0].length; i++) {
-      bll.features(theta, w[0][i], steps, phi, bll.network() == null ? null : bll.network().newTape(steps));
-      LastLayerPosterior p = new LastLayerPosterior(bll.priorMean(theta), bll.priorPrecision(theta), noise);
+      LastLayerPosterior p =
+          new LastLayerPosterior(bll.priorMean(theta), bll.priorPrecision(theta), noise);
+      KStepErrorStatistic z =
+          new KStepErrorStatistic(DETECTOR_STEPS, obs, act, held, monitored, noise, m);
       for (int s = 0; s < steps; s++) {
-        double v = p.predict(phi, s * m, pred, 0);
-        double z = 0;
-        for (int k = 0; k < out; k++) {
-          if (bll.monitored(k)) {
-            double e = w[1][i][s * out + k] - pred[k];
-            z += e * e / (v * noise[k]);
-          }
+        System.arraycopy(w[0][i], s * in, o, 0, obs);
+        System.arraycopy(w[0][i], s * in + obs, a, 0, act);
+        z.push(o, a);
+        double v = z.statistic(p, features);
+        if (Double.isFinite(v)) {
+          sum += v;
+          sq += v * v;
+          n++;
         }
-        z /= monitoredCount;
-        sum += z;
-        sq += z * z;
-        n++;
-        p.update(phi, s * m, w[1][i], s * out, forgetting);
+        bll.features(theta, java.util.Arrays.copyOfRange(w[0][i], s * in, (s + 1) * in), 1, phi, tape);
+        p.update(phi, 0, w[1][i], s * out, referenceForgetting);
       }
     }
     double mean = sum / n;
@@ -558,6 +571,7 @@ public final class BllCommand implements Callable<Integer> {
             forgetting,
             keepOnChange,
             monitored,
+            DETECTOR_STEPS,
             calibration[0],
             calibration[1]);
     Manifest.AdaptationSpec adaptation =
