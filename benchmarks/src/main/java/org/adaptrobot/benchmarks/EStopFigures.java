@@ -149,15 +149,19 @@ public final class EStopFigures {
     // program also runs against the runtime from before it did)
     try {
       Histogram loopSide =
-          (Histogram) loop.metrics().getClass().getMethod("eStopLatencyTotal").invoke(loop.metrics());
+          (Histogram)
+              loop.metrics().getClass().getMethod("eStopLatencyTotal").invoke(loop.metrics());
       m.put("loop_request_to_latch_since_start_p50_ms", loopSide.getValueAtPercentile(50) / 1e6);
       m.put("loop_request_to_latch_since_start_p99_ms", loopSide.getValueAtPercentile(99) / 1e6);
       m.put("loop_request_to_latch_since_start_max_ms", loopSide.getMaxValue() / 1e6);
       m.put(
           "loop_latches_over_one_period",
-          loopSide.getCountBetweenValues(rt.config().runtime().periodNanos() + 1, Long.MAX_VALUE / 2));
+          loopSide.getCountBetweenValues(
+              rt.config().runtime().periodNanos() + 1, Long.MAX_VALUE / 2));
       m.put("loop_latches", loopSide.getTotalCount());
-      m.put("loop_latch_at_most_step_boundaries", loop.metrics().getClass().getMethod("eStopMaxSteps").invoke(loop.metrics()));
+      m.put(
+          "loop_latch_at_most_step_boundaries",
+          loop.metrics().getClass().getMethod("eStopMaxSteps").invoke(loop.metrics()));
     } catch (ReflectiveOperationException e) {
       m.put("loop_request_to_latch", "not measured by this version");
     }
@@ -182,7 +186,8 @@ public final class EStopFigures {
     Thread.sleep(200);
     // (the telemetry publisher takes interval histograms too: difference of the totals instead)
     Histogram periodBefore = loop.metrics().periodErrorTotal();
-    long overruns0 = loop.metrics().get(org.adaptrobot.runtime.metrics.LoopMetrics.Counter.OVERRUNS);
+    long overruns0 =
+        loop.metrics().get(org.adaptrobot.runtime.metrics.LoopMetrics.Counter.OVERRUNS);
     long steps0 = loop.steps();
     long bytes0 = threads.getThreadAllocatedBytes(loopThread.threadId());
     long end = System.nanoTime() + (long) (seconds * 1e9);

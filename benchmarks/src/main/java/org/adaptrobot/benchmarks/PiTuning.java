@@ -27,7 +27,8 @@ import org.adaptrobot.runtime.control.PiWheelSpeedBundle;
 public final class PiTuning {
 
   public static void main(String[] args) throws Exception {
-    Path out = Path.of(args.length > 1 && args[0].equals("--out") ? args[1] : "bundles/pi-wheel-speed");
+    Path out =
+        Path.of(args.length > 1 && args[0].equals("--out") ? args[1] : "bundles/pi-wheel-speed");
     RuntimeConfig loaded = RuntimeConfig.load(Path.of("src/examples/diffbot-demo.yaml"));
     RobotHardware hw = loaded.hardware();
     double rate = 50;
@@ -46,7 +47,8 @@ public final class PiTuning {
         PiWheelSpeedBundle.write(
             b, hw.wheelRadiusMetres(), hw.trackWidthMetres(), kp, ki, rate, maxChange, Map.of());
         RuntimeConfig cfg =
-            new RuntimeConfig(hw, b, loaded.runtime().withControlRate(rate), RuntimeConfig.Telemetry.none());
+            new RuntimeConfig(
+                hw, b, loaded.runtime().withControlRate(rate), RuntimeConfig.Telemetry.none());
         double sum = 0;
         int n = 0;
         for (long seed = 101; seed <= 103; seed++) {
@@ -85,8 +87,7 @@ public final class PiTuning {
             + " 15 s runs at 50 Hz");
     how.put("tuning_error_m_s", best);
     how.put(
-        "command",
-        "java -cp benchmarks/target/benchmarks.jar org.adaptrobot.benchmarks.PiTuning");
+        "command", "java -cp benchmarks/target/benchmarks.jar org.adaptrobot.benchmarks.PiTuning");
     PiWheelSpeedBundle.write(
         out, hw.wheelRadiusMetres(), hw.trackWidthMetres(), bestKp, bestKi, rate, maxChange, how);
     System.out.printf(

@@ -32,19 +32,19 @@ import org.adaptrobot.runtime.sim.ScenarioFile;
  * <p>Rows (controllers): a tuned PI wheel-speed controller; MPC with the meta-trained GrBAL model
  * not adapting; MPC with GrBAL's gradient steps; MPC with the pooled (non-meta-trained) model
  * fine-tuned by the same engine; MPC with recursive least squares on a linear model; MPC with a
- * Bayesian last layer on features trained on pooled data (the meta-learning ablation); MPC with
- * the meta-trained (ALPaCA) Bayesian last layer; and the oracle — MPC with a model fitted offline
- * to 60 s of the changed robot of that seed, swapped in at the change. Each controller also drives
- * the unchanged robot on every seed: its own yardstick.
+ * Bayesian last layer on features trained on pooled data (the meta-learning ablation); MPC with the
+ * meta-trained (ALPaCA) Bayesian last layer; and the oracle — MPC with a model fitted offline to 60
+ * s of the changed robot of that seed, swapped in at the change. Each controller also drives the
+ * unchanged robot on every seed: its own yardstick.
  *
- * <p>Seeds vary the velocity profile (4 random 2.5 s segments; for the slippery floor an
- * aggressive profile that makes the wheels slip), the sensor noise, and the size of the change
- * (each parameter moves 0.75–1.25 times as far as the named change). Reported per change and
- * controller over the seeds: tracking error before the change, after it (the 5 s after), at the end
- * (last 5 s, median and mean ± 95 % CI), the ratio to the oracle at the end, the ratio of the
- * post-change error to the same model not adapting, the recovery time (2.5 s trailing mean back
- * within 10 % of the controller's own unchanged run, for good), detection (count and median delay)
- * and false alarms. Optionally one long unchanged run measures false alarms per hour.
+ * <p>Seeds vary the velocity profile (4 random 2.5 s segments; for the slippery floor an aggressive
+ * profile that makes the wheels slip), the sensor noise, and the size of the change (each parameter
+ * moves 0.75–1.25 times as far as the named change). Reported per change and controller over the
+ * seeds: tracking error before the change, after it (the 5 s after), at the end (last 5 s, median
+ * and mean ± 95 % CI), the ratio to the oracle at the end, the ratio of the post-change error to
+ * the same model not adapting, the recovery time (2.5 s trailing mean back within 10 % of the
+ * controller's own unchanged run, for good), detection (count and median delay) and false alarms.
+ * Optionally one long unchanged run measures false alarms per hour.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar org.adaptrobot.benchmarks.RecoveryBenchmark \
@@ -66,15 +66,47 @@ public final class RecoveryBenchmark {
   static final List<Row> ROWS =
       List.of(
           new Row("pi", "PI wheel-speed (tuned)", "bundles/pi-wheel-speed", Controller.FIXED),
-          new Row("mpc-fixed", "MPC, GrBAL model, not adapting", "bundles/diffdrive-grbal", Controller.FIXED),
-          new Row("grbal", "MPC + gradient steps (GrBAL)", "bundles/diffdrive-grbal", Controller.ADAPTIVE),
-          new Row("pooled-ft", "MPC + pooled model fine-tuned", "bundles/diffdrive-pretrained", Controller.ADAPTIVE),
+          new Row(
+              "mpc-fixed",
+              "MPC, GrBAL model, not adapting",
+              "bundles/diffdrive-grbal",
+              Controller.FIXED),
+          new Row(
+              "grbal",
+              "MPC + gradient steps (GrBAL)",
+              "bundles/diffdrive-grbal",
+              Controller.ADAPTIVE),
+          new Row(
+              "pooled-ft",
+              "MPC + pooled model fine-tuned",
+              "bundles/diffdrive-pretrained",
+              Controller.ADAPTIVE),
           new Row("rls", "MPC + RLS, linear model", "bundles/diffdrive-rls", Controller.ADAPTIVE),
-          new Row("bll-pooled", "MPC + Bayesian last layer, pooled features", "bundles/diffdrive-bll-pooled", Controller.ADAPTIVE),
-          new Row("bll-fixed", "MPC, meta-trained BLL model, not adapting", "bundles/diffdrive-bll", Controller.FIXED),
-          new Row("bll", "MPC + Bayesian last layer (meta-trained)", "bundles/diffdrive-bll", Controller.ADAPTIVE),
-          new Row("pi-ff", "PI + adaptive feed-forward (meta-trained BLL)", "bundles/diffdrive-bll", Controller.ADAPTIVE),
-          new Row("oracle", "oracle (model fitted to the changed robot)", "bundles/diffdrive-grbal", Controller.ORACLE));
+          new Row(
+              "bll-pooled",
+              "MPC + Bayesian last layer, pooled features",
+              "bundles/diffdrive-bll-pooled",
+              Controller.ADAPTIVE),
+          new Row(
+              "bll-fixed",
+              "MPC, meta-trained BLL model, not adapting",
+              "bundles/diffdrive-bll",
+              Controller.FIXED),
+          new Row(
+              "bll",
+              "MPC + Bayesian last layer (meta-trained)",
+              "bundles/diffdrive-bll",
+              Controller.ADAPTIVE),
+          new Row(
+              "pi-ff",
+              "PI + adaptive feed-forward (meta-trained BLL)",
+              "bundles/diffdrive-bll",
+              Controller.ADAPTIVE),
+          new Row(
+              "oracle",
+              "oracle (model fitted to the changed robot)",
+              "bundles/diffdrive-grbal",
+              Controller.ORACLE));
 
   private record Key(String scenario, String row, int seed) {}
 
@@ -93,7 +125,8 @@ public final class RecoveryBenchmark {
     double changeAt = Double.parseDouble(a.getOrDefault("--change-at", "10"));
     int threads =
         Integer.parseInt(
-            a.getOrDefault("--threads", String.valueOf(Runtime.getRuntime().availableProcessors())));
+            a.getOrDefault(
+                "--threads", String.valueOf(Runtime.getRuntime().availableProcessors())));
     double falseAlarmSeconds = Double.parseDouble(a.getOrDefault("--false-alarm-seconds", "0"));
     Path out = Path.of(a.getOrDefault("--out", "benchmarks/target/recovery.json"));
     Path config = Path.of(a.getOrDefault("--config", "src/examples/diffbot-demo.yaml"));
@@ -103,7 +136,9 @@ public final class RecoveryBenchmark {
                     "--scenarios", "battery-sag,payload,friction,weak-motor,motor-payload,held-out")
                 .split(","));
     ScenarioFile timeline =
-        a.containsKey("--scenario-file") ? ScenarioFile.load(Path.of(a.get("--scenario-file"))) : null;
+        a.containsKey("--scenario-file")
+            ? ScenarioFile.load(Path.of(a.get("--scenario-file")))
+            : null;
     List<Row> rows = new ArrayList<>();
     List<String> wanted =
         a.containsKey("--controllers") ? List.of(a.get("--controllers").split(",")) : null;
@@ -172,7 +207,18 @@ public final class RecoveryBenchmark {
         // the controller's own unchanged run: the change comes after the end
         jobs.put(
             new Key("unchanged", r.id(), seed),
-            submit(pool, configs.get(r.id()), ChangeScenario.MOTOR_PAYLOAD, VelocityProfile.random(sd, 4), sd, seconds, seconds + 1, r.controller(), null, 1, null));
+            submit(
+                pool,
+                configs.get(r.id()),
+                ChangeScenario.MOTOR_PAYLOAD,
+                VelocityProfile.random(sd, 4),
+                sd,
+                seconds,
+                seconds + 1,
+                r.controller(),
+                null,
+                1,
+                null));
       }
     }
     Map<Key, double[]> oracles = new LinkedHashMap<>();
@@ -180,7 +226,10 @@ public final class RecoveryBenchmark {
       oracles.put(e.getKey(), e.getValue().get());
     }
     System.err.printf(
-        Locale.ROOT, "%d oracles fitted, %.0f s%n", oracles.size(), (System.nanoTime() - t0) * 1e-9);
+        Locale.ROOT,
+        "%d oracles fitted, %.0f s%n",
+        oracles.size(),
+        (System.nanoTime() - t0) * 1e-9);
     for (String sid : scenarioNames) {
       ChangeScenario s = timeline == null ? ChangeScenario.byId(sid) : ChangeScenario.MOTOR_PAYLOAD;
       for (int seed = 1; seed <= seeds; seed++) {
@@ -197,14 +246,36 @@ public final class RecoveryBenchmark {
           double[] oracle = oracles.get(new Key(sid, "oracle", seed));
           jobs.put(
               new Key(sid, r.id(), seed),
-              submit(pool, configs.get(r.id()), s, profile, sd, seconds, changeAt, r.controller(), oracle, size, timeline));
+              submit(
+                  pool,
+                  configs.get(r.id()),
+                  s,
+                  profile,
+                  sd,
+                  seconds,
+                  changeAt,
+                  r.controller(),
+                  oracle,
+                  size,
+                  timeline));
         }
         if (s.needsAggressiveProfile()) {
           for (Row r : rows) {
             if (r.controller() != Controller.ORACLE) {
               jobs.put(
                   new Key("unchanged-aggressive", r.id(), seed),
-                  submit(pool, configs.get(r.id()), s, profile, sd, seconds, seconds + 1, r.controller(), null, 1, null));
+                  submit(
+                      pool,
+                      configs.get(r.id()),
+                      s,
+                      profile,
+                      sd,
+                      seconds,
+                      seconds + 1,
+                      r.controller(),
+                      null,
+                      1,
+                      null));
             }
           }
         }
@@ -213,7 +284,18 @@ public final class RecoveryBenchmark {
     Future<ScenarioRun> longRun = null;
     if (falseAlarmSeconds > 0) {
       longRun =
-          submit(pool, configs.get("bll"), ChangeScenario.MOTOR_PAYLOAD, VelocityProfile.random(1000, 8), 1000, falseAlarmSeconds, falseAlarmSeconds + 1, Controller.ADAPTIVE, null, 1, null);
+          submit(
+              pool,
+              configs.get("bll"),
+              ChangeScenario.MOTOR_PAYLOAD,
+              VelocityProfile.random(1000, 8),
+              1000,
+              falseAlarmSeconds,
+              falseAlarmSeconds + 1,
+              Controller.ADAPTIVE,
+              null,
+              1,
+              null);
     }
     Map<Key, ScenarioRun> done = new LinkedHashMap<>();
     int k = 0;
@@ -233,11 +315,15 @@ public final class RecoveryBenchmark {
     setup.put("seeds", seeds);
     setup.put("seconds", seconds);
     setup.put("change_at_s", changeAt);
-    setup.put("profile", "4 random 2.5 s segments per seed (v U[0.1, 0.4] m/s, w U[-1, 1] rad/s);"
-        + " friction: 6 aggressive 1.5 s segments (v 0.05-0.15 / 0.45-0.6 m/s, w U[-2, 2] rad/s)");
+    setup.put(
+        "profile",
+        "4 random 2.5 s segments per seed (v U[0.1, 0.4] m/s, w U[-1, 1] rad/s);"
+            + " friction: 6 aggressive 1.5 s segments (v 0.05-0.15 / 0.45-0.6 m/s, w U[-2, 2] rad/s)");
     setup.put("change_size", "each changed parameter moves U[0.75, 1.25] times as far, per seed");
     setup.put("rows", rows);
-    setup.put("recovery", "2.5 s trailing mean error back within 10 % of the controller's own unchanged run, for good");
+    setup.put(
+        "recovery",
+        "2.5 s trailing mean error back within 10 % of the controller's own unchanged run, for good");
     setup.put("steady_state", "mean error over the last 5 s");
     setup.put("after_change", "mean error over the 5 s after the change");
     result.put("setup", setup);
@@ -269,7 +355,9 @@ public final class RecoveryBenchmark {
           steady[seed - 1] = t.meanError(seconds - STEADY, seconds);
           ScenarioRun o = done.get(new Key(sid, "oracle", seed));
           vsOracle[seed - 1] =
-              o == null ? Double.NaN : steady[seed - 1] / o.trace().meanError(seconds - STEADY, seconds);
+              o == null
+                  ? Double.NaN
+                  : steady[seed - 1] / o.trace().meanError(seconds - STEADY, seconds);
           String fixed = fixedOf(r.id());
           ScenarioRun f = fixed == null ? null : done.get(new Key(sid, fixed, seed));
           vsFixed[seed - 1] =
@@ -278,8 +366,10 @@ public final class RecoveryBenchmark {
                   : t.meanError(changeAt, seconds) / f.trace().meanError(changeAt, seconds);
           ScenarioRun ref =
               r.controller() == Controller.ORACLE
-                  ? done.get(new Key(aggressive ? "unchanged-aggressive" : "unchanged", "grbal", seed))
-                  : done.get(new Key(aggressive ? "unchanged-aggressive" : "unchanged", r.id(), seed));
+                  ? done.get(
+                      new Key(aggressive ? "unchanged-aggressive" : "unchanged", "grbal", seed))
+                  : done.get(
+                      new Key(aggressive ? "unchanged-aggressive" : "unchanged", r.id(), seed));
           recovery[seed - 1] = t.recoveryTime(ref.trace(), changeAt, WINDOW, TOLERANCE);
           if (!Double.isNaN(recovery[seed - 1])) {
             recovered++;

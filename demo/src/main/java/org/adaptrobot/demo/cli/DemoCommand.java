@@ -28,6 +28,7 @@ import org.adaptrobot.runtime.adaptation.ModelFit;
 import org.adaptrobot.runtime.config.RuntimeConfig;
 import org.adaptrobot.runtime.lifecycle.LifecycleState;
 import org.adaptrobot.runtime.loop.RuntimeEvents;
+import org.adaptrobot.runtime.sim.ScenarioFile;
 import org.adaptrobot.runtime.telemetry.LocalBroker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,9 +45,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Drive the simulated robot (real drivers, simulated devices) with the shipped meta-trained"
-          + " dynamics model and MPC through a scripted velocity profile. At --change-at seconds"
-          + " the robot changes (default: the left motor loses 40 %% of its torque and a payload"
-          + " is added); the runtime detects it and adapts its model on the robot.",
+          + " dynamics model (a Bayesian last layer, conditioned on every transition) and MPC"
+          + " through a scripted velocity profile. At --change-at seconds the robot changes"
+          + " (default: the left motor loses 40 %% of its torque and a payload is added); the"
+          + " runtime detects it and adapts its model on the robot.",
       "Prints a live status line and a table of tracking errors before the change, just after"
           + " it and after adaptation, for the adaptive run, the same run with adaptation"
           + " disabled, an oracle model fitted to the changed robot, and the unchanged robot;"
@@ -92,8 +94,19 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--seed",
       defaultValue = "1",
-      description = "Simulation seed (default: ${DEFAULT-VALUE}).")
+      description =
+          "Seed: sensor noise, and for seeds other than 1 a random velocity profile and a change"
+              + " 0.75-1.25 times as large as named (seed 1: the standard profile and change;"
+              + " default: ${DEFAULT-VALUE}).")
   long seed;
+
+  @Option(
+      names = "--scenario-file",
+      paramLabel = "FILE",
+      description =
+          "A YAML timeline of changes and faults to play instead of --scenario (see README);"
+              + " no oracle run then.")
+  Path scenarioFile;
 
   @Option(
       names = "--no-adapt",
@@ -136,6 +149,23 @@ public final class DemoCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       err.println("error: --scenario: " + e.getMessage());
       return 2;
+    }
+    ScenarioFile timeline = null;
+    if (scenarioFile != null) {
+      try {
+        timeline = ScenarioFile.load(scenarioFile);
+      } catch (ConfigException e) {
+        err.printf(
+            "%s: %d problem%s:%n",
+            scenarioFile, e.problems().size(), e.problems().size() == 1 ? "" : "s");
+        e.problems().forEach(p -> err.println("  " + p));
+        return 1;
+      }
+      if (Double.isNaN(timeline.firstChangeSeconds())) {
+        err.println("error: " + scenarioFile + ": no event sets a physics parameter (set:)");
+        return 1;
+      }
+      changeAt = timeline.firstChangeSeconds();
     }
     if (!(seconds > 0) || !(changeAt > 0) || changeAt >= seconds) {
       err.printf(
@@ -220,14 +250,25 @@ public final class DemoCommand implements Callable<Integer> {
               + " demo with ./robot monitor)");
       live = quiet;
     }
-    VelocityProfile profile = VelocityProfile.standard();
+    VelocityProfile profile =
+        seed == 1 ? VelocityProfile.standard() : VelocityProfile.random(seed, 4);
+    double size =
+        seed == 1 ? 1.0 : 0.75 + 0.5 * new java.util.SplittableRandom(seed * 31 + 7).nextDouble();
+    this.changeSize = size;
+    this.timeline = timeline;
     out.printf(
         Locale.ROOT,
-        "demo: at t = %.0f s %s; %.0f s of robot time, seed %d%n",
+        "demo: at t = %.1f s %s; %.0f s of robot time, seed %d%s%n",
         changeAt,
-        change.description(),
+        timeline != null
+            ? "the timeline of " + scenarioFile + " (" + timeline.events().size() + " events)"
+            : change.description()
+                + (size == 1.0
+                    ? ""
+                    : String.format(Locale.ROOT, " (x%.2f: %s)", size, change.parameters(size))),
         seconds,
-        seed);
+        seed,
+        seed == 1 ? " (standard profile)" : " (random profile)");
     out.printf(
         Locale.ROOT,
         "bundle: %s (%s, %s%s)%n",
@@ -241,7 +282,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     long wall0 = System.nanoTime();
     ModelFit.Result oracle = null;
-    if (!noCompare) {
+    if (!noCompare && timeline == null) {
       out.printf(
           Locale.ROOT,
           "oracle: fitting the model to %.0f s of the changed robot (%d random set-points) ... ",
@@ -249,7 +290,7 @@ public final class DemoCommand implements Callable<Integer> {
           Oracle.SEGMENTS);
       out.flush();
       long t0 = System.nanoTime();
-      oracle = Oracle.fit(quiet, b, change);
+      oracle = Oracle.fit(quiet, b, change, size, 3000);
       out.printf(
           Locale.ROOT,
           "held-out loss %.3g -> %.3g (%.1f s)%n",
@@ -262,7 +303,17 @@ public final class DemoCommand implements Callable<Integer> {
     ScenarioRun main =
         new ScenarioRun(
             new ScenarioRun.Options(
-                live, change, profile, seed, seconds, changeAt, liveController, null, realtime));
+                live,
+                change,
+                profile,
+                seed,
+                seconds,
+                changeAt,
+                liveController,
+                null,
+                realtime,
+                size,
+                timeline));
     Status status = new Status(main, out, changeAt);
     long runStart = System.nanoTime();
     Trace liveTrace;
@@ -290,7 +341,9 @@ public final class DemoCommand implements Callable<Integer> {
 
                 @Override
                 public void adaptation(AdaptationEvent e) {
-                  if (e.kind().equals("change_detected") || e.kind().equals("rolled_back")) {
+                  if (e.kind().equals("change_detected")
+                      || e.kind().equals("model_mismatch")
+                      || e.kind().equals("rolled_back")) {
                     status.note(
                         String.format(
                             Locale.ROOT,
@@ -334,8 +387,11 @@ public final class DemoCommand implements Callable<Integer> {
               noAdapt ? Controller.ADAPTIVE : Controller.FIXED,
               null,
               changeAt));
-      others.put(
-          "oracle", run(quiet, change, profile, Controller.ORACLE, oracle.parameters(), changeAt));
+      if (oracle != null) {
+        others.put(
+            "oracle",
+            run(quiet, change, profile, Controller.ORACLE, oracle.parameters(), changeAt));
+      }
       others.put(
           "unchanged robot", run(quiet, change, profile, Controller.ADAPTIVE, null, seconds + 1));
       runAll(others.values());
@@ -373,8 +429,21 @@ public final class DemoCommand implements Callable<Integer> {
       double at) {
     return new ScenarioRun(
         new ScenarioRun.Options(
-            cfg, change, profile, seed, seconds, at, controller, oracle, false));
+            cfg,
+            change,
+            profile,
+            seed,
+            seconds,
+            at,
+            controller,
+            oracle,
+            false,
+            changeSize,
+            at > seconds ? null : timeline));
   }
+
+  private double changeSize = 1.0;
+  private ScenarioFile timeline;
 
   private static void runAll(java.util.Collection<ScenarioRun> runs) throws Exception {
     ExecutorService pool =
@@ -479,7 +548,8 @@ public final class DemoCommand implements Callable<Integer> {
     out.printf(
         Locale.ROOT,
         "tracking error, mean m/s  | before %4.1f-%4.1f s | just after %4.1f-%4.1f s | after"
-            + " adaptation %4.1f-%4.1f s | recovery* | change detected after%n",
+            + " adaptation %4.1f-%4.1f s | recovery* | vs non-adaptive | vs oracle | change"
+            + " detected after%n",
         w.get("before")[0],
         w.get("before")[1],
         w.get("just_after")[0],
@@ -487,20 +557,30 @@ public final class DemoCommand implements Callable<Integer> {
         w.get("after_adaptation")[0],
         w.get("after_adaptation")[1]);
     Map<String, Map<String, Object>> rows = (Map<String, Map<String, Object>>) s.get("runs");
+    Map<String, Object> fixed = rows.get("non-adaptive");
+    Map<String, Object> oracle = rows.get("oracle");
     for (Map.Entry<String, Map<String, Object>> e : rows.entrySet()) {
       Map<String, Object> r = e.getValue();
       Double rec = (Double) r.get("recovery_s");
       double det = (Double) r.get("change_detected_after_s");
+      double after = (Double) r.get("after_adaptation");
       out.printf(
           Locale.ROOT,
-          "%-26s| %16.4f | %20.4f | %30.4f | %9s | %s%n",
+          "%-26s| %16.4f | %20.4f | %30.4f | %9s | %15s | %9s | %s%n",
           e.getKey(),
           (Double) r.get("before"),
           (Double) r.get("just_after"),
-          (Double) r.get("after_adaptation"),
+          after,
           rec == null
               ? "-"
               : Double.isNaN(rec) ? "never" : String.format(Locale.ROOT, "%.1f s", rec),
+          fixed == null || r == fixed
+              ? "-"
+              : String.format(Locale.ROOT, "%.2fx", after / (Double) fixed.get("after_adaptation")),
+          oracle == null || r == oracle
+              ? "-"
+              : String.format(
+                  Locale.ROOT, "%.2fx", after / (Double) oracle.get("after_adaptation")),
           Double.isNaN(det) ? "-" : String.format(Locale.ROOT, "%.2f s", det));
     }
     out.println(
@@ -511,25 +591,48 @@ public final class DemoCommand implements Callable<Integer> {
   private void writePlot(Path png, Map<String, ScenarioRun> runs, ChangeScenario change)
       throws java.io.IOException {
     Files.createDirectories(png.toAbsolutePath().getParent());
-    LinePlot p =
-        new LinePlot(
-            "Tracking error, " + change.description() + " at t = " + changeAt + " s",
-            "robot time, s",
-            "tracking error, m/s (0.5 s average)");
+    String what = timeline != null ? timeline.name() : change.description();
+    LinePlot v = new LinePlot("Forward speed: " + what, "robot time, s", "v, m/s");
+    LinePlot w = new LinePlot("Yaw rate", "robot time, s", "omega, rad/s");
+    LinePlot err =
+        new LinePlot("Tracking error", "robot time, s", "tracking error, m/s (0.5 s average)");
+    boolean first = true;
+    double detected = Double.NaN;
     for (Map.Entry<String, ScenarioRun> e : runs.entrySet()) {
       Trace t = e.getValue().trace();
       // from 1 s on: the start from rest would dwarf everything else
       int from = Math.min(t.length(), (int) Math.round(1.0 / t.dt()));
       double[] smooth = t.smoothedError(0.5);
-      double[] x = new double[t.length() - from];
-      double[] y = new double[x.length];
-      for (int i = 0; i < x.length; i++) {
+      int n = t.length() - from;
+      double[] x = new double[n];
+      double[] speed = new double[n];
+      double[] yaw = new double[n];
+      double[] speedTarget = new double[n];
+      double[] yawTarget = new double[n];
+      double[] y = new double[n];
+      for (int i = 0; i < n; i++) {
         x[i] = t.time(from + i);
+        speed[i] = t.speed(from + i);
+        yaw[i] = t.yawRate(from + i);
+        speedTarget[i] = t.speedTarget(from + i);
+        yawTarget[i] = t.yawRateTarget(from + i);
         y[i] = smooth[from + i];
       }
-      p.add(e.getKey(), x, y);
+      if (first) {
+        v.reference("set-point", x, speedTarget);
+        w.reference("set-point", x, yawTarget);
+        detected = changeAt + e.getValue().detectionDelaySeconds();
+        first = false;
+      }
+      v.add(e.getKey(), x, speed);
+      w.add(e.getKey(), x, yaw);
+      err.add(e.getKey(), x, y);
     }
-    p.write(png);
+    for (LinePlot p : List.of(v, w, err)) {
+      p.marker("change", changeAt, java.awt.Color.GRAY);
+      p.marker("change detected", detected, java.awt.Color.MAGENTA);
+    }
+    LinePlot.writePanels(png, List.of(v, w, err));
   }
 
   /** The live status line, printed from its own thread (never from the control loop). */
@@ -614,21 +717,28 @@ public final class DemoCommand implements Callable<Integer> {
       lastPrinted = time;
       double recent = t.meanError(Math.max(0, time - 1), time + t.dt());
       AdaptationEvent e = run.lastEvent();
+      boolean continuous =
+          run.runtime() != null
+              && run.runtime().adaptation()
+                  instanceof org.adaptrobot.runtime.adaptation.BayesianLastLayerFeed;
       String adapt =
-          e == null
-              ? "no adaptation yet"
-              : String.format(
-                  Locale.ROOT,
-                  "%d adaptations accepted, last %s%s",
-                  run.adaptations(),
-                  e.kind().replace('_', ' '),
-                  Double.isNaN(e.lossBefore())
-                      ? ""
-                      : String.format(
-                          Locale.ROOT,
-                          " (held-out loss %.2g -> %.2g)",
-                          e.lossBefore(),
-                          e.lossAfter()));
+          continuous
+              ? "posterior updated every step"
+                  + (e == null ? "" : ", last alarm " + e.kind().replace('_', ' '))
+              : e == null
+                  ? "no adaptation yet"
+                  : String.format(
+                      Locale.ROOT,
+                      "%d adaptations accepted, last %s%s",
+                      run.adaptations(),
+                      e.kind().replace('_', ' '),
+                      Double.isNaN(e.lossBefore())
+                          ? ""
+                          : String.format(
+                              Locale.ROOT,
+                              " (held-out loss %.2g -> %.2g)",
+                              e.lossBefore(),
+                              e.lossAfter()));
       String line =
           String.format(
               Locale.ROOT,

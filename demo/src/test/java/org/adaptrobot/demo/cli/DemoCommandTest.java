@@ -51,17 +51,56 @@ class DemoCommandTest {
         adaptive, fixed, oracle);
     assertThat(adaptive).isLessThan(fixed);
     assertThat(oracle).isLessThan(fixed);
-    // the change is real: without adaptation the error grows against the unchanged robot
-    assertThat(fixed)
-        .isGreaterThan(1.2 * runs.get("unchanged robot").get("after_adaptation").asDouble());
-    assertThat(runs.get("adaptive").get("adaptation_decisions").get("accepted").asInt())
+    // conditioning on this robot pays already before the change: the simulated robot is not the
+    // prior's mean robot
+    assertThat(runs.get("adaptive").get("before").asDouble())
+        .isLessThan(runs.get("non-adaptive").get("before").asDouble());
+    // the shipped bundle conditions its last layer on every transition; its detector names the
+    // change within two seconds of it
+    double detected = runs.get("adaptive").get("change_detected_after_s").asDouble();
+    assertThat(detected).isBetween(0.0, 2.0);
+    assertThat(runs.get("adaptive").get("adaptation_decisions").get("change_detected").asInt())
         .isPositive();
-    assertThat(runs.get("non-adaptive").get("adaptation_decisions").has("accepted")).isFalse();
     // all three runs stayed ACTIVE to the end: no fault stopped the robot
     for (String k : new String[] {"adaptive", "non-adaptive", "oracle", "unchanged robot"}) {
       assertThat(runs.get(k).get("end_state").asText()).as(k).startsWith("ACTIVE");
     }
     assertThat(Files.size(png)).isGreaterThan(10_000);
+  }
+
+  @Test
+  void seedsOtherThanOneVaryTheProfileAndTheSizeOfTheChange() throws Exception {
+    double[] before = new double[2];
+    String[] described = new String[2];
+    for (int k = 0; k < 2; k++) {
+      Path json = dir.resolve("seed" + k + ".json");
+      var r =
+          robot(
+              "demo",
+              "--config",
+              "../src/examples/diffbot-demo.yaml",
+              "--seed",
+              String.valueOf(2 + k),
+              "--seconds",
+              "8",
+              "--change-at",
+              "4",
+              "--no-compare",
+              "--json",
+              json.toString());
+      assertThat(r.exit()).as(r.err() + r.out()).isZero();
+      assertThat(r.out()).contains("random profile");
+      described[k] = r.out().lines().filter(l -> l.startsWith("demo:")).findFirst().orElseThrow();
+      before[k] =
+          new ObjectMapper()
+              .readTree(json.toFile())
+              .get("runs")
+              .get("adaptive")
+              .get("before")
+              .asDouble();
+    }
+    assertThat(described[0]).isNotEqualTo(described[1]); // the change's size is named in it
+    assertThat(before[0]).isNotEqualTo(before[1]);
   }
 
   @Test

@@ -5,13 +5,12 @@ import java.util.SplittableRandom;
 import org.adaptrobot.models.nn.Mlp;
 import org.adaptrobot.models.nn.ModelTape;
 import org.adaptrobot.models.nn.ParameterLayout;
-import org.adaptrobot.models.nn.ParameterSlice;
 
 /**
  * A model whose last layer is Bayesian linear regression on learned features (ALPaCA, Harrison,
  * Sharma and Pavone 2018): φ(x) = [f_θ(x), 1] from a feature network, y = Kᵀφ(x) + ε with the
- * matrix-normal prior K ~ MN(K₀, Λ₀⁻¹, Σ), Σ = diag(σ²). Meta-training learns θ, K₀, Λ₀ = L₀L₀ᵀ + εI
- * and log σ² by maximising the posterior predictive likelihood of held-out (query) transitions
+ * matrix-normal prior K ~ MN(K₀, Λ₀⁻¹, Σ), Σ = diag(σ²). Meta-training learns θ, K₀, Λ₀ = L₀L₀ᵀ +
+ * εI and log σ² by maximising the posterior predictive likelihood of held-out (query) transitions
  * after conditioning on a support set — exactly what the robot does at run time with {@link
  * LastLayerPosterior}, so the features are learned for the closed-form adaptation they get.
  *
@@ -54,8 +53,8 @@ public final class BayesianLastLayer {
   private final int noiseOff;
 
   /**
-   * @param network the feature network (its outputs are the features before the constant), or
-   *     null for the inputs themselves
+   * @param network the feature network (its outputs are the features before the constant), or null
+   *     for the inputs themselves
    * @param inputs input size
    * @param outputs output size
    * @param monitored which outputs the likelihood covers (null: all)
@@ -120,8 +119,8 @@ public final class BayesianLastLayer {
   }
 
   /**
-   * Initial meta-parameters: the network's own initialisation, K₀ = 0, Λ₀ = {@code precision}·I,
-   * σ² = {@code noiseVariance}.
+   * Initial meta-parameters: the network's own initialisation, K₀ = 0, Λ₀ = {@code precision}·I, σ²
+   * = {@code noiseVariance}.
    */
   public void initialise(
       double[] theta, SplittableRandom random, double precision, double[] noiseVariance) {
@@ -335,7 +334,11 @@ public final class BayesianLastLayer {
         weighted += rk * rk / Math.exp(theta[noiseOff + k]);
       }
       total +=
-          0.5 * (monitoredCount * Math.log(sj) + logDetNoise + weighted / sj + monitoredCount * LOG_2PI);
+          0.5
+              * (monitoredCount * Math.log(sj)
+                  + logDetNoise
+                  + weighted / sj
+                  + monitoredCount * LOG_2PI);
       if (!wantGrad) {
         continue;
       }

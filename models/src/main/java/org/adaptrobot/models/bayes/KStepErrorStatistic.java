@@ -2,8 +2,8 @@ package org.adaptrobot.models.bayes;
 
 /**
  * The change detector's statistic for a dynamics model with a Bayesian last layer: how far the
- * model's k-step open-loop prediction lands from where the system went, in units of its noise.
- * From the observation k steps ago, the model is rolled forward over the k actions that were then
+ * model's k-step open-loop prediction lands from where the system went, in units of its noise. From
+ * the observation k steps ago, the model is rolled forward over the k actions that were then
  * applied (exogenous components, such as set-points, taken as they happened), and
  *
  * <pre>
@@ -12,8 +12,8 @@ package org.adaptrobot.models.bayes;
  *
  * One-step errors are dominated by sensor noise and barely move when a motor weakens or a payload
  * is added (the velocity changes little within one period); over k steps the model's bias
- * accumulates linearly while independent noise grows with √k, so a change stands out. The same
- * code computes the statistic when a bundle is calibrated and on the robot. Allocation-free after
+ * accumulates linearly while independent noise grows with √k, so a change stands out. The same code
+ * computes the statistic when a bundle is calibrated and on the robot. Allocation-free after
  * construction; one thread.
  */
 public final class KStepErrorStatistic {
@@ -71,6 +71,19 @@ public final class KStepErrorStatistic {
     this.input = new double[obsSize + actSize];
     this.phi = new double[features];
     this.delta = new double[obsSize];
+  }
+
+  /**
+   * The components the statistic watches: the monitored ones except the previous actions ({@code
+   * prev_<action>}), which are the actions themselves and say nothing about the robot, while their
+   * tiny learned noise would let any rounding in them swamp the rest.
+   */
+  public static boolean[] watched(java.util.List<String> names, boolean[] monitored) {
+    boolean[] w = new boolean[names.size()];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = monitored[i] && !names.get(i).startsWith("prev_");
+    }
+    return w;
   }
 
   public int steps() {

@@ -1,7 +1,5 @@
 package org.adaptrobot.models.bayes;
 
-import java.util.Arrays;
-
 /**
  * The posterior of a linear last layer y = Kᵀφ + ε on fixed features φ (Bayesian linear regression
  * with a matrix-normal prior, as in ALPaCA, Harrison et al. 2018), kept up to date one transition
@@ -23,8 +21,8 @@ import java.util.Arrays;
  *
  * so after t steps wᵢ = λ^(t−i): the posterior tracks a change, and with no new information it
  * returns to the meta-learned prior instead of winding up. The information update is rank one
- * (O(m²) for m features); the mean then comes from a Cholesky solve (O(m³/6 + m²·outputs)).
- * Nothing allocates after construction; one thread at a time.
+ * (O(m²) for m features); the mean then comes from a Cholesky solve (O(m³/6 + m²·outputs)). Nothing
+ * allocates after construction; one thread at a time.
  */
 public final class LastLayerPosterior {
 
@@ -53,11 +51,7 @@ public final class LastLayerPosterior {
     this.out = noiseVariance.length;
     if (out == 0 || priorMean.length % out != 0) {
       throw new IllegalArgumentException(
-          "prior mean has "
-              + priorMean.length
-              + " values, not a multiple of "
-              + out
-              + " outputs");
+          "prior mean has " + priorMean.length + " values, not a multiple of " + out + " outputs");
     }
     this.m = priorMean.length / out;
     if (priorPrecision.length != m * m) {
@@ -115,8 +109,8 @@ public final class LastLayerPosterior {
   }
 
   /**
-   * Keeps a fraction {@code keep} of the data's information and restores the rest of the prior:
-   * Λ ← Λ₀ + keep·(Λ − Λ₀), Q likewise. After a detected change, the old data stop holding the
+   * Keeps a fraction {@code keep} of the data's information and restores the rest of the prior: Λ ←
+   * Λ₀ + keep·(Λ − Λ₀), Q likewise. After a detected change, the old data stop holding the
    * posterior back.
    */
   public void shrinkTowardPrior(double keep) {
@@ -153,7 +147,9 @@ public final class LastLayerPosterior {
     solve();
   }
 
-  /** Adds a transition with weight {@code w} and no forgetting; call {@link #solve} after a batch. */
+  /**
+   * Adds a transition with weight {@code w} and no forgetting; call {@link #solve} after a batch.
+   */
   public void add(double[] phi, int phiOff, double[] y, int yOff, double w) {
     for (int i = 0; i < m; i++) {
       double wi = w * phi[phiOff + i];

@@ -82,8 +82,8 @@ public record BayesianLastLayerSpec(
   }
 
   /**
-   * Reads and checks the file against the bundle's dynamics graph; every problem is added to
-   * {@code problems} naming the file and field, and null returned then.
+   * Reads and checks the file against the bundle's dynamics graph; every problem is added to {@code
+   * problems} naming the file and field, and null returned then.
    */
   public static BayesianLastLayerSpec parse(
       byte[] data, NetworkArchitecture dynamics, List<String> problems) {
@@ -92,7 +92,8 @@ public record BayesianLastLayerSpec(
     try {
       root = JSON.readTree(data);
     } catch (Exception e) {
-      problems.add(FILE_NAME + ": not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
+      problems.add(
+          FILE_NAME + ": not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
       return null;
     }
     if (root == null || !root.isObject()) {
@@ -145,7 +146,8 @@ public record BayesianLastLayerSpec(
     } else {
       JsonNode st = det.get("steps");
       if (st == null || !st.isInt() || st.asInt() < 1 || st.asInt() > 1000) {
-        problems.add(FILE_NAME + ": detector.steps: expected a whole number in [1, 1000], found " + st);
+        problems.add(
+            FILE_NAME + ": detector.steps: expected a whole number in [1, 1000], found " + st);
       } else {
         steps = st.asInt();
       }
@@ -204,7 +206,8 @@ public record BayesianLastLayerSpec(
       v[i] = a.get(i).asDouble();
     }
     if (!bad.isEmpty()) {
-      problems.add(FILE_NAME + ": " + field + ": entries " + bad.size() + " are not finite numbers");
+      problems.add(
+          FILE_NAME + ": " + field + ": entries " + bad.size() + " are not finite numbers");
       return null;
     }
     return v;

@@ -194,8 +194,8 @@ public record Manifest(
 
     /**
      * True for the bundles whose controller is MPC with their dynamics model (and which need no
-     * policy graph): modes model-based and bayesian-last-layer, and context-gradient on the
-     * {@code dynamics} graph (the CAVIA variant: only the context adapts).
+     * policy graph): modes model-based and bayesian-last-layer, and context-gradient on the {@code
+     * dynamics} graph (the CAVIA variant: only the context adapts).
      */
     public boolean plansWithDynamics() {
       return mode == AdaptationMode.MODEL_BASED

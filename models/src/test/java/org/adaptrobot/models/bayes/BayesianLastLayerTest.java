@@ -172,11 +172,13 @@ class BayesianLastLayerTest {
     int m = 33;
     int out = 9;
     LastLayerPosterior p =
-        new LastLayerPosterior(random(r, m * out, 1), spd(r, m), new double[] {1, 1, 1, 1, 1, 1, 1, 1, 1});
+        new LastLayerPosterior(
+            random(r, m * out, 1), spd(r, m), new double[] {1, 1, 1, 1, 1, 1, 1, 1, 1});
     double[] phi = random(r, m, 1);
     double[] y = random(r, out, 1);
     double[] pred = new double[out];
-    var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    var threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
     for (int i = 0; i < 20_000; i++) {
       p.update(phi, 0, y, 0, 0.99);
       p.predict(phi, 0, pred, 0);

@@ -330,7 +330,8 @@ class BundleTest {
             "manifest.json: control_rate_hz: expected a rate in (0, 10000] Hz, found -5.0",
             "manifest.json: action_spec.max_change_per_step[0]: expected a positive number, found 0.0",
             "manifest.json: adaptation.mode: expected one of none | recurrent | latent |"
-                + " context-gradient | gradient | model-based, found \"telepathy\"");
+                + " context-gradient | gradient | model-based | bayesian-last-layer, found"
+                + " \"telepathy\"");
   }
 
   @Test

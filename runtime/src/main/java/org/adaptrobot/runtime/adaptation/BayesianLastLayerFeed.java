@@ -17,16 +17,16 @@ import org.adaptrobot.runtime.telemetry.AdaptationControl;
  * Closed-form adaptation of a {@code bayesian-last-layer} bundle on the loop thread, after every
  * step: the transition just completed — input [obs, action] of the previous step, target the
  * normalised change to this step's obs (zero for set-points) — is scored against the posterior in
- * use by a slow reference posterior (the likelihood change detector), then added to the posterior of
- * the dynamics model's last
- * layer ({@link LastLayerPosterior}: forgetting toward the meta-learned prior, a Cholesky solve), and
- * the new posterior mean is handed to the MPC, which takes it up at its next plan. A detected
- * change keeps only a fraction of the old data's information, so the posterior re-adapts at once.
+ * use by a slow reference posterior (the likelihood change detector), then added to the posterior
+ * of the dynamics model's last layer ({@link LastLayerPosterior}: forgetting toward the
+ * meta-learned prior, a Cholesky solve), and the new posterior mean is handed to the MPC, which
+ * takes it up at its next plan. A detected change keeps only a fraction of the old data's
+ * information, so the posterior re-adapts at once.
  *
- * <p>On the loop thread this costs one forward pass of the feature layers and O(m³) for m
- * features, and allocates nothing: the MPC gets one of three pre-allocated parameter vectors (one
- * in use, one handed over, one to write), and a new one only once it took the last. Alarms wait in
- * a pre-allocated slot ring for the feed's agent ({@link #relay}), which turns them into adaptation
+ * <p>On the loop thread this costs one forward pass of the feature layers and O(m³) for m features,
+ * and allocates nothing: the MPC gets one of three pre-allocated parameter vectors (one in use, one
+ * handed over, one to write), and a new one only once it took the last. Alarms wait in a
+ * pre-allocated slot ring for the feed's agent ({@link #relay}), which turns them into adaptation
  * events off the loop; in a lockstep run they are sent when the run closes, with the step they
  * happened at.
  */
@@ -74,6 +74,7 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
   private static final int ALARM_SLOTS = 64;
   private final long[] alarmStep = new long[ALARM_SLOTS];
   private final double[] alarmZ = new double[ALARM_SLOTS];
+  private final boolean[] alarmMismatch = new boolean[ALARM_SLOTS];
   private volatile long alarmsWritten;
   private long alarmsRelayed;
 
@@ -83,6 +84,7 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
    * @param metaTrained its parameters (the last layer: the prior mean)
    * @param spec the prior and settings from the bundle
    * @param held observation components the robot does not cause (their change is zero)
+   * @param watched components the change detector watches ({@link KStepErrorStatistic#watched})
    * @param observationSize observation components
    * @param actionSize action components
    * @param detector detector settings
@@ -94,6 +96,7 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
       double[] metaTrained,
       BayesianLastLayerSpec spec,
       boolean[] held,
+      boolean[] watched,
       int observationSize,
       int actionSize,
       ChangeDetector.Settings detector,
@@ -142,7 +145,8 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
                 Arrays.copyOf(sizes, layers),
                 Arrays.copyOf(network.activations(), layers - 1, Activation[].class));
     this.tape = features == null ? null : features.newTape(1);
-    double[] priorMean = Arrays.copyOfRange(metaTrained, lastLayerOffset, lastLayerOffset + m * out);
+    double[] priorMean =
+        Arrays.copyOfRange(metaTrained, lastLayerOffset, lastLayerOffset + m * out);
     this.posterior = new LastLayerPosterior(priorMean, spec.priorPrecision(), spec.noiseVariance());
     this.reference = new LastLayerPosterior(priorMean, spec.priorPrecision(), spec.noiseVariance());
     this.referenceForgetting = 1 - (1 - spec.forgetting()) / REFERENCE_MEMORY;
@@ -152,7 +156,7 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
             observationSize,
             actionSize,
             held,
-            spec.monitored(),
+            watched,
             spec.noiseVariance(),
             m);
     this.featureMap = this::features;
@@ -185,6 +189,17 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
    */
   public static final int REFERENCE_MEMORY = 10;
 
+  /**
+   * Steps after each activation (1 s at 50 Hz) in which the reference learns as fast as the
+   * posterior in use. The first k-step predictions from rest meet a robot the prior has not seen
+   * (every real robot differs from the simulated ones): an alarm then is reported as {@code
+   * model_mismatch}, not as a change, and the reference catches up with this robot before it is
+   * asked to remember.
+   */
+  public static final int WARM_UP_STEPS = 50;
+
+  private long activeSteps;
+
   @Override
   public void afterStep(ControlLoop loop, long nowNanos) {
     if (resetRequested) {
@@ -212,6 +227,7 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
     } else {
       havePrevious = false; // the observation is not rebuilt while inactive
       kStep.clear();
+      activeSteps = 0;
     }
     ControlLoop.StepListener n = next;
     if (n != null) {
@@ -230,18 +246,20 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
     double z = kStep.statistic(reference, featureMap);
     lastStatistic = z;
     transitions++;
+    boolean warmingUp = ++activeSteps <= WARM_UP_STEPS;
     if (detector.add(z)) {
       long w = alarmsWritten;
       int slot = (int) (w % ALARM_SLOTS);
       alarmStep[slot] = step;
       alarmZ[slot] = z;
+      alarmMismatch[slot] = warmingUp;
       alarmsWritten = w + 1;
       reference.shrinkTowardPrior(spec.keepOnChange());
       if (enabled) {
         posterior.shrinkTowardPrior(spec.keepOnChange());
       }
     }
-    reference.update(phi, 0, y, 0, referenceForgetting);
+    reference.update(phi, 0, y, 0, warmingUp ? spec.forgetting() : referenceForgetting);
     if (enabled) {
       posterior.update(phi, 0, y, 0, spec.forgetting());
       publish();
@@ -312,16 +330,20 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
     }
     for (; alarmsRelayed < written; alarmsRelayed++) {
       int slot = (int) (alarmsRelayed % ALARM_SLOTS);
+      boolean mismatch = alarmMismatch[slot];
       events.accept(
           new AdaptationEvent(
-              "change_detected",
+              mismatch ? "model_mismatch" : "change_detected",
               alarmStep[slot],
               Double.NaN,
               alarmZ[slot],
               Double.NaN,
               Double.NaN,
-              "predictive likelihood: the CUSUM of the standardised one-step error passed its"
-                  + " threshold; the posterior keeps "
+              (mismatch
+                      ? "in the first second after activation the model's k-step predictions"
+                          + " missed this robot by far (it differs from the prior)"
+                      : "the CUSUM of the k-step prediction error passed its threshold")
+                  + "; the posterior keeps "
                   + spec.keepOnChange()
                   + " of its old information"));
       n++;

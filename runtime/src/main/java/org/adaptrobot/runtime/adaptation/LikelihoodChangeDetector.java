@@ -17,8 +17,8 @@ package org.adaptrobot.runtime.adaptation;
  * keeps S near zero; after a change the model's errors are large compared with its own predicted
  * spread, and S climbs within a few steps. Because z is computed with the posterior in use, an
  * alarm is followed by adaptation and the statistic comes back to normal by itself; after an alarm
- * the detector holds off for {@code holdOffSteps} while the model re-adapts, then re-arms. The
- * clip bounds what one glitch can add.
+ * the detector holds off for {@code holdOffSteps} while the model re-adapts, then re-arms. The clip
+ * bounds what one glitch can add.
  *
  * <p>The nominal level starts at the bundle's calibration, measured on unchanged simulated dynamics
  * when the bundle was made, which counts as {@link #CALIBRATION_WEIGHT} steps of evidence; every

@@ -6,14 +6,14 @@ import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.models.bundle.BundleException;
 import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.models.nn.DifferentiableModel;
+import org.adaptrobot.models.nn.Mlp;
 import org.adaptrobot.models.nn.NetworkArchitecture;
 import org.adaptrobot.runtime.adaptation.AdaptationEvent;
-import org.adaptrobot.models.nn.Mlp;
 import org.adaptrobot.runtime.adaptation.AdaptationFeed;
 import org.adaptrobot.runtime.adaptation.BayesianLastLayerFeed;
+import org.adaptrobot.runtime.adaptation.ChangeDetector;
 import org.adaptrobot.runtime.adaptation.LikelihoodChangeDetector;
 import org.adaptrobot.runtime.adaptation.OnRobotAdaptation;
-import org.adaptrobot.runtime.adaptation.ChangeDetector;
 import org.adaptrobot.runtime.adaptation.PolicyAdaptation;
 import org.adaptrobot.runtime.adaptation.TransitionSamples;
 import org.adaptrobot.runtime.agents.AgentSupervisor;
@@ -171,6 +171,8 @@ public final class ControllerFactory {
                 g.parameters().values(),
                 bundle.bayesianLastLayer(),
                 heldComponents(m.observation()),
+                org.adaptrobot.models.bayes.KStepErrorStatistic.watched(
+                    m.observation().names(), bundle.bayesianLastLayer().monitored()),
                 m.observation().size(),
                 m.action().size(),
                 o.detector() == null ? LikelihoodChangeDetector.standardSettings() : o.detector(),

@@ -6,12 +6,12 @@ import org.adaptrobot.models.nn.ModelTape;
 
 /**
  * A feedback controller with a learned, adapted feed-forward (the structure of Neural-Fly,
- * O'Connell et al. 2022): the PI wheel-speed controller of {@link PiWheelSpeedBundle} corrects
- * what is left, while the feed-forward supplies the duties the dynamics model says hold each wheel
- * at its target speed. With the model's last layer adapted on the robot (a {@code
- * bayesian-last-layer} bundle), the feed-forward follows a weaker motor, a payload or a sagging
- * battery at once, and the PI has less to integrate; where the model is wrong the PI still removes
- * the error, so it cannot do much worse than the PI alone.
+ * O'Connell et al. 2022): the PI wheel-speed controller of {@link PiWheelSpeedBundle} corrects what
+ * is left, while the feed-forward supplies the duties the dynamics model says hold each wheel at
+ * its target speed. With the model's last layer adapted on the robot (a {@code bayesian-last-layer}
+ * bundle), the feed-forward follows a weaker motor, a payload or a sagging battery at once, and the
+ * PI has less to integrate; where the model is wrong the PI still removes the error, so it cannot
+ * do much worse than the PI alone.
  *
  * <pre>
  *   u_ff: the duties with Δω_L = Δω_R = 0 predicted at the target state (Newton's method on the
@@ -21,8 +21,8 @@ import org.adaptrobot.models.nn.ModelTape;
  *   u_k = u_ff,k + u_fb,k
  * </pre>
  *
- * The model is the bundle's dynamics graph: input [(obs − mean)/std, action], output the
- * normalised change. Allocation-free after construction; parameters arrive by {@link #publish}.
+ * The model is the bundle's dynamics graph: input [(obs − mean)/std, action], output the normalised
+ * change. Allocation-free after construction; parameters arrive by {@link #publish}.
  */
 public final class PiFeedForwardController implements PolicyController {
 
@@ -58,8 +58,8 @@ public final class PiFeedForwardController implements PolicyController {
   private double[] params;
 
   /**
-   * @param names the observation names (v, omega, v_target, omega_target, wheel_left,
-   *     wheel_right, prev_left and prev_right must be among them)
+   * @param names the observation names (v, omega, v_target, omega_target, wheel_left, wheel_right,
+   *     prev_left and prev_right must be among them)
    * @param kp K_p, duty per (rad/s)
    * @param ki K_i, duty per (rad/s · s)
    * @param controlRateHz the loop's rate

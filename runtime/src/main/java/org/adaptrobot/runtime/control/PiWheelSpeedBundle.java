@@ -103,7 +103,8 @@ public final class PiWheelSpeedBundle {
                 + " tuned on the simulated robot; no learning.",
             new Manifest.ObservationSpec(
                 OBSERVATIONS,
-                List.of("m/s", "rad/s", "rad/s", "rad/s", "m/s", "rad/s", "rad/s", "rad/s", "1", "1"),
+                List.of(
+                    "m/s", "rad/s", "rad/s", "rad/s", "m/s", "rad/s", "rad/s", "rad/s", "1", "1"),
                 low,
                 high,
                 new double[n],
@@ -128,8 +129,6 @@ public final class PiWheelSpeedBundle {
                     .toString()),
             Map.of());
     return BundleExport.write(
-        target,
-        template,
-        Map.of(Manifest.POLICY, new BundleExport.GraphExport(arch, p, Set.of())));
+        target, template, Map.of(Manifest.POLICY, new BundleExport.GraphExport(arch, p, Set.of())));
   }
 }

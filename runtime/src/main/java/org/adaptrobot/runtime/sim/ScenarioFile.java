@@ -119,7 +119,8 @@ public final class ScenarioFile {
     }
     List<String> problems = new ArrayList<>();
     if (!(root.value() instanceof Map<?, ?> top)) {
-      throw new ConfigException(List.of(f + ":" + root.line() + ": expected a mapping with events:"));
+      throw new ConfigException(
+          List.of(f + ":" + root.line() + ": expected a mapping with events:"));
     }
     String name = f;
     List<Event> events = new ArrayList<>();
@@ -156,7 +157,8 @@ public final class ScenarioFile {
 
   private static Event event(String f, String path, Node n, List<String> problems) {
     if (!(n.value() instanceof Map<?, ?> m)) {
-      problems.add(f + ":" + n.line() + ": " + path + ": expected a mapping with at: and set: or fault:");
+      problems.add(
+          f + ":" + n.line() + ": " + path + ": expected a mapping with at: and set: or fault:");
       return null;
     }
     int before = problems.size();
@@ -215,14 +217,24 @@ public final class ScenarioFile {
             switch (fk) {
               case "device" -> {
                 if (!DEVICES.contains(text)) {
-                  problems.add(fwhere + ": expected one of " + new java.util.TreeSet<>(DEVICES) + ", found " + text);
+                  problems.add(
+                      fwhere
+                          + ": expected one of "
+                          + new java.util.TreeSet<>(DEVICES)
+                          + ", found "
+                          + text);
                 } else {
                   device = text;
                 }
               }
               case "fault" -> {
                 if (!FAULTS.contains(text)) {
-                  problems.add(fwhere + ": expected one of " + new java.util.TreeSet<>(FAULTS) + ", found " + text);
+                  problems.add(
+                      fwhere
+                          + ": expected one of "
+                          + new java.util.TreeSet<>(FAULTS)
+                          + ", found "
+                          + text);
                 } else {
                   fault = text;
                 }

@@ -78,7 +78,13 @@ class AgentFailureTest {
   @Test
   void theAdaptationEngineRollsBackAndGoesOn() throws Exception {
     RuntimeConfig c = RuntimeConfig.load(Path.of("../src/examples/diffbot-demo.yaml"));
-    c = new RuntimeConfig(c.hardware(), c.bundle(), c.runtime(), RuntimeConfig.Telemetry.none());
+    // the gradient-step engine (GrBAL) runs as an agent of its own
+    c =
+        new RuntimeConfig(
+            c.hardware(),
+            Path.of("../bundles/diffdrive-grbal"),
+            c.runtime(),
+            RuntimeConfig.Telemetry.none());
     Sink sink = new Sink();
     sink.throwOnAdaptation.set(true);
     try (RobotRuntime rt = RobotRuntime.start(c, true, true, 1, sink, true)) {
@@ -317,10 +323,14 @@ class AgentFailureTest {
       await(() -> rt.loop().lifecycle().state() == LifecycleState.ACTIVE, 2, "ACTIVE");
       long stepsBefore = rt.loop().steps();
       path.receive("load_bundle", load, null);
-      path.receive("estop", "{\"reason\":\"behind a hanging load\"}".getBytes(StandardCharsets.UTF_8), null);
+      path.receive(
+          "estop", "{\"reason\":\"behind a hanging load\"}".getBytes(StandardCharsets.UTF_8), null);
       await(() -> rt.loop().lifecycle().eStopLatched(), 1, "the e-stop");
       assertThat(rt.loop().steps() - stepsBefore).as("steps until the latch").isLessThan(20);
-      await(() -> replies.stream().anyMatch(r -> r.reason().startsWith("timed out after 0.5 s")), 2, "the time-out");
+      await(
+          () -> replies.stream().anyMatch(r -> r.reason().startsWith("timed out after 0.5 s")),
+          2,
+          "the time-out");
       // while it hangs, further loads are refused; other commands go on
       path.receive("load_bundle", load, null);
       path.receive("get_config", "{}".getBytes(StandardCharsets.UTF_8), null);

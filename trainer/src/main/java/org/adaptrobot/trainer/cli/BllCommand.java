@@ -157,7 +157,8 @@ public final class BllCommand implements Callable<Integer> {
         model.equals("rls")
             ? null
             : new Mlp(
-                new int[] {in, hidden, features}, new Activation[] {Activation.TANH, Activation.TANH});
+                new int[] {in, hidden, features},
+                new Activation[] {Activation.TANH, Activation.TANH});
     BayesianLastLayer bll = new BayesianLastLayer(net, in, outSize, monitored);
     double[] noise = targetVariance(domain, monitored);
     double[] theta = new double[bll.layout().size()];
@@ -202,7 +203,8 @@ public final class BllCommand implements Callable<Integer> {
     if (bundle != null) {
       Bundle b = export(domain, bll, theta, calibration, rows, seconds);
       summary.put("bundle", bundle.toAbsolutePath().toString());
-      System.out.println("wrote bundle " + bundle + " (" + b.manifest().adaptation().mode().id() + ")");
+      System.out.println(
+          "wrote bundle " + bundle + " (" + b.manifest().adaptation().mode().id() + ")");
     }
     RunFiles.json(out.resolve("summary.json"), summary);
     if (json != null) {
@@ -250,7 +252,8 @@ public final class BllCommand implements Callable<Integer> {
       throws Exception {
     Progress progress = new Progress(System.out, model + " " + env, 0, iterations);
     try (Alpaca alpaca = new Alpaca(bll, theta, learningRate, support, query, seed, nThreads);
-        RunFiles.Csv csv = new RunFiles.Csv(out.resolve("metrics.csv"), "iteration,train_nll", false)) {
+        RunFiles.Csv csv =
+            new RunFiles.Csv(out.resolve("metrics.csv"), "iteration,train_nll", false)) {
       double smooth = Double.NaN;
       for (int i = 0; i < iterations; i++) {
         double loss = alpaca.step(source, metaBatch);
@@ -424,9 +427,15 @@ public final class BllCommand implements Callable<Integer> {
     double sum = 0;
     int count = 0;
     for (int i = 0; i < x.length; i++) {
-      bll.features(theta, Arrays.copyOfRange(x[i], 0, (t + q) * in), t + q, phi, bll.network() == null ? null : bll.network().newTape(t + q));
+      bll.features(
+          theta,
+          Arrays.copyOfRange(x[i], 0, (t + q) * in),
+          t + q,
+          phi,
+          bll.network() == null ? null : bll.network().newTape(t + q));
       LastLayerPosterior p =
-          new LastLayerPosterior(bll.priorMean(theta), bll.priorPrecision(theta), bll.noiseVariance(theta));
+          new LastLayerPosterior(
+              bll.priorMean(theta), bll.priorPrecision(theta), bll.noiseVariance(theta));
       for (int s = 0; s < t; s++) {
         p.add(phi, s * m, y[i], s * out, 1.0);
       }
@@ -445,7 +454,8 @@ public final class BllCommand implements Callable<Integer> {
     return sum / count;
   }
 
-  private List<Map<String, Object>> table(BayesianLastLayer bll, double[] theta, DynamicsDomain domain) {
+  private List<Map<String, Object>> table(
+      BayesianLastLayer bll, double[] theta, DynamicsDomain domain) {
     List<Map<String, Object>> rows = new ArrayList<>();
     List<DynamicsDomain.Scenario> scenarios = new ArrayList<>(domain.scenarios());
     scenarios.add(new DynamicsDomain.Scenario("random test-range tasks", null, false));
@@ -491,8 +501,7 @@ public final class BllCommand implements Callable<Integer> {
     int obs = out;
     int act = in - out;
     int steps = 500;
-    double[][][] w =
-        windows(domain, null, 40, steps, EVAL_SEED + 11, TaskDistribution.Split.TRAIN);
+    double[][][] w = windows(domain, null, 40, steps, EVAL_SEED + 11, TaskDistribution.Split.TRAIN);
     double[] phi = new double[m];
     double[] noise = bll.noiseVariance(theta);
     boolean[] held = new boolean[obs];
@@ -514,7 +523,14 @@ public final class BllCommand implements Callable<Integer> {
       LastLayerPosterior p =
           new LastLayerPosterior(bll.priorMean(theta), bll.priorPrecision(theta), noise);
       KStepErrorStatistic z =
-          new KStepErrorStatistic(DETECTOR_STEPS, obs, act, held, monitored, noise, m);
+          new KStepErrorStatistic(
+              DETECTOR_STEPS,
+              obs,
+              act,
+              held,
+              KStepErrorStatistic.watched(domain.observationNames(), monitored),
+              noise,
+              m);
       for (int s = 0; s < steps; s++) {
         System.arraycopy(w[0][i], s * in, o, 0, obs);
         System.arraycopy(w[0][i], s * in + obs, a, 0, act);
@@ -525,7 +541,8 @@ public final class BllCommand implements Callable<Integer> {
           sq += v * v;
           n++;
         }
-        bll.features(theta, java.util.Arrays.copyOfRange(w[0][i], s * in, (s + 1) * in), 1, phi, tape);
+        bll.features(
+            theta, java.util.Arrays.copyOfRange(w[0][i], s * in, (s + 1) * in), 1, phi, tape);
         p.update(phi, 0, w[1][i], s * out, referenceForgetting);
       }
     }
@@ -637,7 +654,8 @@ public final class BllCommand implements Callable<Integer> {
             Manifest.FORMAT_VERSION,
             env + "-" + model + "-bll-dynamics",
             (switch (model) {
-                  case "alpaca" -> "Dynamics model with a Bayesian last layer on ALPaCA meta-trained features";
+                  case "alpaca" ->
+                      "Dynamics model with a Bayesian last layer on ALPaCA meta-trained features";
                   case "pooled" ->
                       "Dynamics model with a Bayesian last layer on features trained on pooled data"
                           + " (no meta-learning)";

@@ -21,10 +21,10 @@ import org.adaptrobot.models.optim.Adam;
  *     θ, K₀, L₀, log σ² ← Adam step on ∇ (1/J) Σⱼ ℓⱼ
  * </pre>
  *
- * Drawing the support size per task trains the model to predict well from no data (the prior) up
- * to many transitions, which is what the robot sees after a change. The tasks of a meta-batch run
- * in parallel, each from a seed derived from (seed, iteration, task), and their gradients are
- * summed in task order, so a run is bit-identical for any thread count.
+ * Drawing the support size per task trains the model to predict well from no data (the prior) up to
+ * many transitions, which is what the robot sees after a change. The tasks of a meta-batch run in
+ * parallel, each from a seed derived from (seed, iteration, task), and their gradients are summed
+ * in task order, so a run is bit-identical for any thread count.
  */
 public final class Alpaca implements AutoCloseable {
 
@@ -68,11 +68,16 @@ public final class Alpaca implements AutoCloseable {
     this.query = query;
     this.seed = seed;
     this.threads = Math.max(1, threads);
-    this.pool = this.threads > 1 ? Executors.newFixedThreadPool(this.threads, r -> {
-      Thread t = new Thread(r, "alpaca");
-      t.setDaemon(true);
-      return t;
-    }) : null;
+    this.pool =
+        this.threads > 1
+            ? Executors.newFixedThreadPool(
+                this.threads,
+                r -> {
+                  Thread t = new Thread(r, "alpaca");
+                  t.setDaemon(true);
+                  return t;
+                })
+            : null;
     this.workspaces = ThreadLocal.withInitial(() -> model.newWorkspace(maxSupport, query));
   }
 
