@@ -87,7 +87,9 @@ class DemoCommandTest {
               "4",
               "--no-compare",
               "--json",
-              json.toString());
+              json.toString(),
+              "--plot",
+              dir.resolve("seed" + k + ".png").toString());
       assertThat(r.exit()).as(r.err() + r.out()).isZero();
       assertThat(r.out()).contains("random profile");
       described[k] = r.out().lines().filter(l -> l.startsWith("demo:")).findFirst().orElseThrow();
