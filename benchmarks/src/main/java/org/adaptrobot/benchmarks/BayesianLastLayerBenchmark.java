@@ -35,7 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       reference still learns).
  * </ul>
  *
- * With {@code -prof gc} for bytes per operation.
+ * <p>Each iteration prints the bytes the benchmark thread itself allocated per operation (the loop
+ * thread's figure); {@code -prof gc} counts every thread of the JVM, the runtime's background
+ * agents included.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
@@ -81,14 +83,39 @@ public class BayesianLastLayerBenchmark {
     runtime.close();
   }
 
+  private static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+  private long ops;
+  private long allocatedAtStart;
+
+  @Setup(Level.Iteration)
+  public void startCounting() {
+    ops = 0;
+    allocatedAtStart = THREADS.getThreadAllocatedBytes(Thread.currentThread().threadId());
+  }
+
+  @TearDown(Level.Iteration)
+  public void reportLoopThreadAllocation() {
+    long bytes =
+        THREADS.getThreadAllocatedBytes(Thread.currentThread().threadId()) - allocatedAtStart;
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "%n  benchmark thread: %d bytes in %d operations (%.3f B/op)%n",
+        bytes,
+        ops,
+        ops == 0 ? Double.NaN : (double) bytes / ops);
+  }
+
   @Benchmark
   public long transition() {
+    ops++;
     feed.afterStep(loop, 0L);
     return feed.transitions();
   }
 
   @Benchmark
   public long controlStep() {
+    ops++;
     loop.step();
     loop.clock().awaitNextPeriod();
     return loop.steps();
