@@ -96,6 +96,14 @@ public final class RunCommand implements Callable<Integer> {
       description = "Write the run's figures as JSON here.")
   Path json;
 
+  @Option(
+      names = "--scenario-file",
+      paramLabel = "FILE",
+      description =
+          "With --sim: a YAML timeline of physics changes and device faults, applied at their"
+              + " robot times (see README, Scenario files).")
+  Path scenarioFile;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -110,6 +118,23 @@ public final class RunCommand implements Callable<Integer> {
     if (velocity != null && velocity.length != 2) {
       err.println("error: --velocity takes two numbers, V,W (m/s, rad/s), got " + velocity.length);
       return 2;
+    }
+    org.adaptrobot.runtime.sim.ScenarioFile timeline = null;
+    if (scenarioFile != null) {
+      if (!sim) {
+        err.println(
+            "error: --scenario-file only applies with --sim (it changes the simulated robot)");
+        return 2;
+      }
+      try {
+        timeline = org.adaptrobot.runtime.sim.ScenarioFile.load(scenarioFile);
+      } catch (ConfigException e) {
+        err.printf(
+            "%s: %d problem%s:%n",
+            scenarioFile, e.problems().size(), e.problems().size() == 1 ? "" : "s");
+        e.problems().forEach(p -> err.println("  " + p));
+        return 1;
+      }
     }
     RuntimeConfig cfg;
     try {
@@ -156,6 +181,14 @@ public final class RunCommand implements Callable<Integer> {
       return 1;
     }
     ControlLoop loop = runtime.loop();
+    if (timeline != null) {
+      playOnTheLoop(
+          loop,
+          new org.adaptrobot.runtime.sim.ScenarioFile.Player(timeline, runtime.simulation()),
+          cfg.runtime().controlRateHz(),
+          err,
+          timeline);
+    }
     if (runtime.broker() != null) {
       err.println(
           "telemetry: embedded broker at "
@@ -216,6 +249,35 @@ public final class RunCommand implements Callable<Integer> {
         // the hook is running: it will find the loop finalized
       }
     }
+  }
+
+  /**
+   * Applies the timeline's events at their robot times, on the loop thread after each step, in
+   * front of the listener already installed (adaptation, telemetry). Nothing allocates while no
+   * event is due.
+   */
+  private static void playOnTheLoop(
+      ControlLoop loop,
+      org.adaptrobot.runtime.sim.ScenarioFile.Player player,
+      double rateHz,
+      PrintWriter err,
+      org.adaptrobot.runtime.sim.ScenarioFile timeline) {
+    player.advance(0);
+    ControlLoop.StepListener next = loop.stepListener();
+    loop.stepListener(
+        (l, now) -> {
+          player.advance(l.steps() / rateHz);
+          if (next != null) {
+            next.afterStep(l, now);
+          }
+        });
+    err.printf(
+        java.util.Locale.ROOT,
+        "scenario: %s, %d event%s from t = %.2f s%n",
+        timeline.name(),
+        timeline.events().size(),
+        timeline.events().size() == 1 ? "" : "s",
+        timeline.events().isEmpty() ? 0.0 : timeline.events().get(0).atSeconds());
   }
 
   static Map<String, Object> summary(

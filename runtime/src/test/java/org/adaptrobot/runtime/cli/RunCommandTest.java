@@ -190,4 +190,79 @@ class RunCommandTest {
         .contains("the configuration has planner settings, but this bundle runs its policy graph")
         .contains("Remove the planner section");
   }
+
+  @Test
+  void aScenarioFileChangesTheSimulatedRobotAtItsTimesAndABadOneIsRefusedWithFileLineAndKey()
+      throws Exception {
+    Path stall = dir.resolve("stall.yaml");
+    Files.writeString(
+        stall,
+        """
+        name: right motor stalls
+        events:
+          - at: 2.0
+            set: {right_torque_factor: 0.0}
+        """);
+    Path json = dir.resolve("stall.json");
+    var r = runSim(4, stall, json);
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err()).contains("scenario: right motor stalls, 1 event from t = 2.00 s");
+    var node = new ObjectMapper().readTree(json.toFile());
+    // a dead right wheel turns the robot: a yaw rate the controller cannot hold at zero
+    assertThat(Math.abs(node.get("yaw_rate_radps").asDouble())).isGreaterThan(0.2);
+    assertThat(node.get("final_state").asText()).isEqualTo("ACTIVE");
+
+    Path glitch = dir.resolve("glitch.yaml");
+    Files.writeString(
+        glitch,
+        """
+        events:
+          - at: 1.5
+            fault: {device: imu, fault: io_error}
+        """);
+    Path json2 = dir.resolve("glitch.json");
+    var g = runSim(3, glitch, json2);
+    var node2 = new ObjectMapper().readTree(json2.toFile());
+    // a failed read ends in the safe state and says why
+    assertThat(node2.get("final_state").asText()).isEqualTo("INACTIVE");
+    assertThat(node2.get("last_reason").asText()).contains("sensor_error", "'imu'");
+    assertThat(node2.get("counters").get("sensor_error").asLong()).isPositive();
+    assertThat(g.err()).contains("I/O error");
+
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "events:\n  - at: 1\n    set: {payload: 2}\n");
+    var refused = runSim(1, bad, null);
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("bad.yaml:3: events[0].set.payload: unknown parameter");
+    var noSim =
+        BundleCommandTest.robot(
+            "run",
+            "--config",
+            "../src/examples/diffbot-sim.yaml",
+            "--scenario-file",
+            stall.toString());
+    assertThat(noSim.exit()).isEqualTo(2);
+    assertThat(noSim.err()).contains("--scenario-file only applies with --sim");
+  }
+
+  private static BundleCommandTest.Run runSim(double seconds, Path timeline, Path json) {
+    java.util.List<String> args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "run",
+                "--config",
+                "../src/examples/diffbot-sim.yaml",
+                "--sim",
+                "--seconds",
+                String.valueOf(seconds),
+                "--velocity",
+                "0.3,0",
+                "--scenario-file",
+                timeline.toString()));
+    if (json != null) {
+      args.add("--json");
+      args.add(json.toString());
+    }
+    return BundleCommandTest.robot(args.toArray(String[]::new));
+  }
 }
