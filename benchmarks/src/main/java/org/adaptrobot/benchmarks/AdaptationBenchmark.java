@@ -56,7 +56,10 @@ public class AdaptationBenchmark {
       config = Path.of("..").resolve(config);
     }
     RuntimeConfig c = RuntimeConfig.load(config);
-    c = new RuntimeConfig(c.hardware(), c.bundle(), c.runtime(), RuntimeConfig.Telemetry.none());
+    // the gradient-adaptation bundle (the demo's default is the Bayesian last layer, which has no
+    // adaptation engine; BayesianLastLayerBenchmark times it)
+    Path bundle = config.toAbsolutePath().getParent().resolve("../../bundles/diffdrive-grbal");
+    c = new RuntimeConfig(c.hardware(), bundle, c.runtime(), RuntimeConfig.Telemetry.none());
     runtime = RobotRuntime.start(c, true, false, 1, new RuntimeEvents() {}, true);
     ControlLoop loop = runtime.loop();
     loop.targets().hold(0.3, 0.5);

@@ -1,11 +1,13 @@
 package org.adaptrobot.runtime.adaptation;
 
 /**
- * Change detection from a model's own predictive likelihood: a one-sided CUSUM (Page 1954) on the
- * standardised one-step-ahead squared error of the adapted model,
+ * Change detection from a model's own predictive likelihood: a one-sided CUSUM (Page 1954) on a
+ * statistic z of the model's prediction errors measured in its own predicted noise (for the
+ * Bayesian last layer: {@code KStepErrorStatistic}, the k-step open-loop error of a slowly
+ * forgetting reference posterior),
  *
  * <pre>
- *   zₜ = (1/D) Σₖ rₖ² / (s σₖ²)                 the predictive distribution's own yardstick
+ *   zₜ                                           e.g. (1/D) Σ (x̂ − x)² / (k σ²)
  *   uₜ = (zₜ − μ) / σ                            μ, σ: the nominal level and spread of z, from the
  *                                                bundle's calibration (no blind window on the robot)
  *                                                refined by what this robot shows
@@ -15,8 +17,8 @@ package org.adaptrobot.runtime.adaptation;
  *
  * While the model predicts as well as it did on unchanged dynamics, u has mean 0 and the drift
  * keeps S near zero; after a change the model's errors are large compared with its own predicted
- * spread, and S climbs within a few steps. Because z is computed with the posterior in use, an
- * alarm is followed by adaptation and the statistic comes back to normal by itself; after an alarm
+ * spread, and S climbs within a few steps. The reference posterior learns too, slowly, so after an
+ * alarm (which also shrinks it toward the prior) the statistic comes back to normal; after an alarm
  * the detector holds off for {@code holdOffSteps} while the model re-adapts, then re-arms. The clip
  * bounds what one glitch can add.
  *
