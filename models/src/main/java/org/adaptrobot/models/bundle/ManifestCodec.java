@@ -26,6 +26,7 @@ import org.adaptrobot.models.nn.NetworkArchitecture.ContextMlpArchitecture;
 import org.adaptrobot.models.nn.NetworkArchitecture.GaussianPolicyArchitecture;
 import org.adaptrobot.models.nn.NetworkArchitecture.GruArchitecture;
 import org.adaptrobot.models.nn.NetworkArchitecture.MlpArchitecture;
+import org.adaptrobot.models.nn.NetworkArchitecture.OnnxGraphArchitecture;
 
 /**
  * Reads and writes {@code manifest.json}. Reading checks every field against the schema and the
@@ -482,10 +483,22 @@ public final class ManifestCodec {
             }
             return new GruArchitecture(in, hidden, head);
           }
+        case "onnx_graph":
+          {
+            int in = integer(n, "input_size", path + ".input_size", 1);
+            int out = integer(n, "output_size", path + ".output_size", 1);
+            JsonNode why = n.get("java_executor");
+            if (in < 1 || out < 1) {
+              return null;
+            }
+            return new OnnxGraphArchitecture(in, out, why == null ? "" : why.asText());
+          }
         default:
           problem(
               path + ".type",
-              "expected one of mlp, gaussian_mlp, context_mlp, gru, found \"" + type + "\"");
+              "expected one of mlp, gaussian_mlp, context_mlp, gru, onnx_graph, found \""
+                  + type
+                  + "\"");
           return null;
       }
     }
@@ -532,6 +545,18 @@ public final class ManifestCodec {
         problem(
             path + ".graph",
             "mode context-gradient needs a context_mlp graph, found " + spec.architecture().type());
+      }
+      if (spec != null && spec.architecture() instanceof OnnxGraphArchitecture o) {
+        problem(
+            path + ".mode",
+            "mode "
+                + mode.id()
+                + " needs the Java network of graph \""
+                + graph
+                + "\" (its parameters and gradients), but it is an onnx_graph that runs on ONNX"
+                + " Runtime only ("
+                + o.javaExecutor()
+                + "); use mode none");
       }
       if (!mode.takesGradientSteps()) {
         return problems.size() == before
@@ -796,6 +821,11 @@ public final class ManifestCodec {
         n.put("input_size", g.inputSize());
         n.put("hidden_size", g.hiddenSize());
         mlp(n.putObject("head"), g.head());
+      }
+      case OnnxGraphArchitecture o -> {
+        n.put("input_size", o.inputSize());
+        n.put("output_size", o.outputSize());
+        n.put("java_executor", o.javaExecutor());
       }
     }
   }

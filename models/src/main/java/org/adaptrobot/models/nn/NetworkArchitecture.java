@@ -12,11 +12,12 @@ public sealed interface NetworkArchitecture
     permits NetworkArchitecture.MlpArchitecture,
         NetworkArchitecture.GaussianPolicyArchitecture,
         NetworkArchitecture.ContextMlpArchitecture,
-        NetworkArchitecture.GruArchitecture {
+        NetworkArchitecture.GruArchitecture,
+        NetworkArchitecture.OnnxGraphArchitecture {
 
   /**
    * Manifest name of the family: {@code mlp}, {@code gaussian_mlp}, {@code context_mlp}, {@code
-   * gru}.
+   * gru}, {@code onnx_graph}.
    */
   String type();
 
@@ -174,6 +175,38 @@ public sealed interface NetworkArchitecture
     @Override
     public int outputSize() {
       return head.outputSize();
+    }
+  }
+
+  /**
+   * A graph this project did not build and whose structure the Java executor does not recognise
+   * (any operators ONNX Runtime runs): it maps a {@code [batch, inputSize]} input to a {@code
+   * [batch, outputSize]} output and runs on ONNX Runtime only. It has no parameters the runtime
+   * knows, so no adaptation mode applies to it.
+   *
+   * @param javaExecutor why the Java executor does not run it (shown by validation)
+   */
+  record OnnxGraphArchitecture(int inputSize, int outputSize, String javaExecutor)
+      implements NetworkArchitecture {
+    public OnnxGraphArchitecture {
+      if (inputSize < 1 || outputSize < 1) {
+        throw new IllegalArgumentException(
+            "an ONNX graph needs at least one input and one output value, got "
+                + inputSize
+                + " and "
+                + outputSize);
+      }
+      javaExecutor = javaExecutor == null ? "" : javaExecutor;
+    }
+
+    @Override
+    public String type() {
+      return "onnx_graph";
+    }
+
+    @Override
+    public ParameterLayout layout() {
+      return ParameterLayout.builder().build();
     }
   }
 }

@@ -93,6 +93,10 @@ public final class OnnxExport {
         g.output(OnnxNames.OUTPUT, true, a.outputSize());
         g.output(OnnxNames.HIDDEN_OUT, true, a.hiddenSize());
       }
+      case NetworkArchitecture.OnnxGraphArchitecture a ->
+          throw new IllegalArgumentException(
+              "an onnx_graph is imported as it is (robot bundle import), not exported from"
+                  + " parameters");
     }
     for (ParameterSlice s : layout.slices()) {
       String stored = exposed.contains(s.name()) ? META_TRAINED_PREFIX + s.name() : s.name();

@@ -64,6 +64,9 @@ public final class ReferenceOutputs {
         out.put(OnnxNames.OUTPUT, tape.output(0).clone());
         out.put(OnnxNames.HIDDEN_OUT, tape.finalHidden().clone());
       }
+      case NetworkArchitecture.OnnxGraphArchitecture o ->
+          throw new IllegalArgumentException(
+              "an onnx_graph has no Java network to compute reference outputs with");
     }
     return out;
   }

@@ -85,6 +85,12 @@ public final class PolicyAdaptation {
               "gradient adaptation on the robot needs a feed-forward policy graph (mlp,"
                   + " gaussian_mlp or context_mlp), found gru; a recurrent policy adapts in its"
                   + " hidden state (mode recurrent)");
+      case NetworkArchitecture.OnnxGraphArchitecture a ->
+          throw new IllegalArgumentException(
+              "gradient adaptation on the robot needs the Java network of the policy graph, but"
+                  + " it is an onnx_graph that runs on ONNX Runtime only ("
+                  + a.javaExecutor()
+                  + ")");
     };
   }
 }

@@ -27,10 +27,13 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bundle",
     mixinStandardHelpOptions = true,
-    description = "Inspect or validate a policy bundle (a directory or a .zip).",
+    description =
+        "Inspect or validate a policy bundle (a directory or a .zip), or import an ONNX policy"
+            + " exported elsewhere as one.",
     subcommands = {
       BundleCommand.Inspect.class,
       BundleCommand.Validate.class,
+      BundleCommand.Import.class,
       BundleCommand.TrackingController.class
     })
 public final class BundleCommand implements Runnable {
@@ -99,6 +102,17 @@ public final class BundleCommand implements Runnable {
             b.graphs().size(),
             b.graphs().size() == 1 ? "" : "s",
             b.manifest().adaptation().mode().id());
+        List<String> executors = new ArrayList<>();
+        for (Map.Entry<String, Bundle.Graph> g : b.graphs().entrySet()) {
+          String line =
+              g.getValue().spec().architecture()
+                      instanceof NetworkArchitecture.OnnxGraphArchitecture o
+                  ? "graph " + g.getKey() + ": ONNX Runtime only (" + o.javaExecutor() + ")"
+                  : "graph " + g.getKey() + ": Java and ONNX Runtime executors (they agree)";
+          out.println("  " + line);
+          executors.add(line);
+        }
+        summary.put("executors", executors);
         summary.put("valid", true);
         summary.put("problems", List.of());
         if (json != null) {
@@ -339,6 +353,99 @@ public final class BundleCommand implements Runnable {
               "%s: tracking controller for %.0f Hz written (gain %.5f, rate limit %.3f per step)%n",
               out, rate, k, dmax);
       return 0;
+    }
+  }
+
+  @Command(
+      name = "import",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Import an ONNX policy exported elsewhere (PyTorch, Stable-Baselines3, ...) as a complete"
+            + " bundle: manifest, hashes, provenance, full validation. SPEC says in a few lines"
+            + " what the graph computes (see src/examples/import-spec.yaml and the README):",
+        "  observation: the runtime signals that feed the graph's input, in order, from: v,"
+            + " omega, v_target, omega_target, wheel_left, wheel_right, battery_volts,"
+            + " battery_amps, accel_x, reward, goal_x, goal_y, prev_left, prev_right (append"
+            + " @t-K for the value K steps ago)",
+        "  normalisation: in_graph, or {mean: [...], std: [...]} applied before the graph",
+        "  action: names [left, right] (wheel duties), low, high, max_change_per_step",
+        "  control_rate_hz; optional: name, description, bounds {signal: [low, high]}, graph"
+            + " {input: NAME, output: NAME} when the graph has several",
+        "Any tensor names; batch fixed at 1 or symbolic. A chain of dense layers (Gemm with"
+            + " either transB, or MatMul + Add; Relu, Tanh, Sigmoid; a normalisation by constants"
+            + " in front) runs on both executors; any other graph ONNX Runtime runs keeps its"
+            + " operators and runs on ONNX Runtime only, and the import says why.",
+        "Exit status 0 when imported, 1 when refused (every problem printed, nothing written)."
+      })
+  static final class Import implements Callable<Integer> {
+    @Parameters(paramLabel = "MODEL.onnx", description = "The exported policy graph.")
+    Path model;
+
+    @Option(
+        names = "--spec",
+        required = true,
+        paramLabel = "SPEC.yaml",
+        description = "What the graph's input and output are (see above).")
+    Path specFile;
+
+    @Option(
+        names = "--out",
+        required = true,
+        paramLabel = "DIR",
+        description = "The bundle directory to create (must not exist or be empty).")
+    Path out;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      org.adaptrobot.runtime.control.PolicyImport.Spec s;
+      try {
+        s = org.adaptrobot.runtime.control.PolicyImport.loadSpec(specFile);
+      } catch (org.adaptrobot.drivers.hardware.ConfigException e) {
+        err.printf(
+            "%s: %d problem%s:%n",
+            specFile, e.problems().size(), e.problems().size() == 1 ? "" : "s");
+        e.problems().forEach(p -> err.println("  " + p));
+        return 1;
+      }
+      if (!Files.isRegularFile(model)) {
+        err.println("error: " + model + ": no such file");
+        return 1;
+      }
+      try {
+        var r = org.adaptrobot.runtime.control.PolicyImport.importPolicy(model, s, this.out);
+        var g = r.graph();
+        out.printf(
+            "%s: input '%s', output '%s'%s; operators %s%n",
+            model,
+            g.originalInput(),
+            g.originalOutput(),
+            g.fixedBatch() ? " (batch fixed at 1)" : "",
+            g.operators());
+        if (r.javaExecutor() == null) {
+          var a = g.architecture();
+          out.printf(
+              "executors: Java and ONNX Runtime (recognised dense layers %s, activations %s;"
+                  + " equal to the graph over the input box)%n",
+              java.util.Arrays.toString(a.layerSizes()),
+              a.activations().stream().map(x -> x.id()).toList());
+        } else {
+          out.println("executor: ONNX Runtime only (" + r.javaExecutor() + ")");
+        }
+        out.printf(
+            "%s: bundle \"%s\" written and validated (%d observations, %d actions, %.0f Hz)%n",
+            this.out, s.name(), s.observation().size(), s.actions().size(), s.controlRateHz());
+        return 0;
+      } catch (BundleException e) {
+        err.printf(
+            "%s: cannot be imported, %d problem%s:%n",
+            model, e.problems().size(), e.problems().size() == 1 ? "" : "s");
+        e.problems().forEach(p -> err.println("  " + p));
+        return 1;
+      }
     }
   }
 }

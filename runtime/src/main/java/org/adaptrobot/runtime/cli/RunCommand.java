@@ -181,6 +181,21 @@ public final class RunCommand implements Callable<Integer> {
       return 1;
     }
     ControlLoop loop = runtime.loop();
+    if (!executorUsed(runtime, cfg).equals(cfg.runtime().executor().name().toLowerCase())) {
+      var arch =
+          (org.adaptrobot.models.nn.NetworkArchitecture.OnnxGraphArchitecture)
+              runtime
+                  .bundle()
+                  .graph(org.adaptrobot.models.bundle.Manifest.POLICY)
+                  .spec()
+                  .architecture();
+      err.println(
+          "executor: ONNX Runtime, not "
+              + cfg.runtime().executor().name().toLowerCase()
+              + ": this bundle's graph runs on ONNX Runtime only ("
+              + arch.javaExecutor()
+              + ")");
+    }
     if (timeline != null) {
       playOnTheLoop(
           loop,
@@ -280,6 +295,18 @@ public final class RunCommand implements Callable<Integer> {
         timeline.events().isEmpty() ? 0.0 : timeline.events().get(0).atSeconds());
   }
 
+  /** The executor that runs the bundle's policy graph (an onnx_graph runs on ONNX Runtime). */
+  static String executorUsed(RobotRuntime runtime, RuntimeConfig cfg) {
+    var policy = runtime.bundle().graphs().get(org.adaptrobot.models.bundle.Manifest.POLICY);
+    if (runtime.mpc() == null
+        && policy != null
+        && policy.spec().architecture()
+            instanceof org.adaptrobot.models.nn.NetworkArchitecture.OnnxGraphArchitecture) {
+      return "onnxruntime";
+    }
+    return cfg.runtime().executor().name().toLowerCase();
+  }
+
   static Map<String, Object> summary(
       RobotRuntime runtime, RuntimeConfig cfg, double wallSeconds, long startupMs) {
     ControlLoop loop = runtime.loop();
@@ -289,7 +316,7 @@ public final class RunCommand implements Callable<Integer> {
     double robotSeconds = steps / cfg.runtime().controlRateHz();
     s.put("mode", runtime.simulation() == null ? "hardware" : "simulation");
     s.put("control_rate_hz", cfg.runtime().controlRateHz());
-    s.put("executor", cfg.runtime().executor().name().toLowerCase());
+    s.put("executor", executorUsed(runtime, cfg));
     s.put("steps", steps);
     s.put("robot_seconds", robotSeconds);
     s.put("wall_seconds", wallSeconds);

@@ -235,9 +235,13 @@ public final class ControllerFactory {
     }
   }
 
-  /** The executor of a policy graph. */
+  /**
+   * The executor of a policy graph: the one asked for, except that a graph only ONNX Runtime runs
+   * (an imported {@code onnx_graph}) always runs there.
+   */
   public static PolicyController executor(Bundle.Graph graph, RuntimeConfig.Executor executor) {
     return executor == RuntimeConfig.Executor.JAVA
+            && !(graph.spec().architecture() instanceof NetworkArchitecture.OnnxGraphArchitecture)
         ? new JavaPolicyController(graph)
         : new OnnxPolicyController(graph);
   }

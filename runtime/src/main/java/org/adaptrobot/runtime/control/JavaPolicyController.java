@@ -62,6 +62,9 @@ public final class JavaPolicyController implements PolicyController {
         gru = g.build();
         contextSize = 0;
       }
+      case NetworkArchitecture.OnnxGraphArchitecture o ->
+          throw new IllegalArgumentException(
+              "the Java executor does not run this graph: " + o.javaExecutor());
     }
     this.workspace = mlp == null ? null : mlp.newWorkspace();
     this.gruWorkspace = gru == null ? null : gru.newWorkspace();

@@ -173,6 +173,17 @@ public final class OnnxRuntimeCheck {
     return probes;
   }
 
+  /**
+   * Checks one graph in its role: problems, each naming the graph file; empty when it passed. An
+   * {@code onnx_graph} (ONNX Runtime only) has no Java network to compare with: it must load, and
+   * give a finite output of the declared size everywhere in the box.
+   */
+  public static List<String> check(String role, Bundle.Graph graph, Manifest m) {
+    List<String> problems = new ArrayList<>();
+    checkGraph(OrtEnvironment.getEnvironment(), role, graph, m, problems);
+    return problems;
+  }
+
   private static void checkGraph(
       OrtEnvironment env, String role, Bundle.Graph graph, Manifest m, List<String> problems) {
     String file = graph.spec().file();
@@ -192,10 +203,14 @@ public final class OnnxRuntimeCheck {
       }
       Box box = box(role, arch, m);
       int n = arch.inputSize();
+      // a graph exported with its batch fixed at 1 (torch.onnx.export's default) gets one input
+      // per run, as the runtime feeds it
+      java.util.List<Long> inShape = graph.info().dataInputs().get(OnnxNames.INPUT);
+      int maxBatch = inShape != null && !inShape.isEmpty() && inShape.get(0) == 1 ? 1 : BATCH;
       SplittableRandom hiddenRandom = new SplittableRandom(7);
       for (Probe probe : probes(box)) {
-        for (int start = 0; start < probe.count(); start += BATCH) {
-          int batch = Math.min(BATCH, probe.count() - start);
+        for (int start = 0; start < probe.count(); start += maxBatch) {
+          int batch = Math.min(maxBatch, probe.count() - start);
           double[] input =
               java.util.Arrays.copyOfRange(probe.points(), start * n, (start + batch) * n);
           double[] hidden = null;
@@ -206,7 +221,9 @@ public final class OnnxRuntimeCheck {
             }
           }
           String problem =
-              compareBatch(env, session, graph, arch, input, hidden, batch, probe, box);
+              arch instanceof NetworkArchitecture.OnnxGraphArchitecture
+                  ? finiteBatch(env, session, arch, input, batch, probe, box)
+                  : compareBatch(env, session, graph, arch, input, hidden, batch, probe, box);
           if (problem != null) {
             problems.add(file + ": " + problem);
             return;
@@ -289,6 +306,55 @@ public final class OnnxRuntimeCheck {
       return null;
     } finally {
       feeds.values().forEach(OnnxTensor::close);
+    }
+  }
+
+  /** Null when ONNX Runtime gives finite outputs of the declared size, else what it gave. */
+  private static String finiteBatch(
+      OrtEnvironment env,
+      OrtSession session,
+      NetworkArchitecture arch,
+      double[] input,
+      int batch,
+      Probe probe,
+      Box box)
+      throws OrtException {
+    try (OnnxTensor in = tensor(env, input, batch, arch.inputSize());
+        OrtSession.Result result = session.run(Map.of(OnnxNames.INPUT, in))) {
+      var got = result.get(OnnxNames.OUTPUT);
+      if (got.isEmpty()) {
+        return "ONNX Runtime produced no output '" + OnnxNames.OUTPUT + "'";
+      }
+      double[] g = floats(got.get());
+      int per = arch.outputSize();
+      if (g.length != batch * per) {
+        return "output '"
+            + OnnxNames.OUTPUT
+            + "' has "
+            + g.length
+            + " values for "
+            + batch
+            + " input"
+            + (batch == 1 ? "" : "s")
+            + ", expected "
+            + per
+            + " per input";
+      }
+      for (int i = 0; i < g.length; i++) {
+        if (!Double.isFinite(g[i])) {
+          return "output '"
+              + OnnxNames.OUTPUT
+              + "'["
+              + (i % per)
+              + "] is "
+              + g[i]
+              + " at "
+              + probe.what()
+              + ", input "
+              + describe(input, i / per, arch.inputSize(), box);
+        }
+      }
+      return null;
     }
   }
 

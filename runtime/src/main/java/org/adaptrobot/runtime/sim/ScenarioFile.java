@@ -1,10 +1,5 @@
 package org.adaptrobot.runtime.sim;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,6 +10,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.adaptrobot.drivers.hardware.ConfigException;
 import org.adaptrobot.drivers.hardware.SimulatedHardware;
+import org.adaptrobot.runtime.config.LineYaml;
+import org.adaptrobot.runtime.config.LineYaml.Node;
 
 /**
  * A timeline of changes to the simulated robot, from a YAML file: at given times (seconds of robot
@@ -99,24 +96,10 @@ public final class ScenarioFile {
     return Double.NaN;
   }
 
-  /** A value parsed from YAML, with the line it started on. */
-  private record Node(Object value, int line) {}
-
   /** Loads and checks a scenario file; every problem names the file, line and key. */
   public static ScenarioFile load(Path file) throws ConfigException {
     String f = file.getFileName().toString();
-    Node root;
-    try (JsonParser p = new YAMLFactory().createParser(Files.readAllBytes(file))) {
-      JsonToken t = p.nextToken();
-      if (t == null) {
-        throw new ConfigException(List.of(f + ":1: empty file; expected a mapping with events:"));
-      }
-      root = read(p);
-    } catch (IOException e) {
-      String m = String.valueOf(e.getMessage());
-      throw new ConfigException(
-          List.of(f + ": cannot be read as YAML (" + m.lines().findFirst().orElse("") + ")"));
-    }
+    Node root = LineYaml.load(file, "a mapping with events:");
     List<String> problems = new ArrayList<>();
     if (!(root.value() instanceof Map<?, ?> top)) {
       throw new ConfigException(
@@ -256,47 +239,6 @@ public final class ScenarioFile {
       problems.add(f + ":" + n.line() + ": " + path + ": needs set: or fault:");
     }
     return problems.size() == before ? new Event(at, set, device, fault, n.line()) : null;
-  }
-
-  /** Reads the value at the parser's current token, remembering lines. */
-  private static Node read(JsonParser p) throws IOException {
-    int line = p.currentTokenLocation().getLineNr();
-    JsonToken t = p.currentToken();
-    switch (t) {
-      case START_OBJECT -> {
-        Map<String, Node> m = new LinkedHashMap<>();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String key = p.currentName();
-          int keyLine = p.currentTokenLocation().getLineNr();
-          p.nextToken();
-          Node v = read(p);
-          if (m.containsKey(key)) {
-            throw new IOException("line " + keyLine + ": key " + key + " appears twice");
-          }
-          m.put(key, v);
-        }
-        return new Node(m, line);
-      }
-      case START_ARRAY -> {
-        List<Node> list = new ArrayList<>();
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-          list.add(read(p));
-        }
-        return new Node(list, line);
-      }
-      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
-        return new Node(p.getDoubleValue(), line);
-      }
-      case VALUE_TRUE, VALUE_FALSE -> {
-        return new Node(p.getBooleanValue(), line);
-      }
-      case VALUE_NULL -> {
-        return new Node(null, line);
-      }
-      default -> {
-        return new Node(p.getText(), line);
-      }
-    }
   }
 
   /**
