@@ -293,4 +293,35 @@ class PolicyImportTest {
             dir.resolve("fresh-lstm").toString());
     assertThat(lstm.exit()).isEqualTo(1);
   }
+
+  @Test
+  void anOnnxGraphBundleRefusesAnAdaptationModeThatNeedsGradients() throws Exception {
+    Path bundle = dir.resolve("clip");
+    Run r =
+        robot(
+            "bundle",
+            "import",
+            MODELS.resolve("tanh-normalised-clip.onnx").toString(),
+            "--spec",
+            SPEC.toString(),
+            "--out",
+            bundle.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    Path manifest = bundle.resolve("manifest.json");
+    Files.writeString(
+        manifest,
+        Files.readString(manifest)
+            .replace(
+                "\"mode\" : \"none\"",
+                "\"mode\" : \"gradient\", \"graph\" : \"policy\", \"adaptable_tensors\" :"
+                    + " [ \"w\" ], \"inner_learning_rates\" : [ 0.01 ], \"inner_steps\" : 1,"
+                    + " \"support_window\" : 8, \"query_window\" : 8, \"loss\" : \"mse\""));
+    Run v = robot("bundle", "validate", bundle.toString());
+    assertThat(v.exit()).isEqualTo(1);
+    assertThat(v.err())
+        .contains(
+            "adaptation.mode: mode gradient needs the Java network of graph \"policy\" (its"
+                + " parameters and gradients), but it is an onnx_graph that runs on ONNX Runtime"
+                + " only (node '/Clip' (Clip) is not a dense layer");
+  }
 }
