@@ -83,39 +83,28 @@ public class BayesianLastLayerBenchmark {
     runtime.close();
   }
 
-  private static final com.sun.management.ThreadMXBean THREADS =
-      (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-  private long ops;
-  private long allocatedAtStart;
+  private final ThreadAllocation allocation = new ThreadAllocation();
 
   @Setup(Level.Iteration)
   public void startCounting() {
-    ops = 0;
-    allocatedAtStart = THREADS.getThreadAllocatedBytes(Thread.currentThread().threadId());
+    allocation.start();
   }
 
   @TearDown(Level.Iteration)
   public void reportLoopThreadAllocation() {
-    long bytes =
-        THREADS.getThreadAllocatedBytes(Thread.currentThread().threadId()) - allocatedAtStart;
-    System.out.printf(
-        java.util.Locale.ROOT,
-        "%n  benchmark thread: %d bytes in %d operations (%.3f B/op)%n",
-        bytes,
-        ops,
-        ops == 0 ? Double.NaN : (double) bytes / ops);
+    allocation.report("op");
   }
 
   @Benchmark
   public long transition() {
-    ops++;
+    allocation.op();
     feed.afterStep(loop, 0L);
     return feed.transitions();
   }
 
   @Benchmark
   public long controlStep() {
-    ops++;
+    allocation.op();
     loop.step();
     loop.clock().awaitNextPeriod();
     return loop.steps();

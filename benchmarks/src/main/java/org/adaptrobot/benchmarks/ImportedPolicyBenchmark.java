@@ -24,8 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A control step of the runtime on the simulated robot (lockstep, the simulation's advance
- * included) with a policy imported by {@code robot bundle import} from {@code src/test-models}:
- * the Stable-Baselines3-style actor (9-4-4-2, recognised: either executor) and the normalised tanh
+ * included) with a policy imported by {@code robot bundle import} from {@code src/test-models}: the
+ * Stable-Baselines3-style actor (9-4-4-2, recognised: either executor) and the normalised tanh
  * policy with a Clip (kept as it is: ONNX Runtime only). Each iteration prints the bytes the
  * benchmark thread (the loop thread) allocated per step.
  */
@@ -75,32 +75,21 @@ public class ImportedPolicyBenchmark {
     runtime.close();
   }
 
-  private static final com.sun.management.ThreadMXBean THREADS =
-      (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-  private long ops;
-  private long allocatedAtStart;
+  private final ThreadAllocation allocation = new ThreadAllocation();
 
   @Setup(Level.Iteration)
   public void startCounting() {
-    ops = 0;
-    allocatedAtStart = THREADS.getThreadAllocatedBytes(Thread.currentThread().threadId());
+    allocation.start();
   }
 
   @TearDown(Level.Iteration)
   public void reportLoopThreadAllocation() {
-    long bytes =
-        THREADS.getThreadAllocatedBytes(Thread.currentThread().threadId()) - allocatedAtStart;
-    System.out.printf(
-        java.util.Locale.ROOT,
-        "%n  benchmark thread: %d bytes in %d steps (%.1f B/step)%n",
-        bytes,
-        ops,
-        ops == 0 ? Double.NaN : (double) bytes / ops);
+    allocation.report("step");
   }
 
   @Benchmark
   public long step() {
-    ops++;
+    allocation.op();
     loop.step();
     loop.clock().awaitNextPeriod();
     return loop.steps();

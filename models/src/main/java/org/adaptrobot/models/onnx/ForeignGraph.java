@@ -684,46 +684,28 @@ public final class ForeignGraph {
       count *= d;
     }
     int n = (int) count;
+    boolean single = t.getDataType() == OnnxMl.TensorProto.DataType.FLOAT.getNumber();
+    if (!single && t.getDataType() != OnnxMl.TensorProto.DataType.DOUBLE.getNumber()) {
+      return null;
+    }
     double[] v = new double[n];
-    if (t.getDataType() == OnnxMl.TensorProto.DataType.FLOAT.getNumber()) {
-      if (!t.getRawData().isEmpty()) {
-        ByteBuffer buf = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        if (buf.remaining() != 4 * n) {
-          return null;
-        }
-        for (int i = 0; i < n; i++) {
-          v[i] = buf.getFloat();
-        }
-        return v;
-      }
-      if (t.getFloatDataCount() != n) {
+    if (!t.getRawData().isEmpty()) {
+      ByteBuffer buf = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+      if (buf.remaining() != (single ? 4 : 8) * n) {
         return null;
       }
       for (int i = 0; i < n; i++) {
-        v[i] = t.getFloatData(i);
+        v[i] = single ? buf.getFloat() : buf.getDouble();
       }
       return v;
     }
-    if (t.getDataType() == OnnxMl.TensorProto.DataType.DOUBLE.getNumber()) {
-      if (!t.getRawData().isEmpty()) {
-        ByteBuffer buf = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        if (buf.remaining() != 8 * n) {
-          return null;
-        }
-        for (int i = 0; i < n; i++) {
-          v[i] = buf.getDouble();
-        }
-        return v;
-      }
-      if (t.getDoubleDataCount() != n) {
-        return null;
-      }
-      for (int i = 0; i < n; i++) {
-        v[i] = t.getDoubleData(i);
-      }
-      return v;
+    if ((single ? t.getFloatDataCount() : t.getDoubleDataCount()) != n) {
+      return null;
     }
-    return null;
+    for (int i = 0; i < n; i++) {
+      v[i] = single ? t.getFloatData(i) : t.getDoubleData(i);
+    }
+    return v;
   }
 
   private static String nodeName(OnnxMl.NodeProto n) {

@@ -113,10 +113,7 @@ public final class JavaPolicyController implements PolicyController {
 
   @Override
   public void publish(double[] parameters) {
-    if (parameters.length != params.length) {
-      throw new IllegalArgumentException(
-          "policy has " + params.length + " parameters, given " + parameters.length);
-    }
+    PolicyController.checkLength(parameters, params, "policy");
     published = parameters;
   }
 

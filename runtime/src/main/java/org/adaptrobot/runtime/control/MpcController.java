@@ -600,10 +600,7 @@ public final class MpcController implements PolicyController {
 
   @Override
   public void publish(double[] parameters) {
-    if (parameters.length != params.length) {
-      throw new IllegalArgumentException(
-          "dynamics parameters: expected " + params.length + " values, got " + parameters.length);
-    }
+    PolicyController.checkLength(parameters, params, "dynamics model");
     pending = parameters;
   }
 

@@ -155,10 +155,7 @@ public final class OnnxPolicyController implements PolicyController {
 
   @Override
   public void publish(double[] parameters) {
-    if (parameters.length != params.length) {
-      throw new IllegalArgumentException(
-          "policy has " + params.length + " parameters, given " + parameters.length);
-    }
+    PolicyController.checkLength(parameters, params, "policy");
     published = parameters;
   }
 

@@ -33,4 +33,12 @@ public interface PolicyController extends AutoCloseable {
 
   @Override
   void close();
+
+  /** Refuses a parameter vector of the wrong length, naming {@code what} it is for. */
+  static void checkLength(double[] given, double[] inUse, String what) {
+    if (given.length != inUse.length) {
+      throw new IllegalArgumentException(
+          what + ": expected " + inUse.length + " parameter values, got " + given.length);
+    }
+  }
 }

@@ -41,6 +41,11 @@ class PolicyImportTest {
     return new Run(code, out.toString(), err.toString());
   }
 
+  static Run importModel(Path model, Path spec, Path out) {
+    return robot(
+        "bundle", "import", model.toString(), "--spec", spec.toString(), "--out", out.toString());
+  }
+
   /** Drives the simulated robot at (v, ω) for 8 s with the bundle; returns the run's figures. */
   JsonNode drive(Path bundle, String executor, double v, double w) throws Exception {
     Path json = dir.resolve(bundle.getFileName() + "-" + executor + "-" + v + "-" + w + ".json");
@@ -79,15 +84,7 @@ class PolicyImportTest {
   void aModelFromTheRealExporterIsImportedValidatedAndTracks(
       String model, String layers, String says, double tolerance) throws Exception {
     Path bundle = dir.resolve(model);
-    Run r =
-        robot(
-            "bundle",
-            "import",
-            MODELS.resolve(model + ".onnx").toString(),
-            "--spec",
-            SPEC.toString(),
-            "--out",
-            bundle.toString());
+    Run r = importModel(MODELS.resolve(model + ".onnx"), SPEC, bundle);
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).contains(says, "written and validated");
     boolean java = !layers.equals("-");
@@ -127,29 +124,13 @@ class PolicyImportTest {
   @Test
   void anLstmAndACustomOperatorAreRefusedEachWithItsOwnReasonAndNothingIsWritten()
       throws Exception {
-    Run lstm =
-        robot(
-            "bundle",
-            "import",
-            MODELS.resolve("lstm.onnx").toString(),
-            "--spec",
-            SPEC.toString(),
-            "--out",
-            dir.resolve("lstm").toString());
+    Run lstm = importModel(MODELS.resolve("lstm.onnx"), SPEC, dir.resolve("lstm"));
     assertThat(lstm.exit()).isEqualTo(1);
     assertThat(lstm.err())
         .contains(
             "node '/lstm/LSTM' is a recurrent LSTM whose state is not a graph input and output",
             "starts from a zero state at every control step");
-    Run custom =
-        robot(
-            "bundle",
-            "import",
-            MODELS.resolve("custom-op.onnx").toString(),
-            "--spec",
-            SPEC.toString(),
-            "--out",
-            dir.resolve("custom").toString());
+    Run custom = importModel(MODELS.resolve("custom-op.onnx"), SPEC, dir.resolve("custom"));
     assertThat(custom.exit()).isEqualTo(1);
     assertThat(custom.err())
         .contains(
@@ -166,15 +147,7 @@ class PolicyImportTest {
   void aSpecThatDoesNotFitTheGraphIsRefusedNamingTheTensorAndWhatToDo() throws Exception {
     Path spec = dir.resolve("seven.yaml");
     Files.writeString(spec, Files.readString(SPEC).replace("  - prev_left\n  - prev_right\n", ""));
-    Run r =
-        robot(
-            "bundle",
-            "import",
-            MODELS.resolve("mlp-fixed-batch.onnx").toString(),
-            "--spec",
-            spec.toString(),
-            "--out",
-            dir.resolve("out").toString());
+    Run r = importModel(MODELS.resolve("mlp-fixed-batch.onnx"), spec, dir.resolve("out"));
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err())
         .contains(
@@ -199,15 +172,7 @@ class PolicyImportTest {
           max_change_per_step: [0.05, 0]
         colour: blue
         """);
-    Run r =
-        robot(
-            "bundle",
-            "import",
-            MODELS.resolve("mlp-fixed-batch.onnx").toString(),
-            "--spec",
-            spec.toString(),
-            "--out",
-            dir.resolve("out").toString());
+    Run r = importModel(MODELS.resolve("mlp-fixed-batch.onnx"), spec, dir.resolve("out"));
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err())
         .contains(
@@ -223,15 +188,7 @@ class PolicyImportTest {
     Path target = dir.resolve("taken");
     Files.createDirectories(target);
     Files.writeString(target.resolve("manifest.json"), "{}");
-    Run r =
-        robot(
-            "bundle",
-            "import",
-            MODELS.resolve("mlp-fixed-batch.onnx").toString(),
-            "--spec",
-            SPEC.toString(),
-            "--out",
-            target.toString());
+    Run r = importModel(MODELS.resolve("mlp-fixed-batch.onnx"), SPEC, target);
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).contains("exists and is not empty");
     assertThat(Files.readString(target.resolve("manifest.json"))).isEqualTo("{}");
@@ -271,41 +228,17 @@ class PolicyImportTest {
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(log).isZero();
     for (String m : List.of("mlp-fixed-batch", "sb3-actor", "tanh-normalised-clip", "matmul-add")) {
-      Run r =
-          robot(
-              "bundle",
-              "import",
-              fresh.resolve(m + ".onnx").toString(),
-              "--spec",
-              SPEC.toString(),
-              "--out",
-              dir.resolve("fresh-" + m).toString());
+      Run r = importModel(fresh.resolve(m + ".onnx"), SPEC, dir.resolve("fresh-" + m));
       assertThat(r.exit()).as(m + ": " + r.err()).isZero();
     }
-    Run lstm =
-        robot(
-            "bundle",
-            "import",
-            fresh.resolve("lstm.onnx").toString(),
-            "--spec",
-            SPEC.toString(),
-            "--out",
-            dir.resolve("fresh-lstm").toString());
+    Run lstm = importModel(fresh.resolve("lstm.onnx"), SPEC, dir.resolve("fresh-lstm"));
     assertThat(lstm.exit()).isEqualTo(1);
   }
 
   @Test
   void anOnnxGraphBundleRefusesAnAdaptationModeThatNeedsGradients() throws Exception {
     Path bundle = dir.resolve("clip");
-    Run r =
-        robot(
-            "bundle",
-            "import",
-            MODELS.resolve("tanh-normalised-clip.onnx").toString(),
-            "--spec",
-            SPEC.toString(),
-            "--out",
-            bundle.toString());
+    Run r = importModel(MODELS.resolve("tanh-normalised-clip.onnx"), SPEC, bundle);
     assertThat(r.exit()).as(r.err()).isZero();
     Path manifest = bundle.resolve("manifest.json");
     Files.writeString(
