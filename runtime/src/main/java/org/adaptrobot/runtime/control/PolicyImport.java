@@ -151,7 +151,7 @@ public final class PolicyImport {
             List<?> items = (List<?>) n.value();
             for (int i = 0; i < obs.size(); i++) {
               String s = obs.get(i);
-              if (!SIGNALS.containsKey(s)) {
+              if (!SIGNALS.containsKey(base(s)) || !validLag(s)) {
                 problems.add(
                     f
                         + ":"
@@ -161,7 +161,8 @@ public final class PolicyImport {
                         + "]: unknown signal '"
                         + s
                         + "'; the runtime provides "
-                        + SIGNALS.keySet());
+                        + SIGNALS.keySet()
+                        + ", each also as NAME@t-K (K = 1..1000 steps ago)");
               }
             }
             if (obs.isEmpty()) {
@@ -353,7 +354,7 @@ public final class PolicyImport {
     double[] high = new double[k];
     for (int i = 0; i < k; i++) {
       double[] b = bounds.get(obs.get(i));
-      Signal s = SIGNALS.get(obs.get(i));
+      Signal s = SIGNALS.get(base(obs.get(i)));
       low[i] = b != null ? b[0] : s.low();
       high[i] = b != null ? b[1] : s.high();
     }
@@ -377,6 +378,25 @@ public final class PolicyImport {
         maxChange,
         gIn,
         gOut);
+  }
+
+  /** The signal of an observation name: {@code v@t-3} → {@code v}. */
+  static String base(String name) {
+    int at = name.indexOf("@t-");
+    return at < 0 ? name : name.substring(0, at);
+  }
+
+  private static boolean validLag(String name) {
+    int at = name.indexOf("@t-");
+    if (at < 0) {
+      return true;
+    }
+    try {
+      int k = Integer.parseInt(name.substring(at + 3));
+      return k >= 1 && k <= 1000;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private static String text(Node n, String where, List<String> problems) {
@@ -517,7 +537,7 @@ public final class PolicyImport {
       String file,
       String sha256,
       NetworkArchitecture.OnnxGraphArchitecture opaque) {
-    List<String> units = spec.observation().stream().map(s -> SIGNALS.get(s).unit()).toList();
+    List<String> units = spec.observation().stream().map(s -> SIGNALS.get(base(s)).unit()).toList();
     Map<String, Object> hyper = new TreeMap<>();
     hyper.put("source_file", file);
     hyper.put("source_sha256", sha256);

@@ -163,8 +163,8 @@ class PolicyImportTest {
         spec,
         """
         control_rate_hz: 100
-        observation: [v, omega, speed_of_light]
-        normalisation: {mean: [0, 0, 0]}
+        observation: [v, omega, speed_of_light, omega@t-x]
+        normalisation: {mean: [0, 0, 0, 0]}
         action:
           names: [throttle, steering]
           low: [-1, -1]
@@ -177,6 +177,7 @@ class PolicyImportTest {
     assertThat(r.err())
         .contains(
             "bad.yaml:2: observation[2]: unknown signal 'speed_of_light'; the runtime provides [v,",
+            "bad.yaml:2: observation[3]: unknown signal 'omega@t-x'",
             "bad.yaml:3: normalisation: needs both mean and std (or say in_graph)",
             "bad.yaml:5: action.names: expected [left, right]",
             "bad.yaml:9: colour: unknown key",
@@ -256,5 +257,19 @@ class PolicyImportTest {
             "adaptation.mode: mode gradient needs the Java network of graph \"policy\" (its"
                 + " parameters and gradients), but it is an onnx_graph that runs on ONNX Runtime"
                 + " only (node '/Clip' (Clip) is not a dense layer");
+  }
+
+  @Test
+  void anObservationFromEarlierStepsIsASignalToo() throws Exception {
+    // the integral law does not read battery_volts: fed v one step ago instead, it drives the same
+    Path spec = dir.resolve("history.yaml");
+    Files.writeString(spec, Files.readString(SPEC).replace("  - battery_volts\n", "  - v@t-1\n"));
+    Path bundle = dir.resolve("history");
+    Run r = importModel(MODELS.resolve("mlp-fixed-batch.onnx"), spec, bundle);
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(Files.readString(bundle.resolve("manifest.json"))).contains("\"v@t-1\"");
+    JsonNode run = drive(bundle, "java", 0.3, 0.5);
+    assertThat(run.get("forward_speed_mps").asDouble())
+        .isCloseTo(0.3, org.assertj.core.data.Offset.offset(0.005));
   }
 }
