@@ -15,6 +15,13 @@ A tanh squash cannot pass the previous duty through exactly (an integral control
 static error into a steady-state offset), so the squashed actors compute a proportional law with
 feed-forward instead. The invalid models are the ones a user meets: an LSTM that keeps its state
 inside the call, and an operator from a custom domain.
+
+The body-velocity policies (spec `import-spec-velocity.yaml`) read [v, omega, v_target,
+omega_target] and command (v, omega), as a navigation policy does; the runtime's wheel-speed loop
+turns the command into duties. They correct the target by the odometry's error:
+    v_cmd = v* + KV (v* - v),   omega_cmd = w* + KW (w* - omega)
+once exactly (ReLU network) and once squashed and scaled to the command range, as Stable-Baselines3
+does for a bounded action (tanh, then a Mul by the half-range).
 """
 import os
 import sys
@@ -31,6 +38,9 @@ if "--out" in sys.argv:
     os.makedirs(HERE, exist_ok=True)
 R, B, K = 0.0325, 0.150, 0.0022
 OBS = 9
+VEL_OBS = 4
+KV, KW = 0.5, 0.3
+V_MAX, W_MAX = 0.5, 2.0
 
 
 def integral_matrix():
@@ -51,10 +61,18 @@ def proportional_matrix(kp=0.03, ff=0.031):
     return w
 
 
+def velocity_matrix():
+    """The body-velocity law as a [2, 4] matrix over [v, omega, v_target, omega_target]."""
+    w = np.zeros((2, VEL_OBS), dtype=np.float32)
+    w[0, 0], w[0, 2] = -KV, 1 + KV
+    w[1, 1], w[1, 3] = -KW, 1 + KW
+    return w
+
+
 def exact_relu_mlp(w):
     """Two Linear layers with a ReLU between them that compute x -> w x exactly:
     relu(w x) - relu(-w x) = w x."""
-    first = nn.Linear(OBS, 4)
+    first = nn.Linear(w.shape[1], 4)
     second = nn.Linear(4, 2)
     with torch.no_grad():
         first.weight.copy_(torch.tensor(np.vstack([w, -w])))
@@ -121,6 +139,18 @@ class Sb3StyleActor(nn.Module):
         return torch.tanh(self.action_net(self.latent_pi(self.features_extractor(obs))))
 
 
+class ScaledTanhVelocity(nn.Module):
+    """A bounded body-velocity actor: tanh squash, then scaled to the command range."""
+
+    def __init__(self, w):
+        super().__init__()
+        self.register_buffer("scale", torch.tensor([V_MAX, W_MAX], dtype=torch.float32))
+        self.net = exact_relu_mlp(w / np.array([[V_MAX], [W_MAX]], dtype=np.float32))
+
+    def forward(self, obs):
+        return torch.tanh(self.net(obs)) * self.scale
+
+
 class GaussianPolicy(nn.Module):
     """A Gaussian policy: mean network and a state-independent log std; exported for deployment
     with its mean only (the deterministic action)."""
@@ -147,7 +177,7 @@ class LstmPolicy(nn.Module):
         return self.head(out[:, -1, :])
 
 
-def export(module, name, input_name="obs", output_name="act", dynamic=False):
+def export(module, name, input_name="obs", output_name="act", dynamic=False, inputs=OBS):
     module.eval()
     path = os.path.join(HERE, name)
     kwargs = {}
@@ -155,7 +185,7 @@ def export(module, name, input_name="obs", output_name="act", dynamic=False):
         kwargs["dynamic_axes"] = {input_name: {0: "batch"}, output_name: {0: "batch"}}
     torch.onnx.export(
         module,
-        torch.zeros(1, OBS),
+        torch.zeros(1, inputs),
         path,
         input_names=[input_name],
         output_names=[output_name],
@@ -199,6 +229,8 @@ def main():
         export(GaussianPolicy(w), "gaussian-mean.onnx", "obs", "mean_actions"),
         export(MatMulAdd(w), "matmul-add.onnx", "x", "y", dynamic=True),
         export(LstmPolicy(), "lstm.onnx"),
+        export(exact_relu_mlp(velocity_matrix()), "velocity-mlp.onnx", "state", "cmd_vel", dynamic=True, inputs=VEL_OBS),
+        export(ScaledTanhVelocity(velocity_matrix()), "velocity-tanh-scaled.onnx", "obs", "action", inputs=VEL_OBS),
         custom_domain_model(),
     ]
     for p in made:

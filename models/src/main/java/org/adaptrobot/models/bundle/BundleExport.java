@@ -60,7 +60,8 @@ public final class BundleExport {
             specs,
             template.adaptation(),
             template.provenance(),
-            Map.of());
+            Map.of(),
+            template.wheelSpeedLoop());
     BundleWriter.write(target, m, files);
     return Bundle.load(target);
   }

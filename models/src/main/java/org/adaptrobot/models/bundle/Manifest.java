@@ -23,6 +23,8 @@ import org.adaptrobot.models.nn.NetworkArchitecture;
  * @param adaptation how the controller adapts on the robot
  * @param provenance how the bundle was made
  * @param files SHA-256 (lower-case hex) of every other file in the bundle, by relative path
+ * @param wheelSpeedLoop null when the policy commands the wheel duties itself; otherwise the policy
+ *     commands the body velocity (v, ω) and this loop turns it into duties
  */
 public record Manifest(
     String formatVersion,
@@ -34,7 +36,8 @@ public record Manifest(
     Map<String, GraphSpec> graphs,
     AdaptationSpec adaptation,
     Provenance provenance,
-    Map<String, String> files) {
+    Map<String, String> files,
+    WheelSpeedLoop wheelSpeedLoop) {
 
   public static final String FILE_NAME = "manifest.json";
   public static final int FORMAT_MAJOR = 1;
@@ -42,9 +45,49 @@ public record Manifest(
   public static final String POLICY = "policy";
   public static final String DYNAMICS = "dynamics";
 
+  /** The actuators' names for a two-wheel robot: the wheel duties. */
+  public static final List<String> WHEEL_DUTIES = List.of("left", "right");
+
+  /** The body-velocity command of a policy under a {@link WheelSpeedLoop}. */
+  public static final List<String> BODY_VELOCITY = List.of("v", "omega");
+
   public Manifest {
     graphs = Collections.unmodifiableMap(new LinkedHashMap<>(graphs));
     files = Collections.unmodifiableMap(new LinkedHashMap<>(files));
+  }
+
+  /** A manifest whose policy commands the actuators directly. */
+  public Manifest(
+      String formatVersion,
+      String name,
+      String description,
+      ObservationSpec observation,
+      ActionSpec action,
+      double controlRateHz,
+      Map<String, GraphSpec> graphs,
+      AdaptationSpec adaptation,
+      Provenance provenance,
+      Map<String, String> files) {
+    this(
+        formatVersion,
+        name,
+        description,
+        observation,
+        action,
+        controlRateHz,
+        graphs,
+        adaptation,
+        provenance,
+        files,
+        null);
+  }
+
+  /**
+   * What reaches the actuators, and what the safety layer bounds and the {@code prev_*}
+   * observations report: the action itself, or the wheel duties of the wheel-speed loop.
+   */
+  public ActionSpec actuators() {
+    return wheelSpeedLoop == null ? action : wheelSpeedLoop.duties();
   }
 
   /** The same manifest with another file table. */
@@ -59,7 +102,8 @@ public record Manifest(
         graphs,
         adaptation,
         provenance,
-        newFiles);
+        newFiles,
+        wheelSpeedLoop);
   }
 
   /**
@@ -226,6 +270,23 @@ public record Manifest(
       return mode.hashCode() * 31 + adaptableTensors.hashCode();
     }
   }
+
+  /**
+   * A PI wheel-speed loop under a policy that commands the body velocity: the policy's (v, ω),
+   * bounded and rate-limited by the action specification, become wheel targets through the robot's
+   * kinematics, ω*_L = (v − ω·b/2)/r and ω*_R = (v + ω·b/2)/r, and each wheel's duty moves by the
+   * velocity-form PI law u_k = u_{k−1} + K_p·(e_k − e_{k−1}) + K_i·T·e_k with e = ω* − ω (u_{k−1}
+   * the duty actually applied, so a saturated wheel winds up nothing). The observation must include
+   * {@code wheel_left}, {@code wheel_right}, {@code prev_left} and {@code prev_right}.
+   *
+   * @param wheelRadius r, metres
+   * @param trackWidth b, metres
+   * @param kp K_p, duty per (rad/s) of wheel-speed error
+   * @param ki K_i, duty per (rad/s · s)
+   * @param duties the wheel duties the safety layer bounds and rate-limits
+   */
+  public record WheelSpeedLoop(
+      double wheelRadius, double trackWidth, double kp, double ki, ActionSpec duties) {}
 
   /**
    * Training provenance, after Tribuo's: enough to reproduce the bundle.

@@ -115,6 +115,21 @@ public final class ManifestCodec {
     }
     Provenance provenance = r.provenance(root.get("provenance"));
     Map<String, String> files = r.files(root.get("files"), graphs);
+    Manifest.WheelSpeedLoop loop = null;
+    JsonNode loopNode = root.get("wheel_speed_loop");
+    if (loopNode != null && !loopNode.isNull()) {
+      loop = r.wheelSpeedLoop(loopNode, "wheel_speed_loop");
+    }
+    if (action != null) {
+      r.actionMeaning(action, loopNode != null && !loopNode.isNull(), observation);
+    }
+    if (loop != null && adaptation != null && adaptation.plansWithDynamics()) {
+      r.problem(
+          "wheel_speed_loop",
+          "applies to a policy graph; adaptation mode "
+              + adaptation.mode().id()
+              + " plans wheel duties with its dynamics model");
+    }
     if (observation != null && action != null && graphs.containsKey(Manifest.POLICY)) {
       r.policyShape(graphs.get(Manifest.POLICY).architecture(), observation, action);
     }
@@ -134,7 +149,8 @@ public final class ManifestCodec {
         graphs,
         adaptation,
         provenance,
-        files);
+        files,
+        loop);
   }
 
   /** Collects problems while reading; every accessor returns a neutral value on a problem. */
@@ -354,6 +370,67 @@ public final class ManifestCodec {
       bounds(low, high, path);
       positive(maxChange, path + ".max_change_per_step");
       return problems.size() == before ? new ActionSpec(names, units, low, high, maxChange) : null;
+    }
+
+    Manifest.WheelSpeedLoop wheelSpeedLoop(JsonNode n, String path) {
+      if (!object(n, path)) {
+        return null;
+      }
+      int before = problems.size();
+      double r = number(n, "wheel_radius", path + ".wheel_radius");
+      double b = number(n, "track_width", path + ".track_width");
+      double kp = number(n, "kp", path + ".kp");
+      double ki = number(n, "ki", path + ".ki");
+      for (String k : List.of("wheel_radius", "track_width")) {
+        double v = k.equals("wheel_radius") ? r : b;
+        if (!Double.isNaN(v) && !(v > 0 && v < 10)) {
+          problem(path + "." + k, "expected metres in (0, 10), found " + v);
+        }
+      }
+      for (String k : List.of("kp", "ki")) {
+        double v = k.equals("kp") ? kp : ki;
+        if (!Double.isNaN(v) && !(v >= 0 && Double.isFinite(v))) {
+          problem(path + "." + k, "expected a gain ≥ 0, found " + v);
+        }
+      }
+      ActionSpec duties = action(n.get("duties"), path + ".duties");
+      if (duties != null && !duties.names().equals(Manifest.WHEEL_DUTIES)) {
+        problem(
+            path + ".duties.names",
+            "expected " + Manifest.WHEEL_DUTIES + " (the wheel duties), found " + duties.names());
+      }
+      return problems.size() == before ? new Manifest.WheelSpeedLoop(r, b, kp, ki, duties) : null;
+    }
+
+    /** A body-velocity action needs the wheel-speed loop and its signals; nothing else does. */
+    void actionMeaning(ActionSpec action, boolean hasLoop, ObservationSpec observation) {
+      boolean body = action.names().equals(Manifest.BODY_VELOCITY);
+      if (hasLoop && !body) {
+        problem(
+            "action_spec.names",
+            "expected "
+                + Manifest.BODY_VELOCITY
+                + " with a wheel_speed_loop (the policy commands the body velocity), found "
+                + action.names());
+      } else if (body && !hasLoop) {
+        problem(
+            "wheel_speed_loop",
+            "is required when action_spec.names is "
+                + Manifest.BODY_VELOCITY
+                + ": it says how the body velocity becomes wheel duties");
+      } else if (hasLoop && observation != null) {
+        List<String> missing = new ArrayList<>();
+        for (String s : List.of("wheel_left", "wheel_right", "prev_left", "prev_right")) {
+          if (!observation.names().contains(s)) {
+            missing.add(s);
+          }
+        }
+        if (!missing.isEmpty()) {
+          problem(
+              "observation_spec.names",
+              "expected " + missing + " among them: the wheel-speed loop reads them");
+        }
+      }
     }
 
     Map<String, GraphSpec> graphs(JsonNode n) {
@@ -801,6 +878,20 @@ public final class ManifestCodec {
     p.put("created", pr.created());
     ObjectNode files = root.putObject("files");
     m.files().forEach(files::put);
+    if (m.wheelSpeedLoop() != null) {
+      Manifest.WheelSpeedLoop w = m.wheelSpeedLoop();
+      ObjectNode l = root.putObject("wheel_speed_loop");
+      l.put("wheel_radius", w.wheelRadius());
+      l.put("track_width", w.trackWidth());
+      l.put("kp", w.kp());
+      l.put("ki", w.ki());
+      ObjectNode d = l.putObject("duties");
+      strings(d.putArray("names"), w.duties().names());
+      strings(d.putArray("units"), w.duties().units());
+      numbers(d.putArray("low"), w.duties().low());
+      numbers(d.putArray("high"), w.duties().high());
+      numbers(d.putArray("max_change_per_step"), w.duties().maxChangePerStep());
+    }
     try {
       return JSON.writeValueAsBytes(root);
     } catch (JsonProcessingException e) {

@@ -193,6 +193,114 @@ public final class ForeignGraph {
     return operators;
   }
 
+  /**
+   * The same policy fed a longer observation: the graph reads the first {@code inputSize} values of
+   * an input {@code extra} values wider (a {@code Gather} in front of it) and ignores the rest; the
+   * recognised dense layers get zero weights for them. Used when the runtime needs signals the
+   * policy does not read (a wheel-speed loop under a body-velocity policy).
+   *
+   * @param inputSize the graph's observation values now
+   */
+  public ForeignGraph withExtraInputs(int inputSize, int extra) {
+    if (extra == 0) {
+      return this;
+    }
+    OnnxMl.ModelProto m;
+    try {
+      m = OnnxMl.ModelProto.parseFrom(model);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException("the renamed model does not parse", e);
+    }
+    OnnxMl.GraphProto g = m.getGraph();
+    Set<String> taken = new java.util.HashSet<>();
+    for (OnnxMl.NodeProto n : g.getNodeList()) {
+      taken.addAll(n.getOutputList());
+      taken.addAll(n.getInputList());
+    }
+    for (OnnxMl.TensorProto t : g.getInitializerList()) {
+      taken.add(t.getName());
+    }
+    String policyIn = fresh("input_policy", taken);
+    taken.add(policyIn);
+    String indices = fresh("input_policy_indices", taken);
+    OnnxMl.GraphProto.Builder b = g.toBuilder();
+    b.clearNode();
+    OnnxMl.TensorProto.Builder idx =
+        OnnxMl.TensorProto.newBuilder()
+            .setName(indices)
+            .setDataType(OnnxMl.TensorProto.DataType.INT64_VALUE)
+            .addDims(inputSize);
+    for (int i = 0; i < inputSize; i++) {
+      idx.addInt64Data(i);
+    }
+    b.addInitializer(idx);
+    b.addNode(
+        OnnxMl.NodeProto.newBuilder()
+            .setName("select_policy_inputs")
+            .setOpType("Gather")
+            .addInput(OnnxNames.INPUT)
+            .addInput(indices)
+            .addOutput(policyIn)
+            .addAttribute(
+                OnnxMl.AttributeProto.newBuilder()
+                    .setName("axis")
+                    .setType(OnnxMl.AttributeProto.AttributeType.INT)
+                    .setI(1)));
+    for (OnnxMl.NodeProto n : g.getNodeList()) {
+      OnnxMl.NodeProto.Builder nb = n.toBuilder().clearInput();
+      for (String x : n.getInputList()) {
+        nb.addInput(x.equals(OnnxNames.INPUT) ? policyIn : x);
+      }
+      b.addNode(nb);
+    }
+    b.clearInput();
+    for (OnnxMl.ValueInfoProto v : g.getInputList()) {
+      if (!v.getName().equals(OnnxNames.INPUT)) {
+        b.addInput(v);
+        continue;
+      }
+      OnnxMl.ValueInfoProto.Builder vb = v.toBuilder();
+      var shape = vb.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder();
+      shape.getDimBuilder(shape.getDimCount() - 1).clearDimParam().setDimValue(inputSize + extra);
+      b.addInput(vb);
+    }
+    MlpArchitecture arch = null;
+    double[] params = null;
+    if (architecture != null) {
+      int[] sizes = architecture.layerSizes();
+      sizes[0] += extra;
+      arch = new MlpArchitecture(sizes, architecture.activations());
+      params = new double[arch.layout().size()];
+      for (var slice : architecture.layout().slices()) {
+        var to = arch.layout().slice(slice.name());
+        int n = 1;
+        for (int d : slice.shape()) {
+          n *= d;
+        }
+        // the first weight is [in, out], row-major: the new rows (the extra inputs) stay zero
+        System.arraycopy(parameters, slice.offset(), params, to.offset(), n);
+      }
+    }
+    return new ForeignGraph(
+        m.toBuilder().setGraph(b).build().toByteArray(),
+        fixedBatch,
+        originalInput,
+        originalOutput,
+        arch,
+        params,
+        javaExecutor,
+        operators);
+  }
+
+  private static String fresh(String base, Set<String> taken) {
+    String name = base;
+    int i = 1;
+    while (taken.contains(name)) {
+      name = base + "_" + i++;
+    }
+    return name;
+  }
+
   // ------------------------------------------------------------------- interface
 
   private static OnnxMl.ValueInfoProto pick(

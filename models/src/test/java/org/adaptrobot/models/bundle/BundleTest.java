@@ -334,6 +334,89 @@ class BundleTest {
                 + " \"telepathy\"");
   }
 
+  /** Turns the test bundle into one whose policy commands (v, ω) over a wheel-speed loop. */
+  private static void bodyVelocity(ObjectNode root) {
+    ArrayNode names = (ArrayNode) root.get("observation_spec").get("names");
+    names.removeAll();
+    names.add("wheel_left").add("wheel_right").add("prev_left").add("prev_right");
+    ArrayNode actions = (ArrayNode) root.get("action_spec").get("names");
+    actions.removeAll();
+    actions.add("v").add("omega");
+    root.put("adaptation", JSON.createObjectNode().put("mode", "none"));
+    ObjectNode loop = root.putObject("wheel_speed_loop");
+    loop.put("wheel_radius", 0.0325).put("track_width", 0.15).put("kp", 0.08).put("ki", 1.6);
+    loop.set("duties", root.get("action_spec").deepCopy());
+    ArrayNode duties = (ArrayNode) loop.get("duties").get("names");
+    duties.removeAll();
+    duties.add("left").add("right");
+  }
+
+  @Test
+  void aBodyVelocityPolicyWithItsWheelSpeedLoopLoadsAndSurvivesARoundTrip() throws Exception {
+    Path b = valid();
+    editManifest(b, BundleTest::bodyVelocity);
+    Manifest m = Bundle.load(b).manifest();
+    assertThat(m.wheelSpeedLoop().kp()).isEqualTo(0.08);
+    assertThat(m.actuators().names()).containsExactly("left", "right");
+    assertThat(m.action().names()).containsExactly("v", "omega");
+    assertThat(ManifestCodec.parse(ManifestCodec.write(m))).isEqualTo(m);
+  }
+
+  @Test
+  void aWheelSpeedLoopAndABodyVelocityActionComeTogetherWithTheLoopsSignals() throws Exception {
+    Path noLoop = valid();
+    editManifest(
+        noLoop,
+        root -> {
+          bodyVelocity(root);
+          root.remove("wheel_speed_loop");
+        });
+    assertThat(failure(noLoop).problems())
+        .containsExactly(
+            "manifest.json: wheel_speed_loop: is required when action_spec.names is [v, omega]:"
+                + " it says how the body velocity becomes wheel duties");
+    Files.walk(dir).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    Path duties = valid();
+    editManifest(
+        duties,
+        root -> {
+          bodyVelocity(root);
+          ((ArrayNode) root.get("action_spec").get("names")).removeAll().add("left").add("right");
+          root.set("adaptation", JSON.valueToTree(Map.of("mode", "model-based")));
+        });
+    editManifest(
+        duties,
+        root -> {
+          // the model-based adaptation of the test bundle, back as it was
+          ObjectNode a = (ObjectNode) root.get("adaptation");
+          a.put("graph", "dynamics");
+          a.putArray("adaptable_tensors").add("layers.1.weight").add("layers.1.bias");
+          a.putArray("inner_learning_rates").add(0.01);
+          a.put("inner_steps", 3).put("support_window", 200).put("query_window", 50);
+          a.put("loss", "mse");
+        });
+    assertThat(failure(duties).problems())
+        .containsExactlyInAnyOrder(
+            "manifest.json: action_spec.names: expected [v, omega] with a wheel_speed_loop (the"
+                + " policy commands the body velocity), found [left, right]",
+            "manifest.json: wheel_speed_loop: applies to a policy graph; adaptation mode"
+                + " model-based plans wheel duties with its dynamics model");
+    Files.walk(dir).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    Path signals = valid();
+    editManifest(
+        signals,
+        root -> {
+          bodyVelocity(root);
+          ((ArrayNode) root.get("observation_spec").get("names")).set(2, "v");
+          ((ObjectNode) root.get("wheel_speed_loop")).put("kp", -1);
+        });
+    assertThat(failure(signals).problems())
+        .containsExactlyInAnyOrder(
+            "manifest.json: observation_spec.names: expected [prev_left] among them: the"
+                + " wheel-speed loop reads them",
+            "manifest.json: wheel_speed_loop.kp: expected a gain ≥ 0, found -1.0");
+  }
+
   @Test
   void adaptableTensorThatTheGraphDoesNotTakeAsInputIsReported() throws Exception {
     Path b = valid();

@@ -66,7 +66,11 @@ class ManifestSchemaTest {
       }
     }
     for (String section : List.of("observation_spec", "action_spec", "provenance")) {
-      JsonNode req = schema.get("properties").get(section).get("required");
+      JsonNode sec = schema.get("properties").get(section);
+      if (sec.has("$ref")) { // "#/$defs/action"
+        sec = schema.at(sec.get("$ref").asText().substring(1));
+      }
+      JsonNode req = sec.get("required");
       for (JsonNode f : req) {
         ObjectNode copy = valid.deepCopy();
         ((ObjectNode) copy.get(section)).remove(f.asText());

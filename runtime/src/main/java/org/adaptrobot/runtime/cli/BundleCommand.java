@@ -178,6 +178,19 @@ public final class BundleCommand implements Runnable {
       out.println("Actions");
       table(out, List.of("name", "unit", "low", "high", "max change/step"), rows(m.action()));
       out.println();
+      if (m.wheelSpeedLoop() != null) {
+        Manifest.WheelSpeedLoop w = m.wheelSpeedLoop();
+        out.printf(
+            Locale.ROOT,
+            "Wheel-speed loop (the policy commands v, omega): wheel radius %.4f m, track %.4f m,"
+                + " Kp %.4g duty per rad/s, Ki %.4g duty per rad/s/s; duties%n",
+            w.wheelRadius(),
+            w.trackWidth(),
+            w.kp(),
+            w.ki());
+        table(out, List.of("name", "unit", "low", "high", "max change/step"), rows(w.duties()));
+        out.println();
+      }
 
       out.println("Graphs");
       List<List<String>> graphRows = new ArrayList<>();
@@ -368,7 +381,12 @@ public final class BundleCommand implements Runnable {
             + " battery_amps, accel_x, reward, goal_x, goal_y, prev_left, prev_right (append"
             + " @t-K for the value K steps ago)",
         "  normalisation: in_graph, or {mean: [...], std: [...]} applied before the graph",
-        "  action: names [left, right] (wheel duties), low, high, max_change_per_step",
+        "  action: names [left, right] (wheel duties) or [v, omega] (body velocity, m/s and"
+            + " rad/s), low, high, max_change_per_step",
+        "  wheel_speed_loop (with [v, omega]): {wheel_radius: m, track_width: m, kp, ki,"
+            + " duty_max_change_per_step}: a PI loop per wheel turns the command into duties"
+            + " (kp 0.08, ki 1.6 and 0.1 per step when not given: tuned on the reference robot at"
+            + " 50 Hz); wheel_left, wheel_right, prev_left, prev_right join the observation",
         "  control_rate_hz; optional: name, description, bounds {signal: [low, high]}, graph"
             + " {input: NAME, output: NAME} when the graph has several",
         "Any tensor names; batch fixed at 1 or symbolic. A chain of dense layers (Gemm with"
@@ -435,9 +453,23 @@ public final class BundleCommand implements Runnable {
         } else {
           out.println("executor: ONNX Runtime only (" + r.javaExecutor() + ")");
         }
+        var m = r.bundle().manifest();
+        if (m.wheelSpeedLoop() != null) {
+          var w = m.wheelSpeedLoop();
+          out.printf(
+              java.util.Locale.ROOT,
+              "wheel-speed loop: (v, omega) -> wheel targets (r %.4f m, b %.4f m) -> PI per wheel"
+                  + " (kp %.4g, ki %.4g, duty change <= %.3g per step); observation %s%n",
+              w.wheelRadius(),
+              w.trackWidth(),
+              w.kp(),
+              w.ki(),
+              w.duties().maxChangePerStep()[0],
+              m.observation().names());
+        }
         out.printf(
             "%s: bundle \"%s\" written and validated (%d observations, %d actions, %.0f Hz)%n",
-            this.out, s.name(), s.observation().size(), s.actions().size(), s.controlRateHz());
+            this.out, s.name(), m.observation().size(), s.actions().size(), s.controlRateHz());
         return 0;
       } catch (BundleException e) {
         err.printf(

@@ -218,6 +218,9 @@ public final class ControllerFactory {
         return new Built(mpc, mpc, feed);
       }
       PolicyController controller = executor(bundle.graph(Manifest.POLICY), o.executor());
+      if (m.wheelSpeedLoop() != null) {
+        controller = new WheelSpeedLoopController(controller, m);
+      }
       if (!PolicyAdaptation.applies(m)) {
         return new Built(controller, null, null);
       }

@@ -71,7 +71,33 @@ public final class PolicyImport {
   }
 
   /** The actuators of the reference robot: wheel duties in [-1, 1]. */
-  public static final List<String> ACTUATORS = List.of("left", "right");
+  public static final List<String> ACTUATORS = Manifest.WHEEL_DUTIES;
+
+  /** What a body-velocity policy commands: forward speed and yaw rate. */
+  public static final List<String> BODY_VELOCITY = Manifest.BODY_VELOCITY;
+
+  /**
+   * The signals the wheel-speed loop reads, added to the observation where the policy lacks them.
+   */
+  public static final List<String> LOOP_SIGNALS =
+      List.of("wheel_left", "wheel_right", "prev_left", "prev_right");
+
+  /** K_p of the PI wheel-speed loop tuned on the reference robot (duty per rad/s). */
+  public static final double REFERENCE_KP = 0.08;
+
+  /** K_i of the PI wheel-speed loop tuned on the reference robot (duty per rad/s/s). */
+  public static final double REFERENCE_KI = 1.6;
+
+  /** The duty rate limit used when tuning it (per step at 50 Hz). */
+  public static final double REFERENCE_DUTY_CHANGE = 0.1;
+
+  /**
+   * The wheel-speed loop under a body-velocity policy.
+   *
+   * @param dutyMaxChangePerStep the safety layer's rate limit on each wheel duty
+   */
+  public record WheelLoop(
+      double wheelRadius, double trackWidth, double kp, double ki, double dutyMaxChangePerStep) {}
 
   /**
    * An import spec.
@@ -95,7 +121,14 @@ public final class PolicyImport {
       double[] actionHigh,
       double[] maxChangePerStep,
       String graphInput,
-      String graphOutput) {}
+      String graphOutput,
+      WheelLoop wheelLoop) {
+
+    /** True when the policy commands (v, ω) and a wheel-speed loop makes the duties. */
+    public boolean bodyVelocity() {
+      return wheelLoop != null;
+    }
+  }
 
   /**
    * The result of an import.
@@ -131,6 +164,8 @@ public final class PolicyImport {
     String gIn = null;
     String gOut = null;
     int normLine = root.line();
+    Map<String, Double> loop = null;
+    int loopLine = -1;
     for (Map.Entry<?, ?> e : top.entrySet()) {
       String key = (String) e.getKey();
       Node n = (Node) e.getValue();
@@ -232,13 +267,18 @@ public final class PolicyImport {
             switch ((String) me.getKey()) {
               case "names" -> {
                 actions = strings(v, w, problems);
-                if (actions != null && !actions.equals(ACTUATORS)) {
+                if (actions != null
+                    && !actions.equals(ACTUATORS)
+                    && !actions.equals(BODY_VELOCITY)) {
                   problems.add(
                       w
                           + ": expected "
                           + ACTUATORS
                           + " (the graph's outputs are the left and right wheel duties, in this"
-                          + " order), found "
+                          + " order) or "
+                          + BODY_VELOCITY
+                          + " (forward speed in m/s and yaw rate in rad/s, with a"
+                          + " wheel_speed_loop), found "
                           + actions);
                 }
               }
@@ -248,6 +288,42 @@ public final class PolicyImport {
               default ->
                   problems.add(
                       w + ": unknown key; expected names, low, high or max_change_per_step");
+            }
+          }
+        }
+        case "wheel_speed_loop" -> {
+          loopLine = n.line();
+          if (!(n.value() instanceof Map<?, ?> m)) {
+            problems.add(
+                where
+                    + ": expected a mapping with wheel_radius, track_width and optionally kp, ki,"
+                    + " duty_max_change_per_step");
+            continue;
+          }
+          loop = new LinkedHashMap<>();
+          for (Map.Entry<?, ?> me : m.entrySet()) {
+            Node v = (Node) me.getValue();
+            String k = (String) me.getKey();
+            String w = f + ":" + v.line() + ": wheel_speed_loop." + k;
+            if (!List.of("wheel_radius", "track_width", "kp", "ki", "duty_max_change_per_step")
+                .contains(k)) {
+              problems.add(
+                  w
+                      + ": unknown key; expected wheel_radius, track_width, kp, ki or"
+                      + " duty_max_change_per_step");
+            } else if (!(v.value() instanceof Double d) || !Double.isFinite(d)) {
+              problems.add(w + ": expected a number, found " + v.value());
+            } else if (k.equals("kp") || k.equals("ki") ? d < 0 : !(d > 0)) {
+              problems.add(
+                  w
+                      + ": expected "
+                      + (k.startsWith("k") ? "a gain ≥ 0" : "a positive number")
+                      + ", found "
+                      + d);
+            } else if ((k.equals("wheel_radius") || k.equals("track_width")) && !(d < 10)) {
+              problems.add(w + ": expected metres below 10, found " + d);
+            } else {
+              loop.put(k, d);
             }
           }
         }
@@ -270,7 +346,7 @@ public final class PolicyImport {
             problems.add(
                 where
                     + ": unknown key; expected name, description, control_rate_hz, observation,"
-                    + " normalisation, bounds, action or graph");
+                    + " normalisation, bounds, action, wheel_speed_loop or graph");
       }
     }
     String head = f + ":" + root.line() + ": ";
@@ -340,6 +416,28 @@ public final class PolicyImport {
         }
       }
     }
+    boolean body = BODY_VELOCITY.equals(actions);
+    if (body && loopLine < 0) {
+      problems.add(
+          head
+              + "wheel_speed_loop: is required when action.names is "
+              + BODY_VELOCITY
+              + " ({wheel_radius: m, track_width: m}, optionally kp, ki,"
+              + " duty_max_change_per_step): it turns the body velocity into wheel duties");
+    } else if (!body && loopLine >= 0 && actions != null) {
+      problems.add(
+          f
+              + ":"
+              + loopLine
+              + ": wheel_speed_loop: applies only to a policy whose action.names is "
+              + BODY_VELOCITY);
+    } else if (body && loop != null) {
+      for (String key : List.of("wheel_radius", "track_width")) {
+        if (!loop.containsKey(key) && problems.stream().noneMatch(p -> p.contains("." + key))) {
+          problems.add(f + ":" + loopLine + ": wheel_speed_loop." + key + ": is required (metres)");
+        }
+      }
+    }
     if (obs != null) {
       for (String b : bounds.keySet()) {
         if (!obs.contains(b)) {
@@ -377,7 +475,61 @@ public final class PolicyImport {
         aHigh,
         maxChange,
         gIn,
-        gOut);
+        gOut,
+        body
+            ? new WheelLoop(
+                loop.get("wheel_radius"),
+                loop.get("track_width"),
+                loop.getOrDefault("kp", REFERENCE_KP),
+                loop.getOrDefault("ki", REFERENCE_KI),
+                loop.getOrDefault("duty_max_change_per_step", REFERENCE_DUTY_CHANGE))
+            : null);
+  }
+
+  /**
+   * The spec as the bundle sees it: under a wheel-speed loop, the observation gains the signals the
+   * loop reads that the policy does not (bounds from the runtime, no normalisation).
+   */
+  static Spec withLoopSignals(Spec s) {
+    if (!s.bodyVelocity()) {
+      return s;
+    }
+    List<String> obs = new ArrayList<>(s.observation());
+    List<String> extra = new ArrayList<>();
+    for (String x : LOOP_SIGNALS) {
+      if (!obs.contains(x)) {
+        extra.add(x);
+      }
+    }
+    int k = obs.size();
+    int n = k + extra.size();
+    double[] low = java.util.Arrays.copyOf(s.low(), n);
+    double[] high = java.util.Arrays.copyOf(s.high(), n);
+    double[] mean = java.util.Arrays.copyOf(s.mean(), n);
+    double[] std = java.util.Arrays.copyOf(s.std(), n);
+    for (int i = 0; i < extra.size(); i++) {
+      Signal sig = SIGNALS.get(extra.get(i));
+      low[k + i] = sig.low();
+      high[k + i] = sig.high();
+      std[k + i] = 1;
+    }
+    obs.addAll(extra);
+    return new Spec(
+        s.name(),
+        s.description(),
+        s.controlRateHz(),
+        obs,
+        low,
+        high,
+        mean,
+        std,
+        s.actions(),
+        s.actionLow(),
+        s.actionHigh(),
+        s.maxChangePerStep(),
+        s.graphInput(),
+        s.graphOutput(),
+        s.wheelLoop());
   }
 
   /** The signal of an observation name: {@code v@t-3} → {@code v}. */
@@ -471,6 +623,12 @@ public final class PolicyImport {
     } catch (OnnxFormatException e) {
       throw new BundleException(e.problems());
     }
+    Spec policySpec = spec;
+    spec = withLoopSignals(spec);
+    g =
+        g.withExtraInputs(
+            policySpec.observation().size(),
+            spec.observation().size() - policySpec.observation().size());
     Manifest template = manifest(spec, g, file, Sha256.hex(bytes), null);
     String javaExecutor = g.javaExecutor();
     if (g.architecture() != null) {
@@ -538,6 +696,10 @@ public final class PolicyImport {
       String sha256,
       NetworkArchitecture.OnnxGraphArchitecture opaque) {
     List<String> units = spec.observation().stream().map(s -> SIGNALS.get(base(s)).unit()).toList();
+    List<String> actionUnits =
+        spec.bodyVelocity()
+            ? List.of("m/s", "rad/s")
+            : spec.actions().stream().map(a -> "1").toList();
     Map<String, Object> hyper = new TreeMap<>();
     hyper.put("source_file", file);
     hyper.put("source_sha256", sha256);
@@ -562,7 +724,7 @@ public final class PolicyImport {
             spec.observation(), units, spec.low(), spec.high(), spec.mean(), spec.std()),
         new Manifest.ActionSpec(
             spec.actions(),
-            spec.actions().stream().map(a -> "1").toList(),
+            actionUnits,
             spec.actionLow(),
             spec.actionHigh(),
             spec.maxChangePerStep()),
@@ -576,6 +738,22 @@ public final class PolicyImport {
             TrackingControllerBundle.codeVersion(),
             Map.of(),
             java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()),
-        Map.of());
+        Map.of(),
+        spec.bodyVelocity()
+            ? new Manifest.WheelSpeedLoop(
+                spec.wheelLoop().wheelRadius(),
+                spec.wheelLoop().trackWidth(),
+                spec.wheelLoop().kp(),
+                spec.wheelLoop().ki(),
+                new Manifest.ActionSpec(
+                    ACTUATORS,
+                    List.of("1", "1"),
+                    new double[] {-1, -1},
+                    new double[] {1, 1},
+                    new double[] {
+                      spec.wheelLoop().dutyMaxChangePerStep(),
+                      spec.wheelLoop().dutyMaxChangePerStep()
+                    }))
+            : null);
   }
 }

@@ -99,16 +99,17 @@ public final class ControlLoop implements AutoCloseable {
     this.metrics = metrics;
     this.events = events;
     this.state = new RobotState(hardware);
-    this.pipeline = new ObservationPipeline(manifest.observation(), manifest.action());
-    this.safety = new SafetyLayer(manifest.action(), metrics);
-    java.util.List<String> actions = manifest.action().names();
+    this.pipeline = new ObservationPipeline(manifest.observation(), manifest.actuators());
+    this.safety = new SafetyLayer(manifest.actuators(), metrics);
+    java.util.List<String> actions = manifest.actuators().names();
     this.leftIndex = actions.indexOf("left");
     this.rightIndex = actions.indexOf("right");
     if (leftIndex < 0 || rightIndex < 0 || actions.size() != 2) {
       throw new IllegalArgumentException(
           "manifest.json action_spec.names must be [left, right]"
-              + " (signed motor duties) for this robot, found "
-              + actions);
+              + " (signed motor duties) for this robot, or [v, omega] with a wheel_speed_loop,"
+              + " found "
+              + manifest.action().names());
     }
     if (controller.observationSize() != pipeline.size()
         || controller.actionSize() != actions.size()) {
@@ -212,10 +213,11 @@ public final class ControlLoop implements AutoCloseable {
    * @throws IllegalArgumentException naming what does not fit
    */
   public void requestPolicySwap(PolicyController next, Manifest manifest) {
-    ObservationPipeline p = new ObservationPipeline(manifest.observation(), manifest.action());
-    if (!manifest.action().names().equals(java.util.List.of("left", "right"))) {
+    ObservationPipeline p = new ObservationPipeline(manifest.observation(), manifest.actuators());
+    if (!manifest.actuators().names().equals(java.util.List.of("left", "right"))) {
       throw new IllegalArgumentException(
-          "manifest.json action_spec.names must be [left, right], found "
+          "manifest.json action_spec.names must be [left, right], or [v, omega] with a"
+              + " wheel_speed_loop, found "
               + manifest.action().names());
     }
     if (next.observationSize() != p.size() || next.actionSize() != 2) {
@@ -233,7 +235,7 @@ public final class ControlLoop implements AutoCloseable {
             new Swap(
                 next,
                 p,
-                new SafetyLayer(manifest.action(), metrics),
+                new SafetyLayer(manifest.actuators(), metrics),
                 new double[p.size()],
                 "policy swapped to bundle '" + manifest.name() + "'"));
     if (old != null) {

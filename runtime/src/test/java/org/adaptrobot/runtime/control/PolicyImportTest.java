@@ -121,6 +121,94 @@ class PolicyImportTest {
     assertThat(speeds.get(0)).isCloseTo(speeds.get(2), org.assertj.core.data.Offset.offset(1e-3));
   }
 
+  static final Path VELOCITY_SPEC = Path.of("../src/examples/import-spec-velocity.yaml");
+
+  /**
+   * Policies that command the body velocity (v, ω), as navigation policies do: the wheel-speed loop
+   * under them makes the duties, with either executor where the Java one applies.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        // model | recognised layers (- : ONNX Runtime only) | m/s (odometry steps ~0.007 m/s)
+        "velocity-mlp         | [8, 4, 2] | 0.012",
+        "velocity-tanh-scaled | -         | 0.03"
+      })
+  void aBodyVelocityPolicyDrivesThroughTheWheelSpeedLoop(
+      String model, String layers, double tolerance) throws Exception {
+    Path bundle = dir.resolve(model);
+    Run r = importModel(MODELS.resolve(model + ".onnx"), VELOCITY_SPEC, bundle);
+    assertThat(r.exit()).as(r.err()).isZero();
+    boolean java = !layers.equals("-");
+    assertThat(r.out())
+        .contains(
+            java
+                ? "executors: Java and ONNX Runtime (recognised dense layers " + layers
+                : "executor: ONNX Runtime only (node '/Mul' (Mul)",
+            "wheel-speed loop: (v, omega) -> wheel targets (r 0.0325 m, b 0.1500 m)",
+            "observation [v, omega, v_target, omega_target, wheel_left, wheel_right, prev_left,"
+                + " prev_right]",
+            "written and validated (8 observations, 2 actions, 100 Hz)");
+    JsonNode manifest = new ObjectMapper().readTree(bundle.resolve("manifest.json").toFile());
+    assertThat(manifest.at("/action_spec/names").toString()).isEqualTo("[\"v\",\"omega\"]");
+    assertThat(manifest.at("/action_spec/units").toString()).isEqualTo("[\"m/s\",\"rad/s\"]");
+    assertThat(manifest.at("/wheel_speed_loop/duties/names").toString())
+        .isEqualTo("[\"left\",\"right\"]");
+    Run v = robot("bundle", "validate", bundle.toString());
+    assertThat(v.exit()).as(v.err()).isZero();
+    Run shown = robot("bundle", "inspect", bundle.toString());
+    assertThat(shown.out()).contains("Wheel-speed loop (the policy commands v, omega)");
+    List<String> executors = java ? List.of("java", "onnxruntime") : List.of("onnxruntime");
+    for (String ex : executors) {
+      for (double[] target : new double[][] {{0.3, 0.5}, {0.2, 0.0}, {-0.15, -1.0}}) {
+        JsonNode run = drive(bundle, ex, target[0], target[1]);
+        assertThat(run.get("executor").asText()).isEqualTo(ex);
+        assertThat(run.get("final_state").asText()).isEqualTo("ACTIVE");
+        assertThat(run.at("/counters/non_finite_action").asInt()).isZero();
+        double speed = run.get("forward_speed_mps").asDouble();
+        double yaw = run.get("yaw_rate_radps").asDouble();
+        System.out.printf(
+            "%s %s target (%.2f, %.1f): v %.4f m/s, omega %.4f rad/s%n",
+            model, ex, target[0], target[1], speed, yaw);
+        assertThat(speed).isCloseTo(target[0], org.assertj.core.data.Offset.offset(tolerance));
+        assertThat(yaw)
+            .isCloseTo(target[1], org.assertj.core.data.Offset.offset(2 * tolerance + 0.02));
+      }
+    }
+  }
+
+  @Test
+  void aBodyVelocitySpecWithoutItsWheelSpeedLoopIsRefusedSayingWhatItNeeds() throws Exception {
+    Path spec = dir.resolve("no-loop.yaml");
+    String full = Files.readString(VELOCITY_SPEC);
+    Files.writeString(spec, full.substring(0, full.indexOf("wheel_speed_loop:")));
+    Run r = importModel(MODELS.resolve("velocity-mlp.onnx"), spec, dir.resolve("out"));
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err())
+        .contains(
+            "no-loop.yaml:4: wheel_speed_loop: is required when action.names is [v, omega]"
+                + " ({wheel_radius: m, track_width: m}");
+    Path half = dir.resolve("half.yaml");
+    Files.writeString(
+        half, full.replace("  wheel_radius: 0.0325\n", "").replace("kp: 0.02", "kp: -1"));
+    Run h = importModel(MODELS.resolve("velocity-mlp.onnx"), half, dir.resolve("out"));
+    assertThat(h.exit()).isEqualTo(1);
+    assertThat(h.err())
+        .contains(
+            "half.yaml:15: wheel_speed_loop.wheel_radius: is required (metres)",
+            "half.yaml:16: wheel_speed_loop.kp: expected a gain ≥ 0, found -1.0");
+    Path duties = dir.resolve("duties.yaml");
+    Files.writeString(
+        duties,
+        Files.readString(SPEC) + "wheel_speed_loop: {wheel_radius: 0.0325, track_width: 0.15}\n");
+    Run d = importModel(MODELS.resolve("mlp-fixed-batch.onnx"), duties, dir.resolve("out"));
+    assertThat(d.exit()).isEqualTo(1);
+    assertThat(d.err())
+        .contains("wheel_speed_loop: applies only to a policy whose action.names is [v, omega]");
+    assertThat(dir.resolve("out")).doesNotExist();
+  }
+
   @Test
   void anLstmAndACustomOperatorAreRefusedEachWithItsOwnReasonAndNothingIsWritten()
       throws Exception {
@@ -230,6 +318,10 @@ class PolicyImportTest {
     assertThat(p.exitValue()).as(log).isZero();
     for (String m : List.of("mlp-fixed-batch", "sb3-actor", "tanh-normalised-clip", "matmul-add")) {
       Run r = importModel(fresh.resolve(m + ".onnx"), SPEC, dir.resolve("fresh-" + m));
+      assertThat(r.exit()).as(m + ": " + r.err()).isZero();
+    }
+    for (String m : List.of("velocity-mlp", "velocity-tanh-scaled")) {
+      Run r = importModel(fresh.resolve(m + ".onnx"), VELOCITY_SPEC, dir.resolve("fresh-" + m));
       assertThat(r.exit()).as(m + ": " + r.err()).isZero();
     }
     Run lstm = importModel(fresh.resolve("lstm.onnx"), SPEC, dir.resolve("fresh-lstm"));
