@@ -26,8 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * A control step of the runtime on the simulated robot (lockstep, the simulation's advance
  * included) with a policy imported by {@code robot bundle import} from {@code src/test-models}: the
  * Stable-Baselines3-style actor (9-4-4-2, recognised: either executor) and the normalised tanh
- * policy with a Clip (kept as it is: ONNX Runtime only). Each iteration prints the bytes the
- * benchmark thread (the loop thread) allocated per step.
+ * policy with a Clip (kept as it is: ONNX Runtime only), and a body-velocity policy with the
+ * wheel-speed loop under it (8-4-2 after the loop's signals are gathered out). Each iteration
+ * prints the bytes the benchmark thread (the loop thread) allocated per step.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
@@ -39,7 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
     jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class ImportedPolicyBenchmark {
 
-  @Param({"sb3-actor", "tanh-normalised-clip"})
+  @Param({"sb3-actor", "tanh-normalised-clip", "velocity-mlp"})
   public String model;
 
   @Param({"java", "onnxruntime"})
@@ -55,7 +56,11 @@ public class ImportedPolicyBenchmark {
     bundle = Files.createTempDirectory("imported").resolve(model);
     PolicyImport.importPolicy(
         root.resolve("src/test-models/" + model + ".onnx"),
-        PolicyImport.loadSpec(root.resolve("src/examples/import-spec.yaml")),
+        PolicyImport.loadSpec(
+            root.resolve(
+                model.startsWith("velocity")
+                    ? "src/examples/import-spec-velocity.yaml"
+                    : "src/examples/import-spec.yaml")),
         bundle);
     RuntimeConfig c = RuntimeConfig.load(root.resolve("src/examples/diffbot-sim.yaml"));
     c =

@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       MonitorCommand.class,
       BundleCommand.class,
-      DoctorCommand.class
+      DoctorCommand.class,
+      SelfTestCommand.class
     })
 public final class RobotCommand implements Runnable {
 
