@@ -184,11 +184,29 @@ public final class OnnxRuntimeCheck {
     return problems;
   }
 
+  /**
+   * Session options with one intra-op and one inter-op thread, as the control loop's own sessions
+   * use: a default session starts a thread pool pinned to every core, which fails (and logs an
+   * error per session) where the process may not use some cores, as under the service's {@code
+   * CPUAffinity}.
+   */
+  static OrtSession.SessionOptions singleThreaded() throws OrtException {
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    try {
+      options.setIntraOpNumThreads(1);
+      options.setInterOpNumThreads(1);
+      return options;
+    } catch (OrtException | RuntimeException e) {
+      options.close();
+      throw e;
+    }
+  }
+
   private static void checkGraph(
       OrtEnvironment env, String role, Bundle.Graph graph, Manifest m, List<String> problems) {
     String file = graph.spec().file();
     NetworkArchitecture arch = graph.spec().architecture();
-    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    try (OrtSession.SessionOptions options = singleThreaded();
         OrtSession session = env.createSession(OnnxImport.forSession(graph.model()), options)) {
       Set<String> expected = new HashSet<>(graph.info().dataInputs().keySet());
       expected.addAll(graph.info().adaptableInputs().keySet());
