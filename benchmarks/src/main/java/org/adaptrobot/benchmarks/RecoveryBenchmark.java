@@ -162,8 +162,12 @@ public final class RecoveryBenchmark {
               none,
               planning && !r.id().equals("pi-ff") ? loaded.planner() : null,
               planning && a.containsKey("--detector-threshold")
-                  ? loaded
-                      .detectorOrStandard()
+                  // each detector's own standard settings, with the threshold asked for
+                  ? (b.manifest().adaptation().mode()
+                              == org.adaptrobot.models.bundle.AdaptationMode.BAYESIAN_LAST_LAYER
+                          ? org.adaptrobot.runtime.adaptation.LikelihoodChangeDetector
+                              .standardSettings()
+                          : loaded.detectorOrStandard())
                       .withThreshold(Double.parseDouble(a.get("--detector-threshold")))
                   : null);
       if (r.id().equals("pi-ff")) {
