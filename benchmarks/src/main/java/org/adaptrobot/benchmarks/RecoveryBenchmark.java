@@ -143,7 +143,7 @@ public final class RecoveryBenchmark {
     List<String> wanted =
         a.containsKey("--controllers") ? List.of(a.get("--controllers").split(",")) : null;
     for (Row r : ROWS) {
-      if (wanted == null || wanted.contains(r.id()) || r.id().equals("oracle")) {
+      if (wanted == null || wanted.contains(r.id())) {
         rows.add(r);
       }
     }
@@ -189,8 +189,9 @@ public final class RecoveryBenchmark {
     // the oracle of every (change, seed): the GrBAL network fitted to 60 s of that changed robot
     Map<Key, Future<double[]>> oracleJobs = new LinkedHashMap<>();
     RuntimeConfig oracleCfg = configs.get("oracle");
-    Bundle oracleBundle = Bundle.load(oracleCfg.bundle());
-    if (timeline == null) {
+    boolean withOracle = oracleCfg != null; // --controllers without oracle: no fits, no ratio
+    Bundle oracleBundle = withOracle ? Bundle.load(oracleCfg.bundle()) : null;
+    if (timeline == null && withOracle) {
       for (String sid : scenarioIds) {
         ChangeScenario s = ChangeScenario.byId(sid);
         for (int seed = 1; seed <= seeds; seed++) {
@@ -374,7 +375,9 @@ public final class RecoveryBenchmark {
                       new Key(aggressive ? "unchanged-aggressive" : "unchanged", "grbal", seed))
                   : done.get(
                       new Key(aggressive ? "unchanged-aggressive" : "unchanged", r.id(), seed));
-          recovery[seed - 1] = t.recoveryTime(ref.trace(), changeAt, WINDOW, TOLERANCE);
+          // (the oracle's reference is GrBAL's unchanged run, absent when that row is not run)
+          recovery[seed - 1] =
+              ref == null ? Double.NaN : t.recoveryTime(ref.trace(), changeAt, WINDOW, TOLERANCE);
           if (!Double.isNaN(recovery[seed - 1])) {
             recovered++;
           }
@@ -433,12 +436,15 @@ public final class RecoveryBenchmark {
     Map<String, Object> alarms = new LinkedHashMap<>();
     int unchangedAlarms = 0;
     double unchangedSeconds = 0;
+    Map<String, Integer> perRow = new LinkedHashMap<>();
     for (var e : done.entrySet()) {
       if (e.getKey().scenario().startsWith("unchanged")) {
         unchangedAlarms += e.getValue().alarmsBeforeChange();
         unchangedSeconds += e.getValue().trace().length() * e.getValue().trace().dt();
+        perRow.merge(e.getKey().row(), e.getValue().alarmsBeforeChange(), Integer::sum);
       }
     }
+    alarms.put("unchanged_runs_alarms_per_row", perRow);
     alarms.put("unchanged_runs_alarms", unchangedAlarms);
     alarms.put("unchanged_runs_seconds", unchangedSeconds);
     alarms.put("alarms_before_change_all_runs", alarmsBeforeChange);
@@ -446,6 +452,26 @@ public final class RecoveryBenchmark {
       alarms.put("long_run_seconds", falseAlarmSeconds);
       alarms.put("long_run_alarms_bll", longDone.alarmsBeforeChange());
       alarms.put("long_run_alarm_times_s", longDone.alarmTimesBeforeChange());
+      // the pack drains over an hour: its voltage says whether an alarm saw a flat battery
+      Map<String, Double> volts = new LinkedHashMap<>();
+      var tr = longDone.trace();
+      int bi =
+          Bundle.load(Path.of("bundles/diffdrive-bll"))
+              .manifest()
+              .observation()
+              .names()
+              .indexOf("battery_volts");
+      if (bi >= 0 && tr.length() > 0) {
+        var o = Bundle.load(Path.of("bundles/diffdrive-bll")).manifest().observation();
+        double[] obs = tr.observations();
+        int n = o.size();
+        for (double at : new double[] {0, 600, 1200, 1800, 2400, 3000, 3300, 3400, 3500}) {
+          int i = (int) Math.min(tr.length() - 1, Math.round(at / tr.dt()));
+          volts.put(
+              String.format(Locale.ROOT, "%.0f", at), obs[i * n + bi] * o.std()[bi] + o.mean()[bi]);
+        }
+      }
+      alarms.put("long_run_battery_volts_at_s", volts);
     }
     result.put("false_alarms", alarms);
     result.put("wall_seconds", (System.nanoTime() - t0) * 1e-9);
@@ -464,9 +490,15 @@ public final class RecoveryBenchmark {
             ? ""
             : String.format(
                 Locale.ROOT,
-                "; %d in one %.0f s unchanged run of the meta-trained BLL",
+                "; %d in one %.0f s unchanged run of the meta-trained BLL (first at %s s; battery"
+                    + " volts by time: %s)",
                 longDone.alarmsBeforeChange(),
-                falseAlarmSeconds));
+                falseAlarmSeconds,
+                longDone.alarmTimesBeforeChange().isEmpty()
+                    ? "-"
+                    : String.format(Locale.ROOT, "%.1f", longDone.alarmTimesBeforeChange().get(0)),
+                alarms.get("long_run_battery_volts_at_s")));
+    System.out.println("alarms in unchanged runs per row: " + perRow);
     System.out.printf(
         Locale.ROOT, "wall time %.0f s; written %s%n", (System.nanoTime() - t0) * 1e-9, out);
   }

@@ -77,6 +77,7 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
   private final boolean[] alarmMismatch = new boolean[ALARM_SLOTS];
   private volatile long alarmsWritten;
   private long alarmsRelayed;
+  private boolean relayOnLoop;
 
   /**
    * @param mpc the controller that uses the dynamics model (the MPC, or PI with feed-forward)
@@ -229,10 +230,21 @@ public final class BayesianLastLayerFeed implements OnRobotAdaptation, Adaptatio
       kStep.clear();
       activeSteps = 0;
     }
+    if (relayOnLoop && alarmsWritten != alarmsRelayed) {
+      relayAlarms(); // lockstep: no relay agent runs; an alarm's event is made here, when it comes
+    }
     ControlLoop.StepListener n = next;
     if (n != null) {
       n.afterStep(loop, nowNanos);
     }
+  }
+
+  /**
+   * In lockstep, where no relay agent runs: turn alarms into events on the loop thread in the step
+   * they happen (only then does anything allocate), so none is lost however many come.
+   */
+  public void relayOnLoop(boolean on) {
+    relayOnLoop = on;
   }
 
   private void learn(long step) {

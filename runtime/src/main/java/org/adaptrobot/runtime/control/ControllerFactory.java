@@ -184,6 +184,8 @@ public final class ControllerFactory {
                 Math.max(1, (long) (250.0 * planner.replanEvery() / m.controlRateHz())), agents);
           }
           agents.start(feed.relay(), new org.agrona.concurrent.SleepingMillisIdleStrategy(5));
+        } else {
+          feed.relayOnLoop(true);
         }
         return new Built(controller, mpc, feed);
       }
