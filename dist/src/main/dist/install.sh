@@ -208,7 +208,7 @@ if [ -n "$JAVA_WORKAROUND" ] && ! grep -qs -- "-XX:-UseVectorizedHashCodeIntrins
   if [ "$DRY" = 0 ]; then
     {
       echo "# Cortex-A53 (Pi 3, Zero 2): JDK-8353237, see install.sh"
-      echo "ROBOT_JAVA_OPTS=\"-XX:+UseSerialGC -Xms96m -Xmx96m -XX:+AlwaysPreTouch -XX:-UsePerfData -Xss512k $JAVA_WORKAROUND\""
+      echo "ROBOT_JAVA_OPTS=\"-XX:+UseSerialGC -Xms96m -Xmx96m -XX:-UsePerfData -Xss512k $JAVA_WORKAROUND\""
     } >> "$DEFAULTS"
   fi
 fi
