@@ -1,5 +1,6 @@
 package org.adaptrobot.runtime.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -104,6 +105,15 @@ public final class RunCommand implements Callable<Integer> {
               + " robot times (see README, Scenario files).")
   Path scenarioFile;
 
+  @Option(
+      names = "--record",
+      paramLabel = "FILE.mcap",
+      description =
+          "Record every control step (time, observation, applied duties, target) into an MCAP"
+              + " file that Foxglove and the mcap tools open; the loop never waits for it (a full"
+              + " ring drops steps and says how many), except in a lockstep simulation.")
+  Path record;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -181,6 +191,20 @@ public final class RunCommand implements Callable<Integer> {
       return 1;
     }
     ControlLoop loop = runtime.loop();
+    org.adaptrobot.runtime.record.FlightRecorder recorder = null;
+    if (record != null) {
+      try {
+        recorder =
+            new org.adaptrobot.runtime.record.FlightRecorder(
+                record, runtime.bundle().manifest(), 8192, sim && !realtime, runtime.agents());
+      } catch (IOException e) {
+        runtime.close();
+        err.println("error: " + record + ": cannot be written (" + e.getMessage() + ")");
+        return 1;
+      }
+      recorder.then(loop.stepListener());
+      loop.stepListener(recorder);
+    }
     if (!executorUsed(runtime, cfg).equals(cfg.runtime().executor().name().toLowerCase())) {
       var arch =
           (org.adaptrobot.models.nn.NetworkArchitecture.OnnxGraphArchitecture)
@@ -257,6 +281,18 @@ public final class RunCommand implements Callable<Integer> {
           ? 1
           : 0;
     } finally {
+      if (recorder != null) {
+        try {
+          recorder.close();
+          err.printf(
+              "recorded %d steps to %s%s%n",
+              recorder.recorded(),
+              record,
+              recorder.dropped() == 0 ? "" : " (" + recorder.dropped() + " dropped: ring full)");
+        } catch (IOException e) {
+          err.println("error: the recording " + record + " is incomplete: " + e.getMessage());
+        }
+      }
       runtime.close();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);

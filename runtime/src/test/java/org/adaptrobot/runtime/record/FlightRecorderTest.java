@@ -1,0 +1,77 @@
+package org.adaptrobot.runtime.record;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import org.adaptrobot.runtime.RobotRuntime;
+import org.adaptrobot.runtime.config.RuntimeConfig;
+import org.adaptrobot.runtime.loop.ControlLoop;
+import org.adaptrobot.runtime.loop.RuntimeEvents;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The flight recorder on the simulated robot: every step in the file, nothing allocated. */
+class FlightRecorderTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void robotRunRecordsEveryStepIntoAnMcapFileAnIndependentReaderReads() throws Exception {
+    Path file = dir.resolve("run.mcap");
+    java.io.StringWriter err = new java.io.StringWriter();
+    var cl = org.adaptrobot.runtime.cli.RobotCommand.commandLine();
+    cl.setErr(new java.io.PrintWriter(err, true));
+    cl.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+    int exit =
+        cl.execute(
+            "run",
+            "--config",
+            "../src/examples/diffbot-sim.yaml",
+            "--sim",
+            "--seconds",
+            "4",
+            "--velocity",
+            "0.3,0.5",
+            "--record",
+            file.toString());
+    assertThat(exit).as(err.toString()).isZero();
+    assertThat(err.toString()).contains("recorded 400 steps to " + file).doesNotContain("dropped");
+    Path home = McapWriterTest.reader();
+    String out = McapWriterTest.run(home, "node", "read.mjs", file.toString());
+    assertThat(out).as("the reader failed on the file").isNotNull();
+    JsonNode r = new ObjectMapper().readTree(out.lines().reduce((a, b) -> b).orElseThrow());
+    assertThat(r.get("indexed").asInt()).isEqualTo(400);
+    assertThat(r.get("topics").get("/robot/step").asInt()).isEqualTo(400);
+    assertThat(r.get("last").asText()).isEqualTo("3990000000"); // 100 Hz, robot time
+    JsonNode s = r.get("sample");
+    assertThat(s.get("target").get("v").asDouble()).isEqualTo(0.3);
+    assertThat(s.get("observation").has("wheel_left")).isTrue();
+    assertThat(s.get("duty").has("left")).isTrue();
+  }
+
+  @Test
+  void theLoopThreadAllocatesNothingWhileRecording() throws Exception {
+    RuntimeConfig c = RuntimeConfig.load(Path.of("../src/examples/diffbot-sim.yaml"));
+    try (RobotRuntime rt = RobotRuntime.start(c, true, false, 1, RuntimeEvents.NONE, true);
+        FlightRecorder rec =
+            new FlightRecorder(
+                dir.resolve("alloc.mcap"), rt.bundle().manifest(), 8192, true, rt.agents())) {
+      ControlLoop loop = rt.loop();
+      rec.then(loop.stepListener());
+      loop.stepListener(rec);
+      loop.targets().hold(0.3, 0.5);
+      loop.requestActivate();
+      loop.run(3000); // warm-up: JIT, first writes of the file
+      var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+      long id = Thread.currentThread().threadId();
+      long before = threads.getThreadAllocatedBytes(id);
+      loop.run(5000);
+      double perStep = (threads.getThreadAllocatedBytes(id) - before) / 5000.0;
+      System.out.printf("loop thread while recording: %.3f bytes/step%n", perStep);
+      assertThat(perStep).isLessThan(1.0);
+    }
+  }
+}
