@@ -5,6 +5,17 @@ import { FileHandleReadable } from "@mcap/nodejs";
 import { open, readFile } from "node:fs/promises";
 
 const file = process.argv[2];
+if (process.argv[3] === "--stream-only") {
+  // a file cut off mid-write (the process killed): no summary, no footer; read what is whole
+  const stream = new McapStreamReader();
+  stream.append(await readFile(file));
+  let streamed = 0;
+  for (let r; (r = stream.nextRecord()); ) {
+    if (r.type === "Message") streamed++;
+  }
+  console.log(JSON.stringify({ streamed, done: stream.done() }));
+  process.exit(0);
+}
 const handle = await open(file, "r");
 const reader = await McapIndexedReader.Initialize({ readable: new FileHandleReadable(handle) });
 const topics = {};

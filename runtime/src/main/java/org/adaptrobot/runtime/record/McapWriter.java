@@ -17,7 +17,9 @@ import java.util.zip.CRC32;
  * Writes an MCAP file (format version 0, https://mcap.dev/spec): the data section in uncompressed
  * chunks, each followed by its message indexes, and a summary section (schemas, channels,
  * statistics, chunk indexes) with summary offsets, so that indexed readers (Foxglove, the mcap
- * libraries) seek by time and streaming readers read it front to back. One thread; not for the
+ * libraries) seek by time and streaming readers read it front to back. Each chunk is flushed to the
+ * file when it closes, so a process that dies loses at most the chunk being filled (and a file
+ * without summary stays readable by a streaming reader up to there). One thread; not for the
  * control loop itself (a recorder thread drains the loop's ring into it).
  */
 public final class McapWriter implements AutoCloseable {
@@ -230,6 +232,7 @@ public final class McapWriter implements AutoCloseable {
             offsets,
             position - indexStart,
             chunk.n));
+    out.flush(); // a closed chunk reaches the file: a crash loses at most the open one
     chunk.clear();
     chunkMessageIndex.clear();
     chunkStart = Long.MAX_VALUE;
