@@ -165,16 +165,41 @@ public final class RunCommand implements Callable<Integer> {
       }
       cfg = cfg.with(bundle != null ? bundle : cfg.bundle(), s);
     }
+    var recording =
+        new java.util.concurrent.atomic.AtomicReference<
+            org.adaptrobot.runtime.record.FlightRecorder>();
+    var loopRef = new java.util.concurrent.atomic.AtomicReference<ControlLoop>();
     RuntimeEvents events =
         new RuntimeEvents() {
+          private long now() {
+            ControlLoop l = loopRef.get();
+            return l == null ? 0 : l.clock().nowNanos();
+          }
+
           @Override
           public void transition(LifecycleState from, LifecycleState to, String reason) {
             err.printf("[%s -> %s] %s%n", from, to, reason);
+            var r = recording.get();
+            if (r != null) {
+              r.event(now(), "transition", from + " -> " + to, reason);
+            }
           }
 
           @Override
           public void fault(String kind, String message) {
             err.printf("[fault %s] %s%n", kind, message);
+            var r = recording.get();
+            if (r != null) {
+              r.event(now(), "fault", kind, message);
+            }
+          }
+
+          @Override
+          public void adaptation(org.adaptrobot.runtime.adaptation.AdaptationEvent event) {
+            var r = recording.get();
+            if (r != null) {
+              r.event(now(), "adaptation", event.kind(), event.toString());
+            }
           }
         };
     RobotRuntime runtime;
@@ -204,6 +229,8 @@ public final class RunCommand implements Callable<Integer> {
       }
       recorder.then(loop.stepListener());
       loop.stepListener(recorder);
+      loopRef.set(loop);
+      recording.set(recorder);
     }
     if (!executorUsed(runtime, cfg).equals(cfg.runtime().executor().name().toLowerCase())) {
       var arch =
@@ -281,11 +308,12 @@ public final class RunCommand implements Callable<Integer> {
           ? 1
           : 0;
     } finally {
+      runtime.close(); // the last transitions reach the recording before it closes
       if (recorder != null) {
         try {
           recorder.close();
           err.printf(
-              "recorded %d steps to %s%s%n",
+              "recorded %d steps and events to %s%s%n",
               recorder.recorded(),
               record,
               recorder.dropped() == 0 ? "" : " (" + recorder.dropped() + " dropped: ring full)");
@@ -293,7 +321,6 @@ public final class RunCommand implements Callable<Integer> {
           err.println("error: the recording " + record + " is incomplete: " + e.getMessage());
         }
       }
-      runtime.close();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException alreadyShuttingDown) {

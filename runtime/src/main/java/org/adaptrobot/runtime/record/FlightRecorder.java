@@ -40,6 +40,9 @@ public final class FlightRecorder implements ControlLoop.StepListener, AutoClose
   private final double[] std;
   private final McapWriter writer;
   private final int channel;
+  private final int eventChannel;
+  private final java.util.concurrent.ConcurrentLinkedQueue<String[]> events =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final StringBuilder json = new StringBuilder(512);
   private final AgentRunner runner;
   private ControlLoop.StepListener next;
@@ -81,6 +84,14 @@ public final class FlightRecorder implements ControlLoop.StepListener, AutoClose
                 + "\"right\":{\"type\":\"number\"}}},\"target\":{\"type\":\"object\","
                 + "\"properties\":{\"v\":{\"type\":\"number\"},\"omega\":{\"type\":\"number\"}}}}}");
     this.channel = writer.channel("/robot/step", schema, "json");
+    int eventSchema =
+        writer.schema(
+            "adaptrobot.Event",
+            "jsonschema",
+            "{\"type\":\"object\",\"properties\":{\"kind\":{\"type\":\"string\","
+                + "\"description\":\"transition, fault or adaptation\"},\"what\":{\"type\":"
+                + "\"string\"},\"detail\":{\"type\":\"string\"}}}");
+    this.eventChannel = writer.channel("/robot/events", eventSchema, "json");
     FallbackAgent agent =
         new FallbackAgent() {
           @Override
@@ -100,6 +111,14 @@ public final class FlightRecorder implements ControlLoop.StepListener, AutoClose
           }
         };
     this.runner = agents.start(agent, new SleepingMillisIdleStrategy(5));
+  }
+
+  /**
+   * Records an event (a lifecycle transition, a fault, an adaptation decision) at loop time {@code
+   * nanos}. Called by the runtime's event dispatcher, off the loop thread.
+   */
+  public void event(long nanos, String kind, String what, String detail) {
+    events.add(new String[] {Long.toString(nanos), kind, what, detail});
   }
 
   /** Runs {@code listener} after the recorder in each step. */
@@ -145,6 +164,37 @@ public final class FlightRecorder implements ControlLoop.StepListener, AutoClose
   }
 
   private synchronized int drain() throws IOException {
+    int n = 0;
+    for (String[] e; (e = events.poll()) != null; n++) {
+      byte[] b =
+          ("{\"kind\":"
+                  + quote(e[1])
+                  + ",\"what\":"
+                  + quote(e[2])
+                  + ",\"detail\":"
+                  + quote(e[3])
+                  + "}")
+              .getBytes(StandardCharsets.UTF_8);
+      writer.message(eventChannel, Math.max(0, Long.parseLong(e[0])), b, b.length);
+    }
+    return n + drainSteps();
+  }
+
+  private static String quote(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+    for (char c : s.toCharArray()) {
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c < 0x20) {
+        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.append('"').toString();
+  }
+
+  private int drainSteps() throws IOException {
     long t = tail;
     long h = head;
     int n = 0;
@@ -186,7 +236,7 @@ public final class FlightRecorder implements ControlLoop.StepListener, AutoClose
     }
   }
 
-  /** Steps written to the file. */
+  /** Steps and events written to the file. */
   public long recorded() {
     return writer.messages();
   }
