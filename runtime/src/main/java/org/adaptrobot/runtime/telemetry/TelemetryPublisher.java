@@ -232,24 +232,31 @@ public final class TelemetryPublisher
     event(e);
   }
 
-  /** Queues an event (any thread, never blocks); fields are added to the common envelope. */
+  /**
+   * Queues an event (any thread but the loop's, never waits for I/O); fields are added to the
+   * common envelope. Numbering and queueing happen under one short lock, so that events from two
+   * threads (the event dispatcher, a command) are queued — and sent — in the order of their
+   * numbers.
+   */
   public void event(Map<String, Object> fields) {
-    Map<String, Object> e = new LinkedHashMap<>();
-    e.put("schema", Topics.SCHEMA);
-    e.put("seq", eventSequence.incrementAndGet());
-    e.put("t", loop.clock().nowNanos() * 1e-9);
-    e.put("boot", bootId);
-    e.putAll(fields);
-    byte[] payload;
-    try {
-      payload = JSON.writeValueAsBytes(e);
-    } catch (Exception ex) {
-      payload =
-          ("{\"schema\":1,\"kind\":\"fault\",\"message\":\"event not encodable\"}")
-              .getBytes(StandardCharsets.UTF_8);
-    }
-    if (!events.offer(payload)) {
-      eventsLost.incrementAndGet();
+    synchronized (events) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("schema", Topics.SCHEMA);
+      e.put("seq", eventSequence.incrementAndGet());
+      e.put("t", loop.clock().nowNanos() * 1e-9);
+      e.put("boot", bootId);
+      e.putAll(fields);
+      byte[] payload;
+      try {
+        payload = JSON.writeValueAsBytes(e);
+      } catch (Exception ex) {
+        payload =
+            ("{\"schema\":1,\"kind\":\"fault\",\"message\":\"event not encodable\"}")
+                .getBytes(StandardCharsets.UTF_8);
+      }
+      if (!events.offer(payload)) {
+        eventsLost.incrementAndGet();
+      }
     }
     Thread t = thread;
     if (t != null) {
