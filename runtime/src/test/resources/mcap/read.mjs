@@ -27,7 +27,8 @@ for await (const m of reader.readMessages()) {
   const ch = reader.channelsById.get(m.channelId);
   topics[ch.topic] = (topics[ch.topic] ?? 0) + 1;
   indexed++;
-  if (first === null) { first = m.logTime; sample = JSON.parse(new TextDecoder().decode(m.data)); }
+  if (first === null) first = m.logTime;
+  if (sample === null && ch.topic === "/robot/step") sample = JSON.parse(new TextDecoder().decode(m.data));
   last = m.logTime;
 }
 await handle.close();

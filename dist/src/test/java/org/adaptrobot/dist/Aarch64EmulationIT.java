@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,20 +23,12 @@ class Aarch64EmulationIT {
   record Result(int exit, String out) {}
 
   static Result run(Path dir, Path javaHome, Path userHome, String... command) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
-    pb.environment().clear();
-    pb.environment().put("PATH", "/usr/bin:/bin:/usr/sbin:/sbin");
-    pb.environment().put("HOME", userHome.toString());
+    Map<String, String> env = new java.util.HashMap<>(Map.of("HOME", userHome.toString()));
     if (javaHome != null) {
-      pb.environment().put("JAVA_HOME", javaHome.toString());
+      env.put("JAVA_HOME", javaHome.toString());
     }
-    Path out = Files.createTempFile(userHome, "out", ".txt");
-    Process p = pb.redirectErrorStream(true).redirectOutput(out.toFile()).start();
-    if (!p.waitFor(600, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError(String.join(" ", command) + ": no answer in 600 s");
-    }
-    return new Result(p.exitValue(), Files.readString(out));
+    CleanProcess.Result r = CleanProcess.run(dir, env, 600, command);
+    return new Result(r.exit(), r.all());
   }
 
   @Test

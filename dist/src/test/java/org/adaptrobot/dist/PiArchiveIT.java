@@ -36,17 +36,11 @@ class PiArchiveIT {
   record Result(int exit, String out, String err) {}
 
   Result run(Map<String, String> env, Path dir, String... command) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
-    pb.environment().clear();
-    pb.environment().put("PATH", "/usr/bin:/bin:/usr/sbin:/sbin");
-    pb.environment().put("HOME", userHome.toString());
-    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    pb.environment().putAll(env);
-    Path out = Files.createTempFile(work, "out", ".txt");
-    Path err = Files.createTempFile(work, "err", ".txt");
-    Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    assertThat(p.waitFor(180, TimeUnit.SECONDS)).as(String.join(" ", command)).isTrue();
-    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    Map<String, String> all = new java.util.HashMap<>(env);
+    all.putIfAbsent("HOME", userHome.toString());
+    all.putIfAbsent("JAVA_HOME", System.getProperty("java.home"));
+    CleanProcess.Result r = CleanProcess.run(dir, all, 180, command);
+    return new Result(r.exit(), r.out(), r.err());
   }
 
   @BeforeAll

@@ -212,14 +212,7 @@ public final class ForeignGraph {
       throw new IllegalStateException("the renamed model does not parse", e);
     }
     OnnxMl.GraphProto g = m.getGraph();
-    Set<String> taken = new java.util.HashSet<>();
-    for (OnnxMl.NodeProto n : g.getNodeList()) {
-      taken.addAll(n.getOutputList());
-      taken.addAll(n.getInputList());
-    }
-    for (OnnxMl.TensorProto t : g.getInitializerList()) {
-      taken.add(t.getName());
-    }
+    Set<String> taken = tensorNames(g);
     String policyIn = fresh("input_policy", taken);
     taken.add(policyIn);
     String indices = fresh("input_policy_indices", taken);
@@ -292,6 +285,23 @@ public final class ForeignGraph {
         operators);
   }
 
+  /** Every tensor name the graph uses: node inputs and outputs, initializers, graph inputs. */
+  private static Set<String> tensorNames(OnnxMl.GraphProto g) {
+    Set<String> taken = new java.util.HashSet<>();
+    for (OnnxMl.NodeProto n : g.getNodeList()) {
+      taken.addAll(n.getOutputList());
+      taken.addAll(n.getInputList());
+    }
+    for (OnnxMl.TensorProto t : g.getInitializerList()) {
+      taken.add(t.getName());
+    }
+    for (OnnxMl.ValueInfoProto v : g.getInputList()) {
+      taken.add(v.getName());
+    }
+    return taken;
+  }
+
+  /** {@code base}, or {@code base_1}, {@code base_2}, … : the first name not taken. */
   private static String fresh(String base, Set<String> taken) {
     String name = base;
     int i = 1;
@@ -440,26 +450,11 @@ public final class ForeignGraph {
       OnnxMl.ValueInfoProto out) {
     OnnxMl.GraphProto g = m.getGraph();
     // a tensor of the graph may already be called input or output: give it another name first
-    Set<String> taken = new java.util.HashSet<>();
-    for (OnnxMl.NodeProto n : g.getNodeList()) {
-      taken.addAll(n.getOutputList());
-      taken.addAll(n.getInputList());
-    }
-    for (OnnxMl.TensorProto t : g.getInitializerList()) {
-      taken.add(t.getName());
-    }
-    for (OnnxMl.ValueInfoProto v : g.getInputList()) {
-      taken.add(v.getName());
-    }
+    Set<String> taken = tensorNames(g);
     Map<String, String> map = new HashMap<>(renames);
     for (String target : List.of(OnnxNames.INPUT, OnnxNames.OUTPUT)) {
       if (taken.contains(target) && !renames.containsKey(target)) {
-        String fresh = target + "_original";
-        int i = 1;
-        while (taken.contains(fresh)) {
-          fresh = target + "_original_" + i++;
-        }
-        map.put(target, fresh);
+        map.put(target, fresh(target + "_original", taken));
       }
     }
     OnnxMl.GraphProto.Builder b = g.toBuilder();

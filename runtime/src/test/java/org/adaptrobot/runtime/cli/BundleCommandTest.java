@@ -23,16 +23,18 @@ import org.adaptrobot.models.onnx.OnnxExport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class BundleCommandTest {
+public class BundleCommandTest {
 
   @TempDir Path dir;
 
   static final MlpArchitecture POLICY =
       MlpArchitecture.of(Mlp.of(3, new int[] {8}, 2, Activation.TANH, Activation.IDENTITY));
 
-  record Run(int exit, String out, String err) {}
+  /** What a command line run printed and returned. */
+  public record Run(int exit, String out, String err) {}
 
-  static Run robot(String... args) {
+  /** Runs {@code robot ARGS} in this JVM, capturing its output (shared by the command tests). */
+  public static Run robot(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     var cl = RobotCommand.commandLine();

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.adaptrobot.runtime.cli.BundleCommandTest;
+import org.adaptrobot.runtime.cli.BundleCommandTest.Run;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,16 +31,8 @@ class PolicyImportTest {
 
   @TempDir Path dir;
 
-  record Run(int exit, String out, String err) {}
-
   static Run robot(String... args) {
-    java.io.StringWriter out = new java.io.StringWriter();
-    java.io.StringWriter err = new java.io.StringWriter();
-    var cl = org.adaptrobot.runtime.cli.RobotCommand.commandLine();
-    cl.setOut(new java.io.PrintWriter(out, true));
-    cl.setErr(new java.io.PrintWriter(err, true));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
+    return BundleCommandTest.robot(args);
   }
 
   static Run importModel(Path model, Path spec, Path out) {

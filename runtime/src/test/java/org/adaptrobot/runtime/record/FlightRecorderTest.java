@@ -21,12 +21,8 @@ class FlightRecorderTest {
   @Test
   void robotRunRecordsEveryStepIntoAnMcapFileAnIndependentReaderReads() throws Exception {
     Path file = dir.resolve("run.mcap");
-    java.io.StringWriter err = new java.io.StringWriter();
-    var cl = org.adaptrobot.runtime.cli.RobotCommand.commandLine();
-    cl.setErr(new java.io.PrintWriter(err, true));
-    cl.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
-    int exit =
-        cl.execute(
+    var run =
+        org.adaptrobot.runtime.cli.BundleCommandTest.robot(
             "run",
             "--config",
             "../src/examples/diffbot-sim.yaml",
@@ -37,8 +33,8 @@ class FlightRecorderTest {
             "0.3,0.5",
             "--record",
             file.toString());
-    assertThat(exit).as(err.toString()).isZero();
-    assertThat(err.toString()).contains("to " + file).doesNotContain("dropped");
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.err()).contains("to " + file).doesNotContain("dropped");
     Path home = McapWriterTest.reader();
     String out = McapWriterTest.run(home, "node", "read.mjs", file.toString());
     assertThat(out).as("the reader failed on the file").isNotNull();
