@@ -163,11 +163,10 @@ public final class RecoveryBenchmark {
               planning && !r.id().equals("pi-ff") ? loaded.planner() : null,
               planning && a.containsKey("--detector-threshold")
                   // each detector's own standard settings, with the threshold asked for
-                  ? (b.manifest().adaptation().mode()
-                              == org.adaptrobot.models.bundle.AdaptationMode.BAYESIAN_LAST_LAYER
-                          ? org.adaptrobot.runtime.adaptation.LikelihoodChangeDetector
-                              .standardSettings()
-                          : loaded.detectorOrStandard())
+                  ? (loaded.detector() != null
+                          ? loaded.detector()
+                          : org.adaptrobot.runtime.control.ControllerFactory.standardDetector(
+                              b.manifest()))
                       .withThreshold(Double.parseDouble(a.get("--detector-threshold")))
                   : null);
       if (r.id().equals("pi-ff")) {

@@ -138,8 +138,7 @@ public final class ControllerFactory {
               + m.adaptation().mode().id()
               + "). Remove the detector section.");
     }
-    ChangeDetector.Settings detector =
-        o.detector() == null ? ChangeDetector.Settings.standard() : o.detector();
+    ChangeDetector.Settings detector = o.detector() == null ? standardDetector(m) : o.detector();
     try {
       if (m.adaptation().mode() == AdaptationMode.BAYESIAN_LAST_LAYER) {
         MpcController.Settings planner =
@@ -175,7 +174,7 @@ public final class ControllerFactory {
                     m.observation().names(), bundle.bayesianLastLayer().monitored()),
                 m.observation().size(),
                 m.action().size(),
-                o.detector() == null ? LikelihoodChangeDetector.standardSettings() : o.detector(),
+                detector,
                 o.adapt(),
                 events);
         if (!o.lockstep()) {
@@ -238,6 +237,16 @@ public final class ControllerFactory {
     } catch (IllegalArgumentException e) {
       throw new BundleException(bundle.source() + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * The change detector's standard settings for a bundle: the likelihood detector's for a
+   * bayesian-last-layer bundle, the adaptation engine's for the others.
+   */
+  public static ChangeDetector.Settings standardDetector(Manifest m) {
+    return m.adaptation().mode() == AdaptationMode.BAYESIAN_LAST_LAYER
+        ? LikelihoodChangeDetector.standardSettings()
+        : ChangeDetector.Settings.standard();
   }
 
   /**
