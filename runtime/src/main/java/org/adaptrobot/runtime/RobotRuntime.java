@@ -118,6 +118,40 @@ public final class RobotRuntime implements CommandTarget, AutoCloseable {
       RuntimeEvents events,
       boolean adapt)
       throws BundleException {
+    return start(config, simulated, paced, seed, events, adapt, null);
+  }
+
+  /**
+   * Builds and configures the runtime on the Pi's drivers with a hardware-in-the-loop link: every
+   * device transaction goes to the simulator on the PC ({@code robot sim serve}). A lost link
+   * latches the e-stop with the link's reason. The link belongs to the runtime from here (closed
+   * with it).
+   */
+  public static RobotRuntime startHil(
+      RuntimeConfig config,
+      org.adaptrobot.drivers.hil.HilClient link,
+      RuntimeEvents events,
+      boolean adapt)
+      throws BundleException {
+    try {
+      RobotRuntime r = start(config, false, !link.lockstep(), 0, events, adapt, link);
+      link.arm(); // the devices are set up: from now on a late reply is an I/O error
+      return r;
+    } catch (BundleException | RuntimeException e) {
+      link.close();
+      throw e;
+    }
+  }
+
+  private static RobotRuntime start(
+      RuntimeConfig config,
+      boolean simulated,
+      boolean paced,
+      long seed,
+      RuntimeEvents events,
+      boolean adapt,
+      org.adaptrobot.drivers.hil.HilClient hil)
+      throws BundleException {
     Bundle bundle = Bundle.load(config.bundle());
     List<String> problems = OnnxRuntimeCheck.check(bundle);
     if (!problems.isEmpty()) {
@@ -135,7 +169,7 @@ public final class RobotRuntime implements CommandTarget, AutoCloseable {
                 fanout.fault(
                     "agent_error",
                     "background agent '" + role + "' failed (" + t + "); its safe fallback taken"));
-    boolean lockstep = simulated && !paced;
+    boolean lockstep = (simulated || hil != null) && !paced;
     ControllerFactory.Built built;
     try {
       built =
@@ -176,6 +210,15 @@ public final class RobotRuntime implements CommandTarget, AutoCloseable {
                         config.runtime().overrunPolicy()))
                 : new LockstepClock(sim, period);
         io = RobotIo.open(sim.context(), config.hardware(), time);
+      } else if (hil != null) {
+        sim = hil;
+        time = hil.clock();
+        clock =
+            hil.lockstep()
+                ? new LockstepClock(hil, period)
+                : new RealTimeClock(
+                    period, config.runtime().spinMicros() * 1000, config.runtime().overrunPolicy());
+        io = RobotIo.open(hil.context(), config.hardware(), time);
       } else {
         pi4j = Pi4J.newAutoContext();
         time = System::nanoTime;
@@ -196,6 +239,9 @@ public final class RobotRuntime implements CommandTarget, AutoCloseable {
               new LoopMetrics(),
               fanout);
       runtime = new RobotRuntime(config, bundle, sim, pi4j, loop, agents, built, lockstep);
+      if (hil != null) {
+        hil.onLinkLost(loop::requestEStop);
+      }
       agents.start(new LoopEventDispatcher(loop), new SleepingMillisIdleStrategy(1));
       loop.configure();
       if (built.adaptation() != null) {

@@ -114,6 +114,30 @@ public final class RunCommand implements Callable<Integer> {
               + " ring drops steps and says how many), except in a lockstep simulation.")
   Path record;
 
+  @Option(
+      names = "--hil",
+      paramLabel = "tcp://HOST:PORT",
+      description =
+          "Hardware in the loop: run this Pi's drivers against the simulator of 'robot sim serve"
+              + " --listen' on the PC; every device transaction goes over the link. Real time"
+              + " unless --lockstep. A lost link latches the e-stop and ends the run.")
+  String hil;
+
+  @Option(
+      names = "--lockstep",
+      description =
+          "With --hil: the simulator advances only when a step ends (reproducible; as fast as"
+              + " the link allows).")
+  boolean lockstep;
+
+  @Option(
+      names = "--hil-timeout-ms",
+      paramLabel = "MS",
+      description =
+          "With --hil: a reply later than this is a device I/O error (default: 5 ms and at most a"
+              + " quarter of the period in real time, 1000 ms in lockstep).")
+  Double hilTimeoutMs;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -123,6 +147,19 @@ public final class RunCommand implements Callable<Integer> {
     if (realtime && !sim) {
       err.println(
           "error: --realtime only applies with --sim (on the robot the clock is always real time)");
+      return 2;
+    }
+    if (hil != null && (sim || realtime)) {
+      err.println(
+          "error: --hil runs against the simulator on the PC; leave out --sim and --realtime");
+      return 2;
+    }
+    if ((lockstep || hilTimeoutMs != null) && hil == null) {
+      err.println("error: --lockstep and --hil-timeout-ms only apply with --hil");
+      return 2;
+    }
+    if (hilTimeoutMs != null && !(hilTimeoutMs > 0 && hilTimeoutMs <= 10_000)) {
+      err.println("error: --hil-timeout-ms must be in (0, 10000], got " + hilTimeoutMs);
       return 2;
     }
     if (velocity != null && velocity.length != 2) {
@@ -138,6 +175,14 @@ public final class RunCommand implements Callable<Integer> {
       }
       try {
         timeline = org.adaptrobot.runtime.sim.ScenarioFile.load(scenarioFile);
+        if (timeline.hasLinkEvents()) {
+          err.println(
+              "error: "
+                  + scenarioFile
+                  + ": link: events script the hardware-in-the-loop link; give this file to"
+                  + " robot sim serve --scenario-file");
+          return 2;
+        }
       } catch (ConfigException e) {
         err.printf(
             "%s: %d problem%s:%n",
@@ -203,8 +248,36 @@ public final class RunCommand implements Callable<Integer> {
           }
         };
     RobotRuntime runtime;
+    org.adaptrobot.drivers.hil.HilClient link = null;
     try {
-      runtime = RobotRuntime.start(cfg, sim, realtime, seed, events, !noAdapt);
+      if (hil != null) {
+        long period = cfg.runtime().periodNanos();
+        long timeout =
+            hilTimeoutMs != null
+                ? Math.round(hilTimeoutMs * 1e6)
+                : lockstep
+                    ? 1_000_000_000L // lockstep waits for the Pi anyway: only a dead link times out
+                    : Math.min(5_000_000L, Math.max(200_000L, period / 4));
+        link =
+            org.adaptrobot.drivers.hil.HilClient.connect(
+                hil,
+                cfg.hardware(),
+                new org.adaptrobot.drivers.hil.HilClient.Options(lockstep, period, timeout));
+        err.printf(
+            java.util.Locale.ROOT,
+            "hil: %s, %s, reply time-out %.3f ms%n",
+            link.address(),
+            lockstep ? "lockstep" : "real time",
+            timeout / 1e6);
+        runtime = RobotRuntime.startHil(cfg, link, events, !noAdapt);
+        ControlLoop l = runtime.loop();
+        link.onLinkLost(reason -> l.requestShutdown(reason));
+      } else {
+        runtime = RobotRuntime.start(cfg, sim, realtime, seed, events, !noAdapt);
+      }
+    } catch (org.adaptrobot.drivers.hil.HilException e) {
+      err.println("error: " + e.getMessage());
+      return 1;
     } catch (BundleException e) {
       err.printf(
           "%s: cannot run this bundle, %d problem%s:%n",
@@ -221,7 +294,11 @@ public final class RunCommand implements Callable<Integer> {
       try {
         recorder =
             new org.adaptrobot.runtime.record.FlightRecorder(
-                record, runtime.bundle().manifest(), 8192, sim && !realtime, runtime.agents());
+                record,
+                runtime.bundle().manifest(),
+                8192,
+                (sim && !realtime) || (hil != null && lockstep),
+                runtime.agents());
       } catch (IOException e) {
         runtime.close();
         err.println("error: " + record + ": cannot be written (" + e.getMessage() + ")");
@@ -299,6 +376,17 @@ public final class RunCommand implements Callable<Integer> {
       long startupMs =
           loop.firstStepEpochMillis() == 0 ? -1 : loop.firstStepEpochMillis() - jvmStart;
       Map<String, Object> summary = summary(runtime, cfg, wallSeconds, startupMs);
+      if (link != null) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("address", link.address());
+        h.put("mode", lockstep ? "lockstep" : "realtime");
+        h.put("requests", link.requests());
+        h.put("timeouts", link.timeouts());
+        h.put("late_replies", link.lateReplies());
+        h.put("edges", link.edgesReceived());
+        h.put("lost", link.lostReason() == null ? "no" : link.lostReason());
+        summary.put("hil", h);
+      }
       print(out, summary);
       if (json != null) {
         BundleCommand.writeJson(json, summary);
@@ -377,7 +465,13 @@ public final class RunCommand implements Callable<Integer> {
     Map<String, Object> s = new LinkedHashMap<>();
     long steps = loop.steps();
     double robotSeconds = steps / cfg.runtime().controlRateHz();
-    s.put("mode", runtime.simulation() == null ? "hardware" : "simulation");
+    s.put(
+        "mode",
+        runtime.simulation() == null
+            ? "hardware"
+            : runtime.simulation() instanceof org.adaptrobot.drivers.hil.HilClient
+                ? "hardware-in-the-loop"
+                : "simulation");
     s.put("control_rate_hz", cfg.runtime().controlRateHz());
     s.put("executor", executorUsed(runtime, cfg));
     s.put("steps", steps);

@@ -27,13 +27,19 @@ import org.adaptrobot.runtime.config.LineYaml.Node;
  *     fault: {device: imu, fault: io_error}
  *   - at: 12.5
  *     fault: {device: imu, fault: none}
+ *   - at: 15.0                          # robot sim serve only: the HIL link
+ *     link: {delay_ms: 1.0, jitter_ms: 0.5, loss: 0.01}
+ *   - at: 20.0
+ *     link: {disconnect: true}
  * </pre>
  *
  * Parameters: {@code payload_kg} [0, 20], {@code traction_mu} (0, 2], {@code rolling_resistance}
  * [0, 1], {@code left_torque_factor} and {@code right_torque_factor} [0, 2], {@code battery_soc}
  * [0, 1]; faults on {@code imu}, {@code battery}, {@code pwm}: {@code none}, {@code
- * no_acknowledge}, {@code io_error}, {@code stuck}, {@code noisy}. Every problem is reported with
- * the file, the line and the key.
+ * no_acknowledge}, {@code io_error}, {@code stuck}, {@code noisy}. Link faults ({@code delay_ms}
+ * and {@code jitter_ms} [0, 10000] each way, {@code loss} [0, 1] of requests, {@code disconnect})
+ * apply to the hardware-in-the-loop link and only {@code robot sim serve} takes them. Every problem
+ * is reported with the file, the line and the key.
  */
 public final class ScenarioFile {
 
@@ -65,7 +71,26 @@ public final class ScenarioFile {
    * @param line the line in the file
    */
   public record Event(
-      double atSeconds, Map<String, Double> set, String device, String fault, int line) {}
+      double atSeconds, Map<String, Double> set, String device, String fault, Link link, int line) {
+    public Event(double atSeconds, Map<String, Double> set, String device, String fault, int line) {
+      this(atSeconds, set, device, fault, null, line);
+    }
+  }
+
+  /**
+   * A change of the hardware-in-the-loop link's faults (they replace the previous ones).
+   *
+   * @param delayMs extra one-way delay, ms
+   * @param jitterMs uniform extra delay in [0, jitter], ms
+   * @param loss probability that a request is lost
+   * @param disconnect drop the connection
+   */
+  public record Link(double delayMs, double jitterMs, double loss, boolean disconnect) {}
+
+  /** Whether any event changes the link (only the HIL simulator can apply those). */
+  public boolean hasLinkEvents() {
+    return events.stream().anyMatch(e -> e.link() != null);
+  }
 
   private final String name;
   private final List<Event> events;
@@ -149,6 +174,7 @@ public final class ScenarioFile {
     Map<String, Double> set = new LinkedHashMap<>();
     String device = null;
     String fault = null;
+    Link link = null;
     for (Map.Entry<?, ?> e : m.entrySet()) {
       String key = (String) e.getKey();
       Node v = (Node) e.getValue();
@@ -229,16 +255,64 @@ public final class ScenarioFile {
             problems.add(where + ": needs both device and fault");
           }
         }
-        default -> problems.add(where + ": unknown key; expected at, set or fault");
+        case "link" -> link = link(f, path, where, v, problems);
+        default -> problems.add(where + ": unknown key; expected at, set, fault or link");
       }
     }
     if (Double.isNaN(at) && problems.size() == before) {
       problems.add(f + ":" + n.line() + ": " + path + ".at: is required (seconds of robot time)");
     }
-    if (set.isEmpty() && fault == null && problems.size() == before) {
-      problems.add(f + ":" + n.line() + ": " + path + ": needs set: or fault:");
+    if (set.isEmpty() && fault == null && link == null && problems.size() == before) {
+      problems.add(f + ":" + n.line() + ": " + path + ": needs set:, fault: or link:");
     }
-    return problems.size() == before ? new Event(at, set, device, fault, n.line()) : null;
+    return problems.size() == before ? new Event(at, set, device, fault, link, n.line()) : null;
+  }
+
+  private static Link link(String f, String path, String where, Node v, List<String> problems) {
+    if (!(v.value() instanceof Map<?, ?> lm) || lm.isEmpty()) {
+      problems.add(
+          where + ": expected {delay_ms: .., jitter_ms: .., loss: ..} or {disconnect: true}");
+      return null;
+    }
+    int before = problems.size();
+    double delay = 0;
+    double jitter = 0;
+    double loss = 0;
+    boolean disconnect = false;
+    for (Map.Entry<?, ?> le : lm.entrySet()) {
+      String k = (String) le.getKey();
+      Node lv = (Node) le.getValue();
+      String lwhere = f + ":" + lv.line() + ": " + path + ".link." + k;
+      switch (k) {
+        case "delay_ms", "jitter_ms" -> {
+          if (!(lv.value() instanceof Double d) || !(d >= 0 && d <= 10_000)) {
+            problems.add(lwhere + ": expected milliseconds in [0, 10000], found " + lv.value());
+          } else if (k.equals("delay_ms")) {
+            delay = d;
+          } else {
+            jitter = d;
+          }
+        }
+        case "loss" -> {
+          if (!(lv.value() instanceof Double d) || !(d >= 0 && d <= 1)) {
+            problems.add(lwhere + ": expected a probability in [0, 1], found " + lv.value());
+          } else {
+            loss = d;
+          }
+        }
+        case "disconnect" -> {
+          if (!(lv.value() instanceof Boolean b)) {
+            problems.add(lwhere + ": expected true or false, found " + lv.value());
+          } else {
+            disconnect = b;
+          }
+        }
+        default ->
+            problems.add(
+                lwhere + ": unknown key; expected delay_ms, jitter_ms, loss or disconnect");
+      }
+    }
+    return problems.size() == before ? new Link(delay, jitter, loss, disconnect) : null;
   }
 
   /**
@@ -248,11 +322,21 @@ public final class ScenarioFile {
   public static final class Player {
     private final List<Event> events;
     private final SimulatedHardware sim;
+    private final java.util.function.Consumer<Link> linkTarget;
     private int next;
 
     public Player(ScenarioFile file, SimulatedHardware sim) {
+      this(file, sim, null);
+    }
+
+    /**
+     * @param linkTarget applies link events (the HIL simulator), or null where there is no link
+     */
+    public Player(
+        ScenarioFile file, SimulatedHardware sim, java.util.function.Consumer<Link> linkTarget) {
       this.events = file.events();
       this.sim = sim;
+      this.linkTarget = linkTarget;
     }
 
     /** Applies every event due at {@code seconds}; returns how many. */
@@ -265,6 +349,9 @@ public final class ScenarioFile {
         }
         if (e.fault() != null) {
           sim.fault(e.device(), e.fault());
+        }
+        if (e.link() != null && linkTarget != null) {
+          linkTarget.accept(e.link());
         }
         n++;
       }

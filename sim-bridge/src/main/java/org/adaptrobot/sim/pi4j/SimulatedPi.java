@@ -82,6 +82,53 @@ public final class SimulatedPi implements AutoCloseable {
     return chips.get(key(bus, address));
   }
 
+  private RegisterFile acknowledged(int bus, int address) {
+    RegisterFile c = chip(bus, address);
+    if (c == null) {
+      throw new com.pi4j.io.exception.IOException(
+          String.format(
+              "no acknowledge from address 0x%02X on simulated I2C bus %d", address, bus));
+    }
+    return c;
+  }
+
+  /**
+   * One I2C read as a bus master would do it: {@code register} < 0 reads at the chip's register
+   * pointer, otherwise a burst from that register (what the hardware-in-the-loop bridge forwards).
+   *
+   * @throws com.pi4j.io.exception.IOException no acknowledge, or the chip's injected fault
+   */
+  public int i2cRead(int bus, int address, int register, byte[] buffer, int offset, int length) {
+    RegisterFile c = acknowledged(bus, address);
+    if (register < 0) {
+      for (int i = 0; i < length; i++) {
+        buffer[offset + i] = (byte) c.busReadCurrent();
+      }
+      return length;
+    }
+    if (length == 1) {
+      buffer[offset] = (byte) c.busReadRegister(register); // as a single-register read
+      return 1;
+    }
+    return c.busReadBurst(register, buffer, offset, length);
+  }
+
+  /**
+   * One I2C write: {@code register} < 0 sends {@code data} as the whole transfer (one byte sets the
+   * pointer; more write from the register their first byte names), otherwise writes the data from
+   * that register.
+   */
+  public void i2cWrite(int bus, int address, int register, byte[] data, int offset, int length) {
+    RegisterFile c = acknowledged(bus, address);
+    if (register >= 0) {
+      c.busWriteRegister(register, data, offset, length);
+    } else if (length == 1) {
+      c.busSetPointer(data[offset] & 0xFF);
+    } else if (length > 1) {
+      c.busWriteRegister(data[offset] & 0xFF, data, offset + 1, length - 1);
+    }
+  }
+
   private static int key(int bus, int address) {
     if (bus < 0 || bus >= MAX_BUSES || address < 0 || address > 127) {
       throw new IllegalArgumentException(

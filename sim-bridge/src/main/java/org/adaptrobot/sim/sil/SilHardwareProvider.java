@@ -11,6 +11,14 @@ public final class SilHardwareProvider implements SimulatedHardware.Provider {
 
   @Override
   public SimulatedHardware create(RobotHardware hardware, long seed) {
+    return robot(hardware, seed);
+  }
+
+  /**
+   * The reference robot with the description's wheels, as {@code robot run --sim} builds it: the
+   * same seed gives the same robot (the hardware-in-the-loop simulator builds it this way too).
+   */
+  public static Adapter robot(RobotHardware hardware, long seed) {
     DiffDrivePhysics.Parameters p = DiffDrivePhysics.Parameters.reference();
     p =
         new DiffDrivePhysics.Parameters(
@@ -34,14 +42,14 @@ public final class SilHardwareProvider implements SimulatedHardware.Provider {
   }
 
   /** The SIL robot seen through the runtime's interface. */
-  static final class Adapter implements SimulatedHardware {
+  public static final class Adapter implements SimulatedHardware {
     private final SilRobot robot;
 
     Adapter(SilRobot robot) {
       this.robot = robot;
     }
 
-    SilRobot robot() {
+    public SilRobot robot() {
       return robot;
     }
 
