@@ -58,8 +58,10 @@ import org.adaptrobot.drivers.hardware.SimulatedHardware;
  */
 public final class HilClient implements SimulatedHardware {
 
-  /** Time-outs in a row that lose the link. */
+  /** Time-outs in a row that, with the link silent for three periods, lose it. */
   public static final int TIMEOUTS_TO_LOSE_LINK = 3;
+
+  private volatile long lastHeardNanos = System.nanoTime();
 
   private final String address;
   private final Socket socket;
@@ -490,13 +492,15 @@ public final class HilClient implements SimulatedHardware {
     if (!await(seq, limit)) {
       timeouts++;
       consecutiveTimeouts++;
-      if (consecutiveTimeouts >= TIMEOUTS_TO_LOSE_LINK) {
+      long silent = System.nanoTime() - lastHeardNanos;
+      if (consecutiveTimeouts >= TIMEOUTS_TO_LOSE_LINK && silent > 3 * periodNanos) {
         lose(
-            "no reply to "
-                + consecutiveTimeouts
-                + " requests in a row (time-out "
-                + limit / 1000
-                + " µs)");
+            String.format(
+                java.util.Locale.ROOT,
+                "no reply to %d requests in a row (time-out %.1f ms) and nothing heard for %.1f ms",
+                consecutiveTimeouts,
+                limit / 1e6,
+                silent / 1e6));
         throw new IOException(deadReason);
       }
       throw new IOException(
@@ -628,6 +632,7 @@ public final class HilClient implements SimulatedHardware {
     try {
       while (true) {
         r.next();
+        lastHeardNanos = System.nanoTime();
         f.of(r.type(), r.payload(), r.length());
         switch (r.type()) {
           case HilProtocol.REPLY -> reply(r.seq(), f);

@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
       MonitorCommand.class,
       BundleCommand.class,
       DoctorCommand.class,
-      SelfTestCommand.class
+      SelfTestCommand.class,
+      ReplayCommand.class
     })
 public final class RobotCommand implements Runnable {
 

@@ -138,7 +138,41 @@ public final class RunCommand implements Callable<Integer> {
               + " quarter of the period in real time, 1000 ms in lockstep).")
   Double hilTimeoutMs;
 
+  @Option(
+      names = "--record-max-mb",
+      paramLabel = "MB",
+      description =
+          "With --record: start a new file (FILE.1.mcap, FILE.2.mcap, ...) when one passes this"
+              + " size (default: no limit).")
+  Double recordMaxMb;
+
+  @Option(
+      names = "--record-files",
+      paramLabel = "N",
+      defaultValue = "10",
+      description =
+          "With --record-max-mb: keep the newest N files, deleting older ones (default:"
+              + " ${DEFAULT-VALUE}).")
+  int recordFiles;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  /** What a recording needs to be replayed: the bundle, the configuration, how it ran. */
+  private String sessionJson(RuntimeConfig cfg, String mode) {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("bundle", cfg.bundle().toAbsolutePath().normalize().toString());
+    s.put("config", config.toAbsolutePath().normalize().toString());
+    s.put("executor", cfg.runtime().executor().name().toLowerCase(Locale.ROOT));
+    s.put("control_rate_hz", cfg.runtime().controlRateHz());
+    s.put("mode", mode);
+    s.put("adapt", !noAdapt);
+    s.put("seed", seed);
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(s);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -298,7 +332,10 @@ public final class RunCommand implements Callable<Integer> {
                 runtime.bundle().manifest(),
                 8192,
                 (sim && !realtime) || (hil != null && lockstep),
-                runtime.agents());
+                runtime.agents(),
+                new org.adaptrobot.runtime.record.FlightRecorder.Rotation(
+                    recordMaxMb == null ? 0 : Math.round(recordMaxMb * 1024 * 1024), recordFiles),
+                sessionJson(cfg, hil != null ? "hil" : sim ? "sim" : "hardware"));
       } catch (IOException e) {
         runtime.close();
         err.println("error: " + record + ": cannot be written (" + e.getMessage() + ")");

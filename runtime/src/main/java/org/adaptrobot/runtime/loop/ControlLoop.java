@@ -567,6 +567,8 @@ public final class ControlLoop implements AutoCloseable {
         || lifecycle.state() == LifecycleState.UNCONFIGURED) {
       return;
     }
+    controllerRan = false;
+    lastVerdict = null;
     boolean sensorsOk = read(now);
 
     Targets.Velocity target = targets.velocity();
@@ -602,7 +604,10 @@ public final class ControlLoop implements AutoCloseable {
         fault(Counter.CONTROLLER_ERROR, why);
         faultText(FAULT_KIND[Counter.CONTROLLER_ERROR.ordinal()], why, null);
       }
-      if (computed && safety.filter(raw, applied) == SafetyLayer.Verdict.REPLACED_NON_FINITE) {
+      SafetyLayer.Verdict verdict = computed ? safety.filter(raw, applied) : null;
+      lastVerdict = verdict;
+      controllerRan = computed;
+      if (verdict == SafetyLayer.Verdict.REPLACED_NON_FINITE) {
         faultText(
             "non_finite_action",
             "the policy returned a non-finite action; applying the safe action",
@@ -643,6 +648,47 @@ public final class ControlLoop implements AutoCloseable {
     this.listener = l;
   }
 
+  private boolean controllerRan;
+  private boolean readOk;
+  private SafetyLayer.Verdict lastVerdict;
+
+  /**
+   * The sensor readings of the last step as the drivers returned them (read on the loop thread, in
+   * a step listener).
+   */
+  public RobotIo.SensorReadings readings() {
+    return readings;
+  }
+
+  /** Whether the last step read every sensor (and updated the robot state from them). */
+  public boolean lastReadOk() {
+    return readOk;
+  }
+
+  /** Whether the controller computed an action in the last step. */
+  public boolean controllerRan() {
+    return controllerRan;
+  }
+
+  /** What the safety layer did to the controller's action in the last step, or null. */
+  public SafetyLayer.Verdict lastVerdict() {
+    return lastVerdict;
+  }
+
+  /** The controller's action of the last step before the safety layer (loop thread). */
+  public void rawAction(double[] out) {
+    System.arraycopy(raw, 0, out, 0, raw.length);
+  }
+
+  /** Index of the left and right motor duty in the action vector. */
+  public int leftIndex() {
+    return leftIndex;
+  }
+
+  public int rightIndex() {
+    return rightIndex;
+  }
+
   /** The velocity target the controller is currently given (after the time-out rule). */
   public Targets.Velocity effectiveTarget() {
     return effectiveTarget;
@@ -654,12 +700,14 @@ public final class ControlLoop implements AutoCloseable {
   }
 
   private boolean read(long now) {
+    readOk = false;
     try {
       io.readSensors(readings);
     } catch (DeviceException e) {
       faultDevice(Counter.SENSOR_ERROR, e);
       return false;
     }
+    readOk = true;
     state.update(readings, io, now);
     if (state.sensorFailed) {
       fault(Counter.SENSOR_ERROR, "a sensor reports failed health");

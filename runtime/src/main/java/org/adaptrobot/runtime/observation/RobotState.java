@@ -58,6 +58,21 @@ public final class RobotState {
 
   /** Derives the state from a sensor read taken at {@code nowNanos}. */
   public void update(RobotIo.SensorReadings r, RobotIo io, long nowNanos) {
+    update(
+        r,
+        hasImu && io.imu().health() == Health.FAILED,
+        hasBattery && io.battery().health() == Health.FAILED,
+        nowNanos);
+  }
+
+  /**
+   * Updates from readings whose devices' health is given (a replay of recorded readings).
+   *
+   * @param imuFailed the IMU driver reports failed health
+   * @param batteryFailed the battery monitor reports failed health
+   */
+  public void update(
+      RobotIo.SensorReadings r, boolean imuFailed, boolean batteryFailed, long nowNanos) {
     wheelLeft = r.left.velocityRadps;
     wheelRight = r.right.velocityRadps;
     forwardSpeed = wheelRadius * 0.5 * (wheelLeft + wheelRight);
@@ -71,7 +86,7 @@ public final class RobotState {
       yawRate = r.imu.angularRateRadps[2];
       accelX = r.imu.accelerationMps2[0];
       age("imu", r.imu.timestampNanos, nowNanos);
-      sensorFailed |= io.imu().health() == Health.FAILED;
+      sensorFailed |= imuFailed;
     } else {
       yawRate = encoderYaw;
     }
@@ -79,7 +94,7 @@ public final class RobotState {
       batteryVolts = r.battery.busVolts;
       batteryAmps = r.battery.currentAmps;
       age("battery monitor", r.battery.timestampNanos, nowNanos);
-      sensorFailed |= io.battery().health() == Health.FAILED;
+      sensorFailed |= batteryFailed;
     }
     if (lastUpdateNanos != Long.MIN_VALUE) {
       double dt = (nowNanos - lastUpdateNanos) * 1e-9;

@@ -258,6 +258,11 @@ public final class McapWriter implements AutoCloseable {
     raw(content.b, 0, content.n);
   }
 
+  /** Bytes written to the file so far (closed chunks and records; not the open chunk). */
+  public long bytesWritten() {
+    return position;
+  }
+
   /** Messages written so far. */
   public long messages() {
     return messages;
