@@ -100,6 +100,9 @@ public final class HilClient implements SimulatedHardware {
   private final HilInput[] inputs = new HilInput[64];
 
   // statistics
+  /** Replies by round trip: bucket k counts [2^k, 2^(k+1)) µs, bucket 0 below 2 µs. */
+  private final long[] latencyBuckets = new long[24];
+
   private volatile long requests;
   private volatile long timeouts;
   private volatile long lateReplies;
@@ -455,10 +458,42 @@ public final class HilClient implements SimulatedHardware {
     }
   }
 
+  /**
+   * The round trip below which {@code fraction} of the replies so far came (an upper bound: the
+   * power of two above), µs.
+   */
+  public synchronized double roundTripPercentileMicros(double fraction) {
+    long total = 0;
+    for (long c : latencyBuckets) {
+      total += c;
+    }
+    long need = (long) Math.ceil(fraction * total);
+    long seen = 0;
+    for (int k = 0; k < latencyBuckets.length; k++) {
+      seen += latencyBuckets[k];
+      if (seen >= need && total > 0) {
+        return Math.pow(2, k + 1);
+      }
+    }
+    return Double.NaN;
+  }
+
+  /** Replies that took longer than {@code micros}. */
+  public synchronized long repliesSlowerThan(double micros) {
+    long n = 0;
+    for (int k = 0; k < latencyBuckets.length; k++) {
+      if (Math.pow(2, k) >= micros) {
+        n += latencyBuckets[k];
+      }
+    }
+    return n;
+  }
+
   /** Waits for the reply to {@code seq}; false on time-out. Allocates nothing. */
   private boolean await(int seq, long timeout) {
-    long deadline = System.nanoTime() + timeout;
-    long spinUntil = System.nanoTime() + 30_000;
+    long started = System.nanoTime();
+    long deadline = started + timeout;
+    long spinUntil = started + 30_000;
     while (replySeq != seq) {
       if (dead) {
         throw new IOException(deadReason);
@@ -476,6 +511,14 @@ public final class HilClient implements SimulatedHardware {
     }
     pendingSeq = -1;
     consecutiveTimeouts = 0;
+    long micros = (System.nanoTime() - started) / 1000;
+    int k =
+        micros < 2
+            ? 0
+            : Math.min(latencyBuckets.length - 1, 63 - Long.numberOfLeadingZeros(micros));
+    synchronized (this) {
+      latencyBuckets[k]++;
+    }
     return true;
   }
 

@@ -134,8 +134,8 @@ public final class RunCommand implements Callable<Integer> {
       names = "--hil-timeout-ms",
       paramLabel = "MS",
       description =
-          "With --hil: a reply later than this is a device I/O error (default: 5 ms and at most a"
-              + " quarter of the period in real time, 1000 ms in lockstep).")
+          "With --hil: a reply later than this is a device I/O error (default: one period, at"
+              + " most 20 ms, in real time; 1000 ms in lockstep).")
   Double hilTimeoutMs;
 
   @Option(
@@ -291,7 +291,7 @@ public final class RunCommand implements Callable<Integer> {
                 ? Math.round(hilTimeoutMs * 1e6)
                 : lockstep
                     ? 1_000_000_000L // lockstep waits for the Pi anyway: only a dead link times out
-                    : Math.min(5_000_000L, Math.max(200_000L, period / 4));
+                    : Math.min(20_000_000L, period);
         link =
             org.adaptrobot.drivers.hil.HilClient.connect(
                 hil,
@@ -421,6 +421,10 @@ public final class RunCommand implements Callable<Integer> {
         h.put("timeouts", link.timeouts());
         h.put("late_replies", link.lateReplies());
         h.put("edges", link.edgesReceived());
+        h.put("round_trip_p50_us_at_most", link.roundTripPercentileMicros(0.5));
+        h.put("round_trip_p99_us_at_most", link.roundTripPercentileMicros(0.99));
+        h.put("round_trip_p9999_us_at_most", link.roundTripPercentileMicros(0.9999));
+        h.put("replies_over_1ms", link.repliesSlowerThan(1000));
         h.put("lost", link.lostReason() == null ? "no" : link.lostReason());
         summary.put("hil", h);
       }
@@ -582,6 +586,9 @@ public final class RunCommand implements Callable<Integer> {
     out.println("  period error    " + s.get("period_error_us") + " µs");
     out.println("  compute time    " + s.get("compute_time_us") + " µs");
     out.println("  counters        " + s.get("counters"));
+    if (s.containsKey("hil")) {
+      out.println("  hil link        " + s.get("hil"));
+    }
     out.printf(
         Locale.ROOT,
         "  memory          %.0f MB resident; JVM start to first step %d ms%n",
