@@ -481,7 +481,14 @@ public final class RobotRuntime implements CommandTarget, AutoCloseable {
       if (built.adaptation() != null) {
         built.adaptation().close();
       }
-      loop.close(); // closes the controller running now (the loop closed any it replaced)
+      try {
+        loop.close(); // closes the controller running now (the loop closed any it replaced)
+      } catch (org.adaptrobot.drivers.DeviceException e) {
+        if (!(simulation instanceof org.adaptrobot.drivers.hil.HilClient link) || link.alive()) {
+          throw e;
+        }
+        // a lost HIL link: the devices are out of reach, which the loss already reported
+      }
       if (publisher != null) {
         publisher.close();
       }

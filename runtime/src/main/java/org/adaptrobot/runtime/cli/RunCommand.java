@@ -437,7 +437,11 @@ public final class RunCommand implements Callable<Integer> {
           ? 1
           : 0;
     } finally {
-      runtime.close(); // the last transitions reach the recording before it closes
+      try {
+        runtime.close(); // the last transitions reach the recording before it closes
+      } catch (RuntimeException e) {
+        err.println("error: while closing the runtime: " + e.getMessage());
+      }
       if (recorder != null) {
         try {
           recorder.close();

@@ -130,6 +130,16 @@ public final class HilServer implements AutoCloseable {
         throw e;
       }
       Session busy = active.get();
+      // a session that is ending (or a refused hello being answered) frees the place soon
+      for (int i = 0; i < 100 && busy != null; i++) {
+        try {
+          Thread.sleep(10);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+        busy = active.get();
+      }
       if (busy != null) {
         refuse(s, "busy: this simulator already serves the runtime at " + busy.peer);
         continue;
