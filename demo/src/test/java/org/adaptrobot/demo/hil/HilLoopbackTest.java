@@ -96,6 +96,10 @@ class HilLoopbackTest {
     for (int i = 0; i < a.size(); i++) {
       assertThat(a.get(i)).as("step %d", i).isEqualTo(b.get(i));
     }
+    // and the lockstep HIL recording replays bit-identically
+    Run replay = robot("replay", hil.toString());
+    assertThat(replay.exit()).as(replay.out() + replay.err()).isZero();
+    assertThat(replay.out()).contains("every action bit-identical to the recording (400 of 400");
     JsonNode last = new ObjectMapper().readTree(a.get(a.size() - 1));
     assertThat(last.get("observation").get("v").asDouble()).isBetween(0.27, 0.33);
     assertThat(last.get("sensors").get("left").get("count").asLong()).isGreaterThan(1000);

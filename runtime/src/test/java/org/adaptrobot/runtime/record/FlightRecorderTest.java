@@ -42,12 +42,21 @@ class FlightRecorderTest {
     assertThat(r.get("topics").get("/robot/step").asInt()).isEqualTo(400);
     // the lifecycle transitions (activation, the end) are on their own channel
     assertThat(r.get("topics").get("/robot/events").asInt()).isGreaterThanOrEqualTo(2);
-    assertThat(r.get("schemas").toString()).contains("adaptrobot.Step", "adaptrobot.Event");
+    assertThat(r.get("topics").get("/robot/session").asInt()).isEqualTo(1);
+    assertThat(r.get("schemas").toString())
+        .contains("adaptrobot.Step", "adaptrobot.Event", "adaptrobot.Session");
     assertThat(r.get("first").asText()).isEqualTo("0");
     JsonNode s = r.get("sample");
     assertThat(s.get("target").get("v").asDouble()).isEqualTo(0.3);
     assertThat(s.get("observation").has("wheel_left")).isTrue();
     assertThat(s.get("duty").has("left")).isTrue();
+    // the readings as the drivers returned them, the action before and after the safety layer
+    assertThat(s.get("sensors").get("imu").has("gz")).isTrue();
+    assertThat(s.get("sensors").get("left").has("count")).isTrue();
+    assertThat(s.get("action_raw").has("left")).isTrue();
+    assertThat(s.get("action").has("right")).isTrue();
+    assertThat(s.get("safety").asText()).isIn("passed", "adjusted", "none");
+    assertThat(s.get("state").asText()).isNotEmpty();
   }
 
   @Test
