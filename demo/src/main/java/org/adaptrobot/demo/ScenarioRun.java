@@ -113,6 +113,33 @@ public final class ScenarioRun {
   private RobotRuntime runtime;
   private String endState;
 
+  private java.nio.file.Path recordFile;
+  private String recordSession;
+  private volatile org.adaptrobot.runtime.record.FlightRecorder recorder;
+
+  /**
+   * Records this run into an MCAP flight recording ({@code robot demo --record}).
+   *
+   * @param sessionJson what was run, written first in the file
+   */
+  public void recordTo(java.nio.file.Path file, String sessionJson) {
+    this.recordFile = file;
+    this.recordSession = sessionJson;
+  }
+
+  /** The recording, or null (readable after the run for its figures). */
+  public org.adaptrobot.runtime.record.FlightRecorder recorder() {
+    return recorder;
+  }
+
+  private void note(String kind, String what, String detail) {
+    var r = recorder;
+    RobotRuntime rt = runtime;
+    if (r != null && rt != null) {
+      r.event(rt.loop().clock().nowNanos(), kind, what, detail);
+    }
+  }
+
   public ScenarioRun(Options options) {
     this.options = options;
     this.dt = 1.0 / options.config().runtime().controlRateHz();
@@ -131,6 +158,7 @@ public final class ScenarioRun {
         new RuntimeEvents() {
           @Override
           public void transition(LifecycleState from, LifecycleState to, String reason) {
+            note("transition", from + " -> " + to, reason);
             if (extra != null) {
               extra.transition(from, to, reason);
             }
@@ -138,6 +166,7 @@ public final class ScenarioRun {
 
           @Override
           public void fault(String kind, String message) {
+            note("fault", kind, message);
             if (extra != null) {
               extra.fault(kind, message);
             }
@@ -145,6 +174,7 @@ public final class ScenarioRun {
 
           @Override
           public void adaptation(AdaptationEvent e) {
+            note("adaptation", e.kind(), e.toString());
             events.add(new Event(e.transitions(), e));
             if (e.kind().equals("accepted")) {
               adaptations++;
@@ -227,12 +257,45 @@ public final class ScenarioRun {
               change(sim, mb);
             }
           });
+      if (recordFile != null) {
+        try {
+          recorder =
+              new org.adaptrobot.runtime.record.FlightRecorder(
+                  recordFile,
+                  manifest,
+                  8192,
+                  !options.paced(),
+                  rt.agents(),
+                  org.adaptrobot.runtime.record.FlightRecorder.Rotation.NONE,
+                  recordSession);
+        } catch (java.io.IOException e) {
+          throw new IllegalStateException(
+              recordFile + ": cannot be written (" + e.getMessage() + ")", e);
+        }
+        recorder.then(loop.stepListener());
+        loop.stepListener(recorder);
+        if (rt.telemetry() != null) {
+          rt.telemetry().sampleTap(recorder::telemetry);
+        }
+      }
       loop.requestActivate();
       loop.run(steps);
       endState = loop.lifecycle().state() + " (" + loop.lifecycle().lastReason() + ")";
       return trace;
     } finally {
-      rt.close();
+      try {
+        rt.close();
+      } finally {
+        var r = recorder;
+        if (r != null) {
+          try {
+            r.close();
+          } catch (java.io.IOException e) {
+            throw new IllegalStateException(
+                "the recording " + recordFile + " is incomplete: " + e.getMessage(), e);
+          }
+        }
+      }
     }
   }
 

@@ -69,6 +69,15 @@ public final class DemoCommand implements Callable<Integer> {
   Path bundle;
 
   @Option(
+      names = "--record",
+      paramLabel = "FILE.mcap",
+      description =
+          "Record the live run (every step's sensor readings, observation, actions before and"
+              + " after the safety layer, events, adaptation decisions, telemetry samples) into an"
+              + " MCAP file that Foxglove opens; robot replay reads it.")
+  Path record;
+
+  @Option(
       names = "--scenario",
       defaultValue = "motor-payload",
       paramLabel = "NAME",
@@ -314,6 +323,18 @@ public final class DemoCommand implements Callable<Integer> {
                 realtime,
                 size,
                 timeline));
+    if (record != null) {
+      java.util.Map<String, Object> session = new java.util.LinkedHashMap<>();
+      session.put("bundle", live.bundle().toAbsolutePath().normalize().toString());
+      session.put("config", cfgFile.toAbsolutePath().normalize().toString());
+      session.put("executor", live.runtime().executor().name().toLowerCase(Locale.ROOT));
+      session.put("control_rate_hz", live.runtime().controlRateHz());
+      session.put("mode", "demo");
+      session.put("adapt", !noAdapt);
+      session.put("seed", seed);
+      main.recordTo(
+          record, new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(session));
+    }
     Status status = new Status(main, out, changeAt);
     long runStart = System.nanoTime();
     Trace liveTrace;

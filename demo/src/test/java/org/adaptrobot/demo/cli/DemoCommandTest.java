@@ -107,6 +107,54 @@ class DemoCommandTest {
   }
 
   @Test
+  void theDemoRecordsItsLiveRunAndANonAdaptiveRecordingReplaysExactly() throws Exception {
+    Path fixed = dir.resolve("fixed.mcap");
+    var r =
+        robot(
+            "demo",
+            "--config",
+            "../src/examples/diffbot-demo.yaml",
+            "--seconds",
+            "6",
+            "--change-at",
+            "3",
+            "--no-compare",
+            "--no-adapt",
+            "--record",
+            fixed.toString(),
+            "--plot",
+            dir.resolve("fixed.png").toString());
+    assertThat(r.exit()).as(r.err() + r.out()).isZero();
+    // MPC with the meta-trained model, adaptation off: every action replays to the bit
+    var replay = robot("replay", fixed.toString());
+    assertThat(replay.exit()).as(replay.out() + replay.err()).isZero();
+    assertThat(replay.out()).contains("every action bit-identical to the recording (300 of 300");
+    Path adaptive = dir.resolve("adaptive.mcap");
+    var a =
+        robot(
+            "demo",
+            "--config",
+            "../src/examples/diffbot-demo.yaml",
+            "--seconds",
+            "6",
+            "--change-at",
+            "3",
+            "--no-compare",
+            "--record",
+            adaptive.toString(),
+            "--plot",
+            dir.resolve("adaptive.png").toString());
+    assertThat(a.exit()).as(a.err() + a.out()).isZero();
+    var again = robot("replay", adaptive.toString());
+    assertThat(again.exit()).as(again.out() + again.err()).isZero();
+    assertThat(again.out()).contains("the run adapted on the robot (mode bayesian-last-layer)");
+    java.util.List<String> topics = new java.util.ArrayList<>();
+    org.adaptrobot.runtime.record.McapReader.read(adaptive, (t, n, d) -> topics.add(t));
+    assertThat(topics).contains("/robot/events", "/robot/session");
+    assertThat(topics.stream().filter("/robot/step"::equals).count()).isEqualTo(300);
+  }
+
+  @Test
   void badOptionsAreRefusedNamingWhatIsWrong() {
     var unknown =
         robot("demo", "--config", "../src/examples/diffbot-demo.yaml", "--scenario", "flood");

@@ -147,6 +147,11 @@ public final class ReplayCommand implements Callable<Integer> {
     }
     Manifest m = b.manifest();
     boolean whatIf = bundle != null && !samePath(bundle, recordedBundle);
+    boolean adapted =
+        s != null
+            && s.path("adapt").asBoolean(false)
+            && m.adaptation() != null
+            && !m.adaptation().mode().id().equals("none");
     Map<String, Object> report;
     try (AgentSupervisor agents = new AgentSupervisor((role, t) -> {})) {
       ControllerFactory.Built built =
@@ -165,12 +170,19 @@ public final class ReplayCommand implements Callable<Integer> {
     report.put("file", file.toString());
     report.put("bundle", using.toString());
     report.put("recorded_bundle", recordedBundle.toString());
-    print(out, report, whatIf);
+    print(out, report, whatIf || adapted);
+    if (adapted && !whatIf) {
+      out.printf(
+          "  note: the run adapted on the robot (mode %s); the replay keeps the meta-trained"
+              + " parameters, so actions differ from the first update on. Record with --no-adapt"
+              + " for an exact replay.%n",
+          m.adaptation().mode().id());
+    }
     if (json != null) {
       BundleCommand.writeJson(json, report);
     }
     long differing = (Long) report.get("steps_differing");
-    return !whatIf && differing > 0 ? 3 : 0;
+    return !whatIf && !adapted && differing > 0 ? 3 : 0;
   }
 
   private static boolean samePath(Path a, Path b) {
@@ -336,7 +348,7 @@ public final class ReplayCommand implements Callable<Integer> {
         "  %d of %d steps differ%s; first at step %d; largest |difference| %.6g at step %d%n",
         diff,
         steps,
-        whatIf ? " (another bundle: expected)" : " FROM THE RECORDING",
+        whatIf ? " (another bundle, or adaptation on the robot: expected)" : " FROM THE RECORDING",
         (Long) r.get("first_differing_step"),
         (Double) r.get("max_abs_difference"),
         (Long) r.get("max_abs_difference_step"));

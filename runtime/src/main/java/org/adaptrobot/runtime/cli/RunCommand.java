@@ -343,6 +343,9 @@ public final class RunCommand implements Callable<Integer> {
       }
       recorder.then(loop.stepListener());
       loop.stepListener(recorder);
+      if (runtime.telemetry() != null) {
+        runtime.telemetry().sampleTap(recorder::telemetry);
+      }
       loopRef.set(loop);
       recording.set(recorder);
     }

@@ -26,9 +26,10 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
  * <p>Channels: {@code /robot/step} ({@code adaptrobot.Step}: loop time, lifecycle state, the sensor
  * readings as the drivers returned them, the velocity target the controller was given, the
  * observation, the action before and after the safety layer and what the safety layer did, the
- * duties applied); {@code /robot/events} (lifecycle transitions, faults, adaptation decisions);
- * {@code /robot/session} (once per file: bundle, configuration, rate, mode, so that {@code robot
- * replay} can rebuild the controller). Numbers are written so that they read back bit-exact.
+ * duties applied); {@code /robot/events} (lifecycle transitions, faults, adaptation decisions with
+ * their update norms); {@code /robot/telemetry} (the samples the telemetry publisher sends); {@code
+ * /robot/session} (once per file: bundle, configuration, rate, mode, so that {@code robot replay}
+ * can rebuild the controller). Numbers are written so that they read back bit-exact.
  *
  * <p>On the robot a full ring drops the step and counts it (the loop never waits); in a lockstep
  * simulation the loop waits for room instead, so a simulated run is recorded whole. With a size
@@ -83,6 +84,9 @@ public final class FlightRecorder implements ControlLoop.StepListener, AutoClose
   private final ArrayDeque<Path> written = new ArrayDeque<>();
   private final java.util.concurrent.ConcurrentLinkedQueue<String[]> events =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> telemetry =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private int telemetryChannel;
   private final StringBuilder json = new StringBuilder(1024);
   private final AgentRunner runner;
   private ControlLoop.StepListener next;
@@ -222,6 +226,13 @@ public final class FlightRecorder implements ControlLoop.StepListener, AutoClose
             "{\"type\":\"object\",\"description\":\"what was run: bundle, configuration, rate,"
                 + " mode\"}");
     this.sessionChannel = writer.channel("/robot/session", sessionSchema, "json");
+    int telemetrySchema =
+        writer.schema(
+            "adaptrobot.Telemetry",
+            "jsonschema",
+            "{\"type\":\"object\",\"description\":\"a telemetry sample as published on"
+                + " robots/ID/telemetry\"}");
+    this.telemetryChannel = writer.channel("/robot/telemetry", telemetrySchema, "json");
     byte[] b = sessionJson.getBytes(StandardCharsets.UTF_8);
     writer.message(sessionChannel, 0, b, b.length);
   }
@@ -257,6 +268,11 @@ public final class FlightRecorder implements ControlLoop.StepListener, AutoClose
    */
   public void event(long nanos, String kind, String what, String detail) {
     events.add(new String[] {Long.toString(nanos), kind, what, detail});
+  }
+
+  /** Records a telemetry sample (its JSON as published) at loop time {@code nanos}. */
+  public void telemetry(byte[] json, long nanos) {
+    telemetry.add(new Object[] {json, nanos});
   }
 
   /** Runs {@code listener} after the recorder in each step. */
@@ -347,6 +363,10 @@ public final class FlightRecorder implements ControlLoop.StepListener, AutoClose
                   + "}")
               .getBytes(StandardCharsets.UTF_8);
       writer.message(eventChannel, Math.max(0, Long.parseLong(e[0])), b, b.length);
+    }
+    for (Object[] t; (t = telemetry.poll()) != null; n++) {
+      byte[] b = (byte[]) t[0];
+      writer.message(telemetryChannel, Math.max(0, (Long) t[1]), b, b.length);
     }
     return n + drainSteps();
   }

@@ -623,13 +623,28 @@ public final class TelemetryPublisher
     publishRetained(Topics.homeAssistant(robot, "state"), JSON.writeValueAsString(state));
   }
 
+  private volatile java.util.function.ObjLongConsumer<byte[]> sampleTap;
+
+  /**
+   * Also hands every telemetry sample (its JSON, and its loop time) to {@code tap}, on the
+   * publisher's thread, whether or not the broker is reachable (the flight recorder).
+   */
+  public void sampleTap(java.util.function.ObjLongConsumer<byte[]> tap) {
+    this.sampleTap = tap;
+  }
+
   private boolean drainSamples() {
     boolean any = false;
     TelemetrySample s;
     // at most one ring's worth per pass, so a fast producer cannot keep this thread from sending
     for (int n = 0; n < 1024 && (s = ring.peek()) != null; n++) {
       byte[] json = format(s);
+      long sampledAt = s.timeNanos;
       ring.release();
+      java.util.function.ObjLongConsumer<byte[]> tap = sampleTap;
+      if (tap != null) {
+        tap.accept(json, sampledAt); // the flight recorder's copy of what was published
+      }
       telemetryBuffer.addLast(json);
       if (telemetryBuffer.size() > config.telemetryBuffer()) {
         telemetryBuffer.removeFirst();
