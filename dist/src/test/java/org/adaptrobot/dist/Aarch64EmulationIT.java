@@ -107,5 +107,55 @@ class Aarch64EmulationIT {
         "aarch64 under qemu: selftest %.1f s; JVM start to first control step %d ms (CDS archive the"
             + " selftest wrote), %d ms (again), %d ms (without CDS)%n",
         selftestSeconds, startup[0], startup[1], startup[2]);
+
+    // hardware in the loop: the emulated Pi's runtime and drivers against this machine's simulator
+    var cfg =
+        org.adaptrobot.runtime.config.RuntimeConfig.load(
+            home.resolve("share/examples/diffbot-sim.yaml"));
+    try (var server =
+        new org.adaptrobot.sim.hil.HilServer(
+            cfg.hardware(), 1, new java.net.InetSocketAddress("127.0.0.1", 0), null, System.out)) {
+      Thread serving =
+          new Thread(
+              () -> {
+                try {
+                  server.serve(true);
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
+      serving.start();
+      Path hil = work.resolve("hil.json");
+      Result r =
+          run(
+              home,
+              javaHome,
+              userHome,
+              "bin/robot",
+              "run",
+              "--config",
+              "share/examples/diffbot-sim.yaml",
+              "--hil",
+              "tcp://127.0.0.1:" + server.address().getPort(),
+              "--lockstep",
+              "--seconds",
+              "4",
+              "--velocity",
+              "0.3,0",
+              "--json",
+              hil.toString());
+      assertThat(r.exit()).as(r.out()).isZero();
+      JsonNode s = new ObjectMapper().readTree(hil.toFile());
+      assertThat(s.get("mode").asText()).isEqualTo("hardware-in-the-loop");
+      assertThat(s.get("final_state").asText()).isEqualTo("ACTIVE");
+      assertThat(s.get("forward_speed_mps").asDouble()).isBetween(0.28, 0.32);
+      serving.join(10_000);
+      System.out.printf(
+          "aarch64 under qemu, hardware in the loop (lockstep) against the x86 simulator: %d steps"
+              + " in %.1f s wall, %d transactions%n",
+          s.get("steps").asLong(),
+          s.get("wall_seconds").asDouble(),
+          s.get("hil").get("requests").asLong());
+    }
   }
 }

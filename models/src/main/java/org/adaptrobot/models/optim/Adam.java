@@ -6,7 +6,7 @@ package org.adaptrobot.models.optim;
  */
 public final class Adam implements Optimizer {
 
-  private final double learningRate;
+  private double learningRate;
   private final double beta1;
   private final double beta2;
   private final double epsilon;
@@ -34,6 +34,18 @@ public final class Adam implements Optimizer {
     this.epsilon = epsilon;
     this.firstMoment = new double[size];
     this.secondMoment = new double[size];
+  }
+
+  /** Changes the learning rate from the next step on (a schedule); the moments are kept. */
+  public void learningRate(double rate) {
+    if (!(rate > 0)) {
+      throw new IllegalArgumentException("Adam learning rate must be positive, got " + rate);
+    }
+    this.learningRate = rate;
+  }
+
+  public double learningRate() {
+    return learningRate;
   }
 
   @Override

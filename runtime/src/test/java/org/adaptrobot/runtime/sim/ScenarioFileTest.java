@@ -14,6 +14,44 @@ class ScenarioFileTest {
   @TempDir Path dir;
 
   @Test
+  void linkFaultsLoadAndBadOnesAreNamed() throws Exception {
+    Path f = dir.resolve("link.yaml");
+    Files.writeString(
+        f,
+        """
+        events:
+          - at: 1.5
+            link: {delay_ms: 1.0, jitter_ms: 0.5, loss: 0.01}
+          - at: 3
+            link: {disconnect: true}
+        """);
+    ScenarioFile s = ScenarioFile.load(f);
+    assertThat(s.hasLinkEvents()).isTrue();
+    assertThat(s.events().get(0).link()).isEqualTo(new ScenarioFile.Link(1.0, 0.5, 0.01, false));
+    assertThat(s.events().get(1).link().disconnect()).isTrue();
+    Path bad = dir.resolve("badlink.yaml");
+    Files.writeString(
+        bad,
+        """
+        events:
+          - at: 1
+            link: {delay_ms: -2, loss: 1.5, drop: yes}
+          - at: 2
+            link: {disconnect: maybe}
+        """);
+    assertThatThrownBy(() -> ScenarioFile.load(bad))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .anyMatch(p -> p.startsWith("badlink.yaml:3: events[0].link.delay_ms:"))
+                    .anyMatch(p -> p.contains("events[0].link.loss: expected a probability"))
+                    .anyMatch(p -> p.contains("events[0].link.drop: unknown key"))
+                    .anyMatch(
+                        p -> p.contains("events[1].link.disconnect: expected true or false")));
+  }
+
+  @Test
   void aTimelineLoadsInTimeOrder() throws Exception {
     Path f = dir.resolve("change.yaml");
     Files.writeString(
@@ -66,7 +104,7 @@ class ScenarioFileTest {
                             + " found -1.0",
                         "bad.yaml:7: events[1].fault.device: expected one of [battery, imu, pwm],"
                             + " found lidar",
-                        "bad.yaml:8: events[2].when: unknown key; expected at, set or fault",
+                        "bad.yaml:8: events[2].when: unknown key; expected at, set, fault or link",
                         "bad.yaml:9: colour: unknown key; expected name or events"));
   }
 }
