@@ -107,6 +107,11 @@ public final class GaussianPolicy implements DifferentiableModel {
     public int maxBatch() {
       return mean.maxBatch();
     }
+
+    /** The rows [μ, log σ] of the last forward. */
+    public double[] output() {
+      return output;
+    }
   }
 
   @Override
