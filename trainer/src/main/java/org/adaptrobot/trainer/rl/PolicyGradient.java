@@ -111,6 +111,25 @@ public final class PolicyGradient {
     return fv;
   }
 
+  /**
+   * ∇ in the new parameters of the mean KL(π_old ‖ π_params) over {@code n} observations, given the
+   * old policy's forward output rows; added into {@code grad}.
+   */
+  public void klGradient(double[] params, double[] obs, double[] outOld, int n, double[] grad) {
+    double[] out = forward(params, obs, n);
+    for (int b = 0; b < n; b++) {
+      for (int j = 0; j < d; j++) {
+        int m = b * 2 * d + j;
+        int s = m + d;
+        double dm = out[m] - outOld[m];
+        double inv = Math.exp(-2 * out[s]);
+        gradOut[m] = dm * inv / n;
+        gradOut[s] = (1 - (Math.exp(2 * outOld[s]) + dm * dm) * inv) / n;
+      }
+    }
+    policy.backward(params, tape, gradOut, grad, null);
+  }
+
   public int observationSize() {
     return o;
   }

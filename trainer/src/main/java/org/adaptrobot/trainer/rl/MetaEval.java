@@ -1,0 +1,101 @@
+package org.adaptrobot.trainer.rl;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
+import org.adaptrobot.models.nn.GaussianPolicy;
+import org.adaptrobot.sim.env.Env;
+import org.adaptrobot.sim.env.TaskDistribution;
+
+/**
+ * The few-shot test of a policy, as the MAML paper measures it: on held-out tasks, the mean return
+ * of fresh trajectories before adaptation and after each of up to K vanilla policy-gradient steps
+ * (each step on the previous step's trajectories), per task; then mean ± 95 % CI and median over
+ * the tasks.
+ */
+public final class MetaEval {
+
+  private MetaEval() {}
+
+  /** Held-out tasks: unseen draws from a split, from their own random stream. */
+  public static List<double[]> tasks(
+      Supplier<? extends Env> factory, TaskDistribution.Split split, int n, long seed) {
+    SplittableRandom r = new SplittableRandom(seed ^ 0x7E57L);
+    TaskDistribution dist = factory.get().tasks();
+    List<double[]> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(dist.sample(split, r));
+    }
+    return out;
+  }
+
+  /**
+   * Returns per task (rows) and step (columns 0..steps).
+   *
+   * @param taskEnv the environment for a task (the oracle's sees the task)
+   */
+  public static double[][] adaptation(
+      java.util.function.Function<double[], Supplier<Env>> taskEnv,
+      GaussianPolicy policy,
+      double[] params,
+      List<double[]> tasks,
+      int trajectories,
+      int horizon,
+      double alpha,
+      int steps,
+      double gamma,
+      double lambda,
+      long seed,
+      ExecutorService pool,
+      int threads) {
+    List<double[]> rows =
+        ProMp.parallel(
+            pool,
+            threads,
+            tasks.size(),
+            i -> {
+              double[] r = new double[steps + 1];
+              double[] theta = params.clone();
+              Supplier<Env> env = taskEnv.apply(tasks.get(i));
+              for (int k = 0; k <= steps; k++) {
+                TaskBatch b =
+                    TaskBatch.sample(
+                        env,
+                        policy,
+                        theta,
+                        trajectories,
+                        horizon,
+                        gamma,
+                        lambda,
+                        seed * 1_000_003L + i * 131L + k);
+                r[k] = b.meanReturn();
+                if (k < steps) {
+                  theta = b.adapt(policy, theta, alpha);
+                }
+              }
+              return r;
+            });
+    return rows.toArray(new double[0][]);
+  }
+
+  /** mean, 95 % CI half-width (normal), median of one column. */
+  public static double[] summary(double[][] rows, int column) {
+    double[] v = new double[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      v[i] = rows[i][column];
+    }
+    double mean = Arrays.stream(v).average().orElse(Double.NaN);
+    double var =
+        Arrays.stream(v).map(x -> (x - mean) * (x - mean)).sum() / Math.max(1, v.length - 1);
+    double[] sorted = v.clone();
+    Arrays.sort(sorted);
+    double median =
+        sorted.length % 2 == 1
+            ? sorted[sorted.length / 2]
+            : 0.5 * (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]);
+    return new double[] {mean, 1.96 * Math.sqrt(var / v.length), median};
+  }
+}

@@ -1,0 +1,235 @@
+package org.adaptrobot.trainer.rl;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+import org.adaptrobot.models.nn.Activation;
+import org.adaptrobot.models.optim.Adam;
+import org.adaptrobot.sim.env.Env;
+import org.adaptrobot.sim.env.TaskDistribution;
+
+/**
+ * ProMP (Rothfuss et al. 2019): meta-training a policy so that one policy-gradient step on a new
+ * task's trajectories adapts it. Per meta-iteration, for each task of the meta-batch: trajectories
+ * under θ, the inner step θ' = θ + α ĝ_LVC(θ), trajectories under θ'. Then several Adam steps on
+ * the outer objective, for every task the clipped surrogate of the post-update policy θ'(θ)
+ * (recomputed from the stored trajectories, importance-weighted, as θ moves) minus η·KL(π_θ_old ‖
+ * π_θ) on the pre-update trajectories; its gradient goes through the inner step with LVC's
+ * curvature: (I + α H_LVC) ∇_θ' J_clip. Tasks run in parallel; their gradients are summed in task
+ * order, so a run is bit-identical for any number of threads.
+ */
+public final class ProMp {
+
+  /** Hyper-parameters (ProMP's defaults where it has them). */
+  public record Config(
+      int metaBatch,
+      int trajectories,
+      int horizon,
+      double innerLr,
+      double outerLr,
+      int outerSteps,
+      double clip,
+      double klPenalty,
+      double gamma,
+      double lambda,
+      int[] hidden,
+      Activation activation,
+      double initialLogStd) {
+    public static Config pointNavigation() {
+      return new Config(
+          20,
+          20,
+          100,
+          0.1,
+          1e-3,
+          5,
+          0.3,
+          5e-4,
+          0.99,
+          1.0,
+          new int[] {64, 64},
+          Activation.TANH,
+          0.0);
+    }
+  }
+
+  /** One meta-iteration's figures. */
+  public record Point(
+      int iteration, long envSteps, double preReturn, double postReturn, double seconds) {}
+
+  private final Supplier<? extends Env> factory;
+  private final Config c;
+  private final long seed;
+  private final ActorCritic ac;
+  private final Adam adam;
+  private final List<Point> curve = new ArrayList<>();
+  private long envSteps;
+  private int iteration;
+
+  public ProMp(Supplier<? extends Env> factory, Config c, long seed) {
+    this.factory = factory;
+    this.c = c;
+    this.seed = seed;
+    Env probe = factory.get();
+    this.ac =
+        new ActorCritic(
+            probe.observationSpace().size(),
+            probe.actionSpace().size(),
+            c.hidden(),
+            c.activation(),
+            c.initialLogStd(),
+            false,
+            seed);
+    this.adam = new Adam(ac.policyParams.length, c.outerLr());
+  }
+
+  public ActorCritic model() {
+    return ac;
+  }
+
+  public List<Point> curve() {
+    return curve;
+  }
+
+  private record TaskData(TaskBatch pre, TaskBatch post, double[] outOldPre) {}
+
+  /** One meta-iteration. */
+  public Point iterate(ExecutorService pool, int threads) {
+    long t0 = System.nanoTime();
+    iteration++;
+    SplittableRandom taskRandom = new SplittableRandom(seed * 7919L + iteration);
+    TaskDistribution dist = factory.get().tasks();
+    List<double[]> tasks = new ArrayList<>();
+    for (int i = 0; i < c.metaBatch(); i++) {
+      tasks.add(dist.sample(TaskDistribution.Split.TRAIN, taskRandom));
+    }
+    double[] theta = ac.policyParams.clone();
+    List<TaskData> data =
+        parallel(
+            pool,
+            threads,
+            tasks.size(),
+            i -> {
+              long s = seed * 1_000_003L + iteration * 10_007L + i * 101L;
+              Supplier<Env> env = TaskEnvs.fixed(factory, tasks.get(i));
+              TaskBatch pre =
+                  TaskBatch.sample(
+                      env,
+                      ac.policy,
+                      theta,
+                      c.trajectories(),
+                      c.horizon(),
+                      c.gamma(),
+                      c.lambda(),
+                      s);
+              double[] adapted = pre.adapt(ac.policy, theta, c.innerLr());
+              TaskBatch post =
+                  TaskBatch.sample(
+                      env,
+                      ac.policy,
+                      adapted,
+                      c.trajectories(),
+                      c.horizon(),
+                      c.gamma(),
+                      c.lambda(),
+                      s + 50);
+              double[] outOld = new PolicyGradient(ac.policy).forward(theta, pre.obs(), pre.n());
+              return new TaskData(pre, post, outOld.clone());
+            });
+    envSteps += 2L * c.metaBatch() * c.trajectories() * c.horizon();
+    for (int step = 0; step < c.outerSteps(); step++) {
+      double[] current = ac.policyParams.clone();
+      List<double[]> grads =
+          parallel(pool, threads, data.size(), i -> taskGradient(data.get(i), current));
+      double[] total = new double[current.length];
+      for (double[] g : grads) {
+        for (int k = 0; k < total.length; k++) {
+          total[k] -= g[k] / grads.size(); // Adam minimises: the negative of the ascent direction
+        }
+      }
+      adam.step(ac.policyParams, total);
+    }
+    double pre = data.stream().mapToDouble(d -> d.pre().meanReturn()).average().orElse(Double.NaN);
+    double post =
+        data.stream().mapToDouble(d -> d.post().meanReturn()).average().orElse(Double.NaN);
+    Point p = new Point(iteration, envSteps, pre, post, (System.nanoTime() - t0) * 1e-9);
+    curve.add(p);
+    return p;
+  }
+
+  /** The ascent direction of one task's outer objective at θ. */
+  double[] taskGradient(TaskData d, double[] theta) {
+    TaskBatch pre = d.pre();
+    TaskBatch post = d.post();
+    double[] weights = pre.weightedAdvantages(ac.policy, theta);
+    PolicyGradient pg = new PolicyGradient(ac.policy);
+    double[] gIn = new double[theta.length];
+    pg.weightedLogProbGradient(theta, pre.obs(), pre.actions(), weights, pre.n(), gIn);
+    double[] adapted = theta.clone();
+    for (int k = 0; k < adapted.length; k++) {
+      adapted[k] += c.innerLr() * gIn[k];
+    }
+    // the clipped surrogate of the post-update policy on its trajectories
+    double[] out = pg.forward(adapted, post.obs(), post.n());
+    double[] lp = PolicyGradient.logProbs(out, post.actions(), post.n(), ac.policy.actionSize());
+    double[] cw = new double[post.n()];
+    for (int k = 0; k < post.n(); k++) {
+      double r = Math.exp(lp[k] - post.logProbs()[k]);
+      double a = post.advantages()[k];
+      double unclipped = r * a;
+      double clipped = Math.max(1 - c.clip(), Math.min(1 + c.clip(), r)) * a;
+      cw[k] = unclipped <= clipped ? a * r : 0.0;
+    }
+    double[] gOut = new double[theta.length];
+    pg.weightedLogProbGradient(adapted, post.obs(), post.actions(), cw, post.n(), gOut);
+    // through the inner step: (I + α H_LVC(θ)) g_out
+    double[] h =
+        new LvcCurvature(ac.policy)
+            .hessianVectorProduct(theta, pre.obs(), pre.actions(), weights, pre.n(), gOut);
+    double[] g = new double[theta.length];
+    for (int k = 0; k < g.length; k++) {
+      g[k] = gOut[k] + c.innerLr() * h[k];
+    }
+    // the pre-update trust region: −η ∇ KL(π_θ_old ‖ π_θ)
+    double[] kl = new double[theta.length];
+    pg.klGradient(theta, pre.obs(), d.outOldPre(), pre.n(), kl);
+    for (int k = 0; k < g.length; k++) {
+      g[k] -= c.klPenalty() * kl[k];
+    }
+    return g;
+  }
+
+  interface Job<T> {
+    T run(int i);
+  }
+
+  /** Runs {@code n} jobs on the pool, results in index order. */
+  static <T> List<T> parallel(ExecutorService pool, int threads, int n, Job<T> job) {
+    List<T> out = new ArrayList<>();
+    if (pool == null || threads <= 1) {
+      for (int i = 0; i < n; i++) {
+        out.add(job.run(i));
+      }
+      return out;
+    }
+    List<Future<T>> futures = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int k = i;
+      futures.add(pool.submit(() -> job.run(k)));
+    }
+    try {
+      for (Future<T> f : futures) {
+        out.add(f.get());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("a task failed: " + e.getCause(), e.getCause());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,75 @@
+package org.adaptrobot.trainer.rl;
+
+import java.util.function.Supplier;
+import org.adaptrobot.models.nn.GaussianPolicy;
+import org.adaptrobot.sim.env.Env;
+
+/**
+ * One task's trajectories under one parameter vector, ready for policy gradients: observations,
+ * actions, log-probabilities under the sampling parameters, and advantages (returns minus the
+ * linear feature baseline fitted to this batch, GAE, normalised), plus the mean undiscounted return
+ * per trajectory.
+ */
+public record TaskBatch(
+    double[] obs,
+    double[] actions,
+    double[] logProbs,
+    double[] advantages,
+    int n,
+    double meanReturn) {
+
+  /**
+   * Samples {@code trajectories} episodes of {@code horizon} steps of a task (copy i reset with
+   * {@code seed + i}).
+   */
+  public static TaskBatch sample(
+      Supplier<? extends Env> taskEnv,
+      GaussianPolicy policy,
+      double[] params,
+      int trajectories,
+      int horizon,
+      double gamma,
+      double lambda,
+      long seed) {
+    Sampler sampler = new Sampler(taskEnv, trajectories, policy, null, null, seed, null, 1);
+    Env probe = sampler.env(0);
+    RolloutBuffer buf =
+        new RolloutBuffer(
+            horizon, trajectories, probe.observationSpace().size(), probe.actionSpace().size());
+    sampler.collect(params, null, buf);
+    LinearFeatureBaseline baseline = new LinearFeatureBaseline();
+    baseline.fit(buf, gamma);
+    baseline.apply(buf);
+    buf.computeGae(gamma, lambda);
+    double[] adv = Trpo.normalised(buf.advantages, buf.size());
+    double total = 0;
+    for (double r : buf.rewards) {
+      total += r;
+    }
+    return new TaskBatch(buf.obs, buf.actions, buf.logProbs, adv, buf.size(), total / trajectories);
+  }
+
+  /** The vanilla policy-gradient step θ + α ĝ (importance-weighted when θ is not the sampler's). */
+  public double[] adapt(GaussianPolicy policy, double[] params, double alpha) {
+    double[] weights = weightedAdvantages(policy, params);
+    double[] g = new double[params.length];
+    new PolicyGradient(policy).weightedLogProbGradient(params, obs, actions, weights, n, g);
+    double[] next = params.clone();
+    for (int i = 0; i < next.length; i++) {
+      next[i] += alpha * g[i];
+    }
+    return next;
+  }
+
+  /** Â_k · π_θ(a_k|s_k) / π_θ_sampling(a_k|s_k): LVC's importance-weighted advantages. */
+  public double[] weightedAdvantages(GaussianPolicy policy, double[] params) {
+    PolicyGradient pg = new PolicyGradient(policy);
+    double[] out = pg.forward(params, obs, n);
+    double[] lp = PolicyGradient.logProbs(out, actions, n, policy.actionSize());
+    double[] w = new double[n];
+    for (int k = 0; k < n; k++) {
+      w[k] = advantages[k] * Math.exp(lp[k] - logProbs[k]);
+    }
+    return w;
+  }
+}

@@ -1,0 +1,129 @@
+package org.adaptrobot.trainer.rl;
+
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+import org.adaptrobot.sim.env.Box;
+import org.adaptrobot.sim.env.Env;
+import org.adaptrobot.sim.env.TaskDistribution;
+
+/**
+ * Environments over a task distribution for the non-meta baselines: a new training task at every
+ * reset (the multi-task "pretrained" policy learns the average task), optionally with the task's
+ * parameters appended to the observation (the oracle, which is told the task).
+ */
+public final class TaskEnvs {
+
+  private TaskEnvs() {}
+
+  /** A fixed task. */
+  public static Supplier<Env> fixed(Supplier<? extends Env> base, double[] task) {
+    return () -> {
+      Env e = base.get();
+      e.task(task.clone());
+      return e;
+    };
+  }
+
+  /** A random training task per episode; with {@code oracle} the task is observed too. */
+  public static Supplier<Env> randomTask(Supplier<? extends Env> base, boolean oracle) {
+    return () -> new RandomTask(base.get(), oracle, null);
+  }
+
+  /** The oracle's view of a fixed task: the task appended to the observation. */
+  public static Supplier<Env> observedTask(Supplier<? extends Env> base, double[] task) {
+    return () -> new RandomTask(base.get(), true, task.clone());
+  }
+
+  private static final class RandomTask implements Env {
+    private final Env env;
+    private final boolean oracle;
+    private final double[] fixedTask;
+    private final int o;
+    private final int t;
+    private final double[] inner;
+    private SplittableRandom random = new SplittableRandom(0);
+
+    RandomTask(Env env, boolean oracle, double[] fixedTask) {
+      this.env = env;
+      this.oracle = oracle;
+      this.fixedTask = fixedTask;
+      this.o = env.observationSpace().size();
+      this.t = env.tasks().size();
+      this.inner = new double[o];
+    }
+
+    @Override
+    public Box observationSpace() {
+      if (!oracle) {
+        return env.observationSpace();
+      }
+      double[] lo = new double[o + t];
+      double[] hi = new double[o + t];
+      java.util.Arrays.fill(lo, Double.NEGATIVE_INFINITY);
+      java.util.Arrays.fill(hi, Double.POSITIVE_INFINITY);
+      return new Box(lo, hi);
+    }
+
+    @Override
+    public Box actionSpace() {
+      return env.actionSpace();
+    }
+
+    @Override
+    public TaskDistribution tasks() {
+      return env.tasks();
+    }
+
+    @Override
+    public void task(double[] parameters) {
+      env.task(parameters);
+    }
+
+    @Override
+    public double[] task() {
+      return env.task();
+    }
+
+    @Override
+    public void switchTaskAt(int step, double[] parameters) {
+      env.switchTaskAt(step, parameters);
+    }
+
+    @Override
+    public void reset(Long seed, double[] observation) {
+      if (seed != null) {
+        random = new SplittableRandom(seed * 31 + 17);
+      }
+      env.task(
+          fixedTask != null ? fixedTask : env.tasks().sample(TaskDistribution.Split.TRAIN, random));
+      env.reset(seed, inner);
+      copy(observation);
+    }
+
+    private void copy(double[] observation) {
+      System.arraycopy(inner, 0, observation, 0, o);
+      if (oracle) {
+        double[] task = env.task();
+        System.arraycopy(task, 0, observation, o, t);
+      }
+    }
+
+    @Override
+    public double step(double[] action, double[] observation, Status status) {
+      double r = env.step(action, inner, status);
+      copy(observation);
+      return r;
+    }
+
+    @Override
+    public int elapsedSteps() {
+      return env.elapsedSteps();
+    }
+
+    @Override
+    public Map<String, Object> info() {
+      return env.info();
+    }
+  }
+}
