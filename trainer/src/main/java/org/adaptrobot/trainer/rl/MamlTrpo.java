@@ -1,0 +1,286 @@
+package org.adaptrobot.trainer.rl;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
+import org.adaptrobot.models.nn.Activation;
+import org.adaptrobot.sim.env.Env;
+import org.adaptrobot.sim.env.TaskDistribution;
+
+/**
+ * MAML for reinforcement learning (Finn et al. 2017, §5.3) with the exact meta-gradient: per task
+ * an inner vanilla policy-gradient step θ'(θ) = θ + α ĝ_LVC(θ); the outer step is TRPO on the mean
+ * post-update surrogate, whose gradient and Fisher-vector products go through the inner step:
+ *
+ * <pre>
+ *   g = mean_i (I + α H_i) ∇ L_i(θ'_i)      F v = mean_i (I + α H_i) F_i (I + α H_i) v
+ * </pre>
+ *
+ * with H_i the LVC curvature of task i's inner trajectories (the term through the sampling
+ * distribution included) and F_i the Fisher of the post-update policy on its trajectories; the line
+ * search recomputes every θ'_i for each candidate and accepts the first within the mean post-update
+ * KL bound whose surrogate improved. Tasks run in parallel and are summed in task order:
+ * bit-identical for any number of threads.
+ */
+public final class MamlTrpo {
+
+  /** Hyper-parameters (the MAML paper's for 2D navigation where it gives them). */
+  public record Config(
+      int metaBatch,
+      int trajectories,
+      int horizon,
+      double innerLr,
+      double maxKl,
+      int cgIterations,
+      double damping,
+      int backtracks,
+      double backtrackRatio,
+      double gamma,
+      double lambda,
+      int[] hidden,
+      Activation activation,
+      double initialLogStd) {
+    public static Config pointNavigation() {
+      return new Config(
+          20,
+          20,
+          100,
+          0.1,
+          0.01,
+          10,
+          0.01,
+          10,
+          0.8,
+          0.99,
+          1.0,
+          new int[] {64, 64},
+          Activation.TANH,
+          0.0);
+    }
+  }
+
+  /** One meta-iteration's figures. */
+  public record Point(
+      int iteration,
+      long envSteps,
+      double preReturn,
+      double postReturn,
+      double kl,
+      boolean accepted,
+      double seconds) {}
+
+  private final Supplier<? extends Env> factory;
+  private final Config c;
+  private final long seed;
+  private final ActorCritic ac;
+  private final List<Point> curve = new ArrayList<>();
+  private long envSteps;
+  private int iteration;
+
+  public MamlTrpo(Supplier<? extends Env> factory, Config c, long seed) {
+    this.factory = factory;
+    this.c = c;
+    this.seed = seed;
+    Env probe = factory.get();
+    this.ac =
+        new ActorCritic(
+            probe.observationSpace().size(),
+            probe.actionSpace().size(),
+            c.hidden(),
+            c.activation(),
+            c.initialLogStd(),
+            false,
+            seed);
+  }
+
+  public ActorCritic model() {
+    return ac;
+  }
+
+  public List<Point> curve() {
+    return curve;
+  }
+
+  private record TaskData(TaskBatch pre, TaskBatch post, double[] adapted, double[] outPostOld) {}
+
+  /** One meta-iteration. */
+  public Point iterate(ExecutorService pool, int threads) {
+    long t0 = System.nanoTime();
+    iteration++;
+    SplittableRandom taskRandom = new SplittableRandom(seed * 7919L + iteration);
+    TaskDistribution dist = factory.get().tasks();
+    List<double[]> tasks = new ArrayList<>();
+    for (int i = 0; i < c.metaBatch(); i++) {
+      tasks.add(dist.sample(TaskDistribution.Split.TRAIN, taskRandom));
+    }
+    double[] theta = ac.policyParams.clone();
+    List<TaskData> data =
+        ProMp.parallel(
+            pool,
+            threads,
+            tasks.size(),
+            i -> {
+              long s = seed * 1_000_003L + iteration * 10_007L + i * 101L;
+              Supplier<Env> env = TaskEnvs.fixed(factory, tasks.get(i));
+              TaskBatch pre =
+                  TaskBatch.sample(
+                      env,
+                      ac.policy,
+                      theta,
+                      c.trajectories(),
+                      c.horizon(),
+                      c.gamma(),
+                      c.lambda(),
+                      s);
+              double[] adapted = pre.adapt(ac.policy, theta, c.innerLr());
+              TaskBatch post =
+                  TaskBatch.sample(
+                      env,
+                      ac.policy,
+                      adapted,
+                      c.trajectories(),
+                      c.horizon(),
+                      c.gamma(),
+                      c.lambda(),
+                      s + 50);
+              double[] out = new PolicyGradient(ac.policy).forward(adapted, post.obs(), post.n());
+              return new TaskData(pre, post, adapted, out.clone());
+            });
+    envSteps += 2L * c.metaBatch() * c.trajectories() * c.horizon();
+    int p = theta.length;
+    // the meta-gradient at θ
+    List<double[]> grads =
+        ProMp.parallel(
+            pool,
+            threads,
+            data.size(),
+            i -> {
+              TaskData d = data.get(i);
+              double[] gOut = new double[p];
+              new PolicyGradient(ac.policy)
+                  .weightedLogProbGradient(
+                      d.adapted(),
+                      d.post().obs(),
+                      d.post().actions(),
+                      d.post().advantages(),
+                      d.post().n(),
+                      gOut);
+              return throughInner(d, theta, gOut);
+            });
+    double[] g = mean(grads, p);
+    // natural-gradient direction by conjugate gradient on the meta Fisher-vector products
+    double[] x = new double[p];
+    double[] r = g.clone();
+    double[] dir = g.clone();
+    double rr = Trpo.dot(r, r);
+    for (int it = 0; it < c.cgIterations() && rr > 1e-12; it++) {
+      double[] fd = fisherVector(data, theta, dir, pool, threads);
+      double alpha = rr / Trpo.dot(dir, fd);
+      for (int k = 0; k < p; k++) {
+        x[k] += alpha * dir[k];
+        r[k] -= alpha * fd[k];
+      }
+      double next = Trpo.dot(r, r);
+      for (int k = 0; k < p; k++) {
+        dir[k] = r[k] + (next / rr) * dir[k];
+      }
+      rr = next;
+    }
+    double xFx = Trpo.dot(x, fisherVector(data, theta, x, pool, threads));
+    double kl = 0;
+    boolean accepted = false;
+    if (xFx > 0) {
+      double beta = Math.sqrt(2 * c.maxKl() / xFx);
+      double frac = 1.0;
+      for (int k = 0; k <= c.backtracks() && !accepted; k++) {
+        double[] candidate = theta.clone();
+        for (int q = 0; q < p; q++) {
+          candidate[q] += frac * beta * x[q];
+        }
+        List<double[]> res =
+            ProMp.parallel(pool, threads, data.size(), i -> evaluate(data.get(i), candidate));
+        double surrogate = 0;
+        double meanKl = 0;
+        for (double[] v : res) {
+          surrogate += v[0] / res.size();
+          meanKl += v[1] / res.size();
+        }
+        if (meanKl <= c.maxKl() && surrogate > 0 && Double.isFinite(surrogate)) {
+          System.arraycopy(candidate, 0, ac.policyParams, 0, p);
+          accepted = true;
+          kl = meanKl;
+        }
+        frac *= c.backtrackRatio();
+      }
+    }
+    double pre = data.stream().mapToDouble(d -> d.pre().meanReturn()).average().orElse(Double.NaN);
+    double post =
+        data.stream().mapToDouble(d -> d.post().meanReturn()).average().orElse(Double.NaN);
+    Point pt =
+        new Point(iteration, envSteps, pre, post, kl, accepted, (System.nanoTime() - t0) * 1e-9);
+    curve.add(pt);
+    return pt;
+  }
+
+  /** (I + α H_LVC(θ)) v for one task's inner trajectories. */
+  private double[] throughInner(TaskData d, double[] theta, double[] v) {
+    double[] weights = d.pre().weightedAdvantages(ac.policy, theta);
+    double[] h =
+        new LvcCurvature(ac.policy)
+            .hessianVectorProduct(theta, d.pre().obs(), d.pre().actions(), weights, d.pre().n(), v);
+    double[] out = v.clone();
+    for (int k = 0; k < out.length; k++) {
+      out[k] += c.innerLr() * h[k];
+    }
+    return out;
+  }
+
+  private double[] fisherVector(
+      List<TaskData> data, double[] theta, double[] v, ExecutorService pool, int threads) {
+    List<double[]> parts =
+        ProMp.parallel(
+            pool,
+            threads,
+            data.size(),
+            i -> {
+              TaskData d = data.get(i);
+              double[] u = throughInner(d, theta, v);
+              PolicyGradient pg = new PolicyGradient(ac.policy);
+              pg.forward(d.adapted(), d.post().obs(), d.post().n());
+              double[] fu = pg.fisherVectorProduct(d.adapted(), u, d.post().n(), 0);
+              return throughInner(d, theta, fu);
+            });
+    double[] fv = mean(parts, v.length);
+    for (int k = 0; k < fv.length; k++) {
+      fv[k] += c.damping() * v[k];
+    }
+    return fv;
+  }
+
+  /** The post-update surrogate and KL of one task at a candidate θ. */
+  private double[] evaluate(TaskData d, double[] candidate) {
+    double[] adapted = d.pre().adapt(ac.policy, candidate, c.innerLr());
+    double[] out = new PolicyGradient(ac.policy).forward(adapted, d.post().obs(), d.post().n());
+    int dim = ac.policy.actionSize();
+    double[] lp = PolicyGradient.logProbs(out, d.post().actions(), d.post().n(), dim);
+    double surrogate = 0;
+    for (int k = 0; k < d.post().n(); k++) {
+      surrogate += Math.exp(lp[k] - d.post().logProbs()[k]) * d.post().advantages()[k];
+    }
+    surrogate /= d.post().n();
+    double kl = PolicyGradient.meanKl(d.outPostOld(), out, d.post().n(), dim);
+    return new double[] {surrogate, kl};
+  }
+
+  private static double[] mean(List<double[]> parts, int p) {
+    double[] m = new double[p];
+    for (double[] v : parts) {
+      for (int k = 0; k < p; k++) {
+        m[k] += v[k] / parts.size();
+      }
+    }
+    return m;
+  }
+}
