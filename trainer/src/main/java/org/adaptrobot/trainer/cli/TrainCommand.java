@@ -7,8 +7,10 @@ import picocli.CommandLine.Command;
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
-    description = "Meta-train models: the sinusoid benchmark or adaptable dynamics models.",
-    subcommands = {SineCommand.class, DynamicsCommand.class, BllCommand.class})
+    description =
+        "Meta-train models: the sinusoid benchmark, adaptable dynamics models, reinforcement"
+            + " and meta-reinforcement learning.",
+    subcommands = {SineCommand.class, DynamicsCommand.class, BllCommand.class, RlCommand.class})
 public final class TrainCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -16,6 +18,6 @@ public final class TrainCommand implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "a subcommand is required: sine or dynamics");
+        spec.commandLine(), "a subcommand is required: sine, dynamics, bll or rl");
   }
 }

@@ -1,0 +1,331 @@
+package org.adaptrobot.trainer.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import org.adaptrobot.demo.plot.LinePlot;
+import org.adaptrobot.models.nn.Activation;
+import org.adaptrobot.sim.env.CartPole;
+import org.adaptrobot.sim.env.Env;
+import org.adaptrobot.sim.env.Pendulum;
+import org.adaptrobot.sim.env.PointNavigation;
+import org.adaptrobot.sim.env.TaskDistribution;
+import org.adaptrobot.trainer.rl.MamlTrpo;
+import org.adaptrobot.trainer.rl.MetaEval;
+import org.adaptrobot.trainer.rl.Ppo;
+import org.adaptrobot.trainer.rl.PpoRun;
+import org.adaptrobot.trainer.rl.ProMp;
+import org.adaptrobot.trainer.rl.Sampler;
+import org.adaptrobot.trainer.rl.TaskEnvs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code robot train rl}: reinforcement learning and meta-reinforcement learning runs. */
+@Command(
+    name = "rl",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Reinforcement learning on the simulated tasks: PPO on cart-pole or pendulum (the"
+          + " rl-baselines3-zoo settings), or meta-RL on 2D navigation (ProMP or MAML-TRPO) with"
+          + " the few-shot test on held-out goals at the end.",
+      "Writes metrics.csv (every iteration), curve.png, policy.csv (the policy's parameters) and"
+          + " summary.json (figures and provenance) into --out. Results are bit-identical for any"
+          + " --threads. Not yet: checkpoints, bundle export, the diff-drive task."
+    })
+public final class RlCommand implements Callable<Integer> {
+
+  /** What to run. */
+  public enum Algorithm {
+    PPO,
+    PROMP,
+    MAML_TRPO
+  }
+
+  @Option(
+      names = "--algo",
+      defaultValue = "ppo",
+      description = "ppo, promp or maml_trpo (default: ${DEFAULT-VALUE}).")
+  Algorithm algo;
+
+  @Option(
+      names = "--env",
+      defaultValue = "cartpole",
+      description =
+          "cartpole or pendulum (PPO), point-nav (meta-RL; PPO trains the multi-task policy)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String env;
+
+  @Option(
+      names = "--steps",
+      defaultValue = "100000",
+      description = "PPO: environment steps (default: ${DEFAULT-VALUE}).")
+  long steps;
+
+  @Option(
+      names = "--iterations",
+      defaultValue = "50",
+      description = "Meta-RL: meta-iterations (default: ${DEFAULT-VALUE}).")
+  int iterations;
+
+  @Option(
+      names = "--eval-tasks",
+      defaultValue = "40",
+      description = "Meta-RL: held-out goals of the final test (default: ${DEFAULT-VALUE}).")
+  int evalTasks;
+
+  @Option(
+      names = "--eval-steps",
+      defaultValue = "3",
+      description = "Meta-RL: inner steps of the final test (default: ${DEFAULT-VALUE}).")
+  int evalSteps;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(
+      names = "--threads",
+      defaultValue = "2",
+      description = "Worker threads; results do not depend on it (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(
+      names = "--out",
+      defaultValue = "runs/rl",
+      description = "Output directory (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter o = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Supplier<Env> factory =
+        switch (env) {
+          case "cartpole" -> CartPole::new;
+          case "pendulum" -> Pendulum::new;
+          case "point-nav" -> PointNavigation::new;
+          default -> null;
+        };
+    if (factory == null) {
+      err.println("error: --env: expected cartpole, pendulum or point-nav, got '" + env + "'");
+      return 2;
+    }
+    if (algo != Algorithm.PPO && !env.equals("point-nav")) {
+      err.println(
+          "error: --algo " + algo.name().toLowerCase(Locale.ROOT) + " needs --env point-nav");
+      return 2;
+    }
+    if (threads < 1 || steps < 1 || iterations < 1 || evalTasks < 1 || evalSteps < 0) {
+      err.println("error: --threads, --steps, --iterations and --eval-tasks must be positive");
+      return 2;
+    }
+    Files.createDirectories(out);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    long t0 = System.nanoTime();
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("algorithm", algo.name().toLowerCase(Locale.ROOT));
+    summary.put("env", env);
+    summary.put("seed", seed);
+    summary.put("threads", threads);
+    summary.put("code", RunFiles.codeVersion());
+    summary.put("cores", Runtime.getRuntime().availableProcessors());
+    LinePlot plot =
+        new LinePlot(algo + " on " + env + ", seed " + seed, "environment steps", "return");
+    double[] params;
+    try (RunFiles.Csv csv =
+        new RunFiles.Csv(
+            out.resolve("metrics.csv"), "iteration,env_steps,return,after_step,seconds", false)) {
+      switch (algo) {
+        case PPO -> {
+          PpoRun.Config c = ppoConfig(env, steps);
+          PpoRun run = new PpoRun(factory, c, seed);
+          int[] it = {0};
+          run.run(
+              pool,
+              threads,
+              p -> {
+                csv.row(++it[0], p.envSteps(), p.trainReturn(), p.evalReturn(), p.seconds());
+                if (it[0] % 20 == 0) {
+                  o.printf(
+                      Locale.ROOT,
+                      "%8d steps: episodes %.1f, deterministic %.1f (%.0f s)%n",
+                      p.envSteps(),
+                      p.trainReturn(),
+                      p.evalReturn(),
+                      p.seconds());
+                  o.flush();
+                }
+              });
+          double[] eval =
+              Sampler.evaluate(
+                  factory,
+                  run.model().policy,
+                  run.model().policyParams,
+                  run.model().norm,
+                  20,
+                  7_000_000L);
+          double mean = java.util.Arrays.stream(eval).average().orElse(Double.NaN);
+          o.printf(Locale.ROOT, "final: %.1f mean return over 20 deterministic episodes%n", mean);
+          summary.put("final_return", mean);
+          var curve = run.curve();
+          plot.add(
+              "episodes (training)",
+              curve.stream().mapToDouble(p -> p.envSteps()).toArray(),
+              curve.stream()
+                  .mapToDouble(p -> Double.isNaN(p.trainReturn()) ? 0 : p.trainReturn())
+                  .toArray());
+          params = run.model().policyParams;
+        }
+        default -> {
+          List<double[]> pre = new ArrayList<>();
+          List<double[]> post = new ArrayList<>();
+          org.adaptrobot.trainer.rl.ActorCritic model;
+          double innerLr;
+          ProMp.Config pc = ProMp.Config.pointNavigation();
+          if (algo == Algorithm.PROMP) {
+            ProMp m = new ProMp(factory, pc, seed);
+            for (int i = 0; i < iterations; i++) {
+              var p = m.iterate(pool, threads);
+              csv.row(p.iteration(), p.envSteps(), p.preReturn(), p.postReturn(), p.seconds());
+              pre.add(new double[] {p.envSteps(), p.preReturn()});
+              post.add(new double[] {p.envSteps(), p.postReturn()});
+              progress(o, p.iteration(), p.preReturn(), p.postReturn(), p.seconds());
+            }
+            model = m.model();
+            innerLr = pc.innerLr();
+          } else {
+            MamlTrpo.Config mc = MamlTrpo.Config.pointNavigation();
+            MamlTrpo m = new MamlTrpo(factory, mc, seed);
+            for (int i = 0; i < iterations; i++) {
+              var p = m.iterate(pool, threads);
+              csv.row(p.iteration(), p.envSteps(), p.preReturn(), p.postReturn(), p.seconds());
+              pre.add(new double[] {p.envSteps(), p.preReturn()});
+              post.add(new double[] {p.envSteps(), p.postReturn()});
+              progress(o, p.iteration(), p.preReturn(), p.postReturn(), p.seconds());
+            }
+            model = m.model();
+            innerLr = mc.innerLr();
+          }
+          plot.add(
+              "before adaptation",
+              pre.stream().mapToDouble(x -> x[0]).toArray(),
+              pre.stream().mapToDouble(x -> x[1]).toArray());
+          plot.add(
+              "after one step",
+              post.stream().mapToDouble(x -> x[0]).toArray(),
+              post.stream().mapToDouble(x -> x[1]).toArray());
+          List<double[]> tasks =
+              MetaEval.tasks(factory, TaskDistribution.Split.TRAIN, evalTasks, 424242);
+          double[][] r =
+              MetaEval.adaptation(
+                  t -> TaskEnvs.fixed(factory, t),
+                  model.policy,
+                  model.policyParams,
+                  tasks,
+                  20,
+                  pc.horizon(),
+                  innerLr,
+                  evalSteps,
+                  pc.gamma(),
+                  pc.lambda(),
+                  9000 + seed,
+                  pool,
+                  threads);
+          Map<String, Object> test = new LinkedHashMap<>();
+          o.printf("held-out goals (%d), mean return per trajectory:%n", evalTasks);
+          for (int k = 0; k <= evalSteps; k++) {
+            double[] s = MetaEval.summary(r, k);
+            o.printf(
+                Locale.ROOT,
+                "  after %d step%s: %.1f ± %.1f (95 %% CI), median %.1f%n",
+                k,
+                k == 1 ? "" : "s",
+                s[0],
+                s[1],
+                s[2]);
+            test.put("steps_" + k, Map.of("mean", s[0], "ci95", s[1], "median", s[2]));
+          }
+          summary.put("held_out", test);
+          params = model.policyParams;
+        }
+      }
+    } finally {
+      pool.shutdown();
+    }
+    StringBuilder p = new StringBuilder();
+    for (double v : params) {
+      p.append(Double.toString(v)).append('\n');
+    }
+    Files.writeString(out.resolve("policy.csv"), p);
+    plot.write(out.resolve("curve.png"));
+    summary.put("seconds", (System.nanoTime() - t0) * 1e-9);
+    RunFiles.json(out.resolve("summary.json"), summary);
+    o.println("wrote " + out.resolve("metrics.csv") + ", curve.png, policy.csv, summary.json");
+    return 0;
+  }
+
+  private static void progress(PrintWriter o, int it, double pre, double post, double seconds) {
+    if (it % 5 == 0 || it == 1) {
+      o.printf(
+          Locale.ROOT,
+          "iteration %4d: before adaptation %.1f, after one step %.1f (%.1f s)%n",
+          it,
+          pre,
+          post,
+          seconds);
+      o.flush();
+    }
+  }
+
+  static PpoRun.Config ppoConfig(String env, long steps) {
+    return switch (env) {
+      case "cartpole" ->
+          new PpoRun.Config(
+              8,
+              32,
+              steps,
+              new int[] {64, 64},
+              Activation.TANH,
+              0.0,
+              false,
+              new Ppo.Settings(20, 256, 1e-3, true, 0.2, 0.5, 0.0, 0.5, Double.NaN, 0.98, 0.8),
+              20,
+              5);
+      case "pendulum" ->
+          new PpoRun.Config(
+              4,
+              1024,
+              steps,
+              new int[] {64, 64},
+              Activation.TANH,
+              0.0,
+              false,
+              new Ppo.Settings(10, 64, 1e-3, false, 0.2, 0.5, 0.0, 0.5, Double.NaN, 0.9, 0.95),
+              2,
+              5);
+      default ->
+          new PpoRun.Config(
+              20,
+              100,
+              steps,
+              new int[] {64, 64},
+              Activation.TANH,
+              0.0,
+              false,
+              new Ppo.Settings(10, 256, 3e-4, false, 0.2, 0.5, 0.0, 0.5, Double.NaN, 0.99, 0.95),
+              10,
+              5);
+    };
+  }
+}
