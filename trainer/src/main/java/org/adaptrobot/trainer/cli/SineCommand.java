@@ -37,16 +37,29 @@ public final class SineCommand implements Callable<Integer> {
       description = "maml, fomaml, reptile, metasgd, cavia, pretrained (default: ${DEFAULT-VALUE})")
   List<String> algorithms;
 
-  @Option(names = "--shots", split = ",", defaultValue = "5", description = "K values")
+  @Option(
+      names = "--shots",
+      split = ",",
+      defaultValue = "5",
+      description = "K values (default: ${DEFAULT-VALUE})")
   List<Integer> shots;
 
-  @Option(names = "--iterations", defaultValue = "70000", description = "meta-iterations")
+  @Option(
+      names = "--iterations",
+      defaultValue = "70000",
+      description = "meta-iterations (default: ${DEFAULT-VALUE})")
   int iterations;
 
-  @Option(names = "--meta-batch", defaultValue = "25")
+  @Option(
+      names = "--meta-batch",
+      defaultValue = "25",
+      description = "tasks per meta-iteration (default: ${DEFAULT-VALUE})")
   int metaBatch;
 
-  @Option(names = "--seed", defaultValue = "1")
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      description = "first training seed (default: ${DEFAULT-VALUE})")
   long seed;
 
   @Option(names = "--threads", description = "worker threads (default: all cores)")
@@ -55,35 +68,51 @@ public final class SineCommand implements Callable<Integer> {
   @Option(
       names = "--eval-every",
       defaultValue = "1000",
-      description = "evaluate on 100 held-out tasks and checkpoint every N iterations")
+      description =
+          "evaluate on 100 held-out tasks and checkpoint every N iterations (default:"
+              + " ${DEFAULT-VALUE})")
   int evalEvery;
 
-  @Option(names = "--eval-tasks", defaultValue = "1000", description = "final held-out tasks")
+  @Option(
+      names = "--eval-tasks",
+      defaultValue = "1000",
+      description = "final held-out tasks (default: ${DEFAULT-VALUE})")
   int evalTasks;
 
   @Option(
       names = "--oracle-iterations",
       defaultValue = "20000",
-      description = "training iterations of the oracle (0: no oracle)")
+      description = "training iterations of the oracle, 0: no oracle (default: ${DEFAULT-VALUE})")
   int oracleIterations;
 
-  @Option(names = "--out", defaultValue = "runs/sine", description = "output directory")
+  @Option(
+      names = "--out",
+      defaultValue = "runs/sine",
+      description = "output directory (default: ${DEFAULT-VALUE})")
   Path out;
 
-  @Option(names = "--resume", description = "continue each run from its checkpoint")
+  @Option(names = "--resume", description = "continue each run from its checkpoint (default: off)")
   boolean resume;
 
-  @Option(names = "--json", description = "write a JSON summary here")
+  @Option(names = "--json", description = "write a JSON summary here (default: none)")
   Path json;
+
+  @Option(
+      names = "--seeds",
+      defaultValue = "1",
+      description =
+          "training seeds, from --seed on: the table gives the spread of the seeds' means"
+              + " (default: ${DEFAULT-VALUE})")
+  int seeds;
 
   static final long EVAL_SEED = 0x5EED_E7A1L;
   static final int MAX_STEPS = 10;
 
   @Override
   public Integer call() throws Exception {
-    if (iterations < 1 || metaBatch < 1 || evalEvery < 1 || evalTasks < 2) {
+    if (iterations < 1 || metaBatch < 1 || evalEvery < 1 || evalTasks < 2 || seeds < 1) {
       throw new IllegalArgumentException(
-          "--iterations, --meta-batch, --eval-every must be >= 1 and --eval-tasks >= 2");
+          "--iterations, --meta-batch, --eval-every, --seeds must be >= 1 and --eval-tasks >= 2");
     }
     for (int k : shots) {
       if (k < 1 || k > 1000) {
@@ -123,9 +152,15 @@ public final class SineCommand implements Callable<Integer> {
         steps[s] = s;
       }
       for (String algorithm : algorithms) {
-        Map<String, Object> row = runOne(algorithm, k, nThreads);
-        rows.add(row);
-        double[] curve = (double[]) row.remove("curve");
+        double[] curve = null;
+        for (int sd = 0; sd < seeds; sd++) {
+          Map<String, Object> row = runOne(algorithm, k, nThreads, seed + sd);
+          rows.add(row);
+          double[] c = (double[]) row.remove("curve");
+          if (sd == 0) {
+            curve = c; // the plot shows the first seed; the table all of them
+          }
+        }
         // a diverged adaptation ends its line (noted in the legend) instead of flattening the rest
         int valid = 0;
         while (valid < curve.length && Double.isFinite(curve[valid]) && curve[valid] < 1e3) {
@@ -155,8 +190,9 @@ public final class SineCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Map<String, Object> runOne(String algorithm, int k, int nThreads) throws Exception {
-    Path dir = out.resolve(algorithm + "-k" + k);
+  private Map<String, Object> runOne(String algorithm, int k, int nThreads, long seed)
+      throws Exception {
+    Path dir = out.resolve(algorithm + "-k" + k + (seed == this.seed ? "" : "-seed" + seed));
     String run =
         String.format(
             Locale.ROOT, "sine %s K=%d meta-batch=%d seed=%d", algorithm, k, metaBatch, seed);
@@ -181,11 +217,15 @@ public final class SineCommand implements Callable<Integer> {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("algorithm", algorithm);
       row.put("k", k);
+      row.put("seed", seed);
       row.put("mse_after_0", e[0].mean());
-      row.put("mse_after_1", e[1].mean());
-      row.put("ci95_after_1", e[1].halfWidth());
-      row.put("mse_after_10", e[MAX_STEPS].mean());
-      row.put("ci95_after_10", e[MAX_STEPS].halfWidth());
+      for (int st : new int[] {1, MAX_STEPS}) {
+        row.put("mse_after_" + st, e[st].mean());
+        row.put("ci95_after_" + st, e[st].halfWidth());
+        row.put("median_after_" + st, e[st].median());
+        row.put("diverged_after_" + st, e[st].diverged());
+        row.put("mean_of_rest_after_" + st, e[st].meanOfRest());
+      }
       row.put("ms_per_iteration", result.msPerIteration());
       double[] curve = new double[MAX_STEPS + 1];
       for (int s = 0; s <= MAX_STEPS; s++) {
@@ -200,28 +240,72 @@ public final class SineCommand implements Callable<Integer> {
   }
 
   /**
-   * Mean ± half-width, or "diverged" when adaptation blew up (for example Meta-SGD's one-step rates
-   * applied ten times).
+   * Mean ± half-width (or "diverged" when one task's adaptation blew up, for example Meta-SGD's
+   * one-step rates applied ten times), then the median and the count of diverged tasks.
    */
-  static String cell(double mean, double halfWidth) {
-    return Double.isFinite(mean) && mean < 1e3
-        ? String.format(Locale.ROOT, "%.3f ± %.3f", mean, halfWidth)
-        : "diverged";
+  static String cell(Map<String, Object> r, int steps) {
+    return cellText(
+        (Double) r.get("mse_after_" + steps),
+        (Double) r.get("ci95_after_" + steps),
+        (Double) r.get("median_after_" + steps),
+        (Integer) r.get("diverged_after_" + steps));
   }
 
-  private static void printTable(List<Map<String, Object>> rows, Estimate oracle) {
+  static String cellText(double mean, double half, double median, int diverged) {
+    String m =
+        Double.isFinite(mean) && mean < SinusoidExperiment.DIVERGED
+            ? String.format(Locale.ROOT, "%.3f ± %.3f", mean, half)
+            : "diverged";
+    return String.format(Locale.ROOT, "%s (median %.3f, %d diverged)", m, median, diverged);
+  }
+
+  private void printTable(List<Map<String, Object>> rows, Estimate oracle) {
     System.out.println();
     System.out.printf(
-        "%-11s %4s %16s %16s %12s%n", "algorithm", "K", "MSE 1 step", "MSE 10 steps", "ms/iter");
+        "%-11s %4s %5s %-42s %-42s %9s%n",
+        "algorithm", "K", "seed", "MSE 1 step", "MSE 10 steps", "ms/iter");
     for (Map<String, Object> r : rows) {
       System.out.printf(
           Locale.ROOT,
-          "%-11s %4d %16s %16s %12.2f%n",
+          "%-11s %4d %5d %-42s %-42s %9.2f%n",
           r.get("algorithm"),
           (Integer) r.get("k"),
-          cell((Double) r.get("mse_after_1"), (Double) r.get("ci95_after_1")),
-          cell((Double) r.get("mse_after_10"), (Double) r.get("ci95_after_10")),
+          (Long) r.get("seed"),
+          cell(r, 1),
+          cell(r, MAX_STEPS),
           (Double) r.get("ms_per_iteration"));
+    }
+    if (seeds > 1) {
+      System.out.println();
+      System.out.println("spread across training seeds (median over tasks, per seed):");
+      Map<String, List<Map<String, Object>>> groups = new LinkedHashMap<>();
+      for (Map<String, Object> r : rows) {
+        groups
+            .computeIfAbsent(r.get("algorithm") + " K=" + r.get("k"), x -> new ArrayList<>())
+            .add(r);
+      }
+      for (var g : groups.entrySet()) {
+        double[] one =
+            g.getValue().stream()
+                .mapToDouble(r -> (Double) r.get("median_after_1"))
+                .sorted()
+                .toArray();
+        double[] ten =
+            g.getValue().stream()
+                .mapToDouble(r -> (Double) r.get("median_after_" + MAX_STEPS))
+                .sorted()
+                .toArray();
+        System.out.printf(
+            Locale.ROOT,
+            "  %-16s 1 step %.3f [%.3f, %.3f]   10 steps %.3f [%.3f, %.3f]  (median of seeds [min, max])%n",
+            g.getKey(),
+            one[one.length / 2],
+            one[0],
+            one[one.length - 1],
+            ten[ten.length / 2],
+            ten[0],
+            ten[ten.length - 1]);
+      }
     }
     if (oracle != null) {
       System.out.printf(

@@ -71,8 +71,18 @@ public final class SinusoidExperiment {
     };
   }
 
-  /** Mean and 95 % confidence half-width. */
-  public record Estimate(double mean, double halfWidth) {
+  /**
+   * Mean and 95 % confidence half-width over all tasks, the median, how many tasks diverged (MSE
+   * not finite or ≥ {@link #DIVERGED}), and the mean over the others: one diverging task in a
+   * thousand makes the mean meaningless while the median and the rest still say how well it adapts.
+   */
+  public record Estimate(
+      double mean, double halfWidth, double median, int diverged, double meanOfRest) {
+
+    public Estimate(double mean, double halfWidth) {
+      this(mean, halfWidth, mean, 0, mean);
+    }
+
     public static Estimate of(double[] v) {
       double m = 0;
       for (double x : v) {
@@ -84,9 +94,26 @@ public final class SinusoidExperiment {
         ss += (x - m) * (x - m);
       }
       double sd = Math.sqrt(ss / (v.length - 1));
-      return new Estimate(m, 1.96 * sd / Math.sqrt(v.length));
+      double[] sorted = v.clone();
+      java.util.Arrays.sort(sorted); // NaN sorts last, like a divergence
+      int n = sorted.length;
+      double median = n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+      int diverged = 0;
+      double rest = 0;
+      for (double x : v) {
+        if (Double.isFinite(x) && x < DIVERGED) {
+          rest += x;
+        } else {
+          diverged++;
+        }
+      }
+      double meanOfRest = diverged == n ? Double.NaN : rest / (n - diverged);
+      return new Estimate(m, 1.96 * sd / Math.sqrt(v.length), median, diverged, meanOfRest);
     }
   }
+
+  /** An MSE at or above this (or not finite) counts as a diverged adaptation. */
+  public static final double DIVERGED = 1e3;
 
   /**
    * MSE on 100 grid points of {@code tasks} held-out sinusoids (drawn from {@code seed}) after 0 to
