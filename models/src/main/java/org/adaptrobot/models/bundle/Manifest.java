@@ -25,6 +25,7 @@ import org.adaptrobot.models.nn.NetworkArchitecture;
  * @param files SHA-256 (lower-case hex) of every other file in the bundle, by relative path
  * @param wheelSpeedLoop null when the policy commands the wheel duties itself; otherwise the policy
  *     commands the body velocity (v, ω) and this loop turns it into duties
+ * @param reward the reward the bundle was trained with, or null ({@link RewardSpec#standard()})
  */
 public record Manifest(
     String formatVersion,
@@ -37,7 +38,8 @@ public record Manifest(
     AdaptationSpec adaptation,
     Provenance provenance,
     Map<String, String> files,
-    WheelSpeedLoop wheelSpeedLoop) {
+    WheelSpeedLoop wheelSpeedLoop,
+    RewardSpec reward) {
 
   public static final String FILE_NAME = "manifest.json";
   public static final int FORMAT_MAJOR = 1;
@@ -54,6 +56,39 @@ public record Manifest(
   public Manifest {
     graphs = Collections.unmodifiableMap(new LinkedHashMap<>(graphs));
     files = Collections.unmodifiableMap(new LinkedHashMap<>(files));
+  }
+
+  /** A manifest with the standard reward. */
+  public Manifest(
+      String formatVersion,
+      String name,
+      String description,
+      ObservationSpec observation,
+      ActionSpec action,
+      double controlRateHz,
+      Map<String, GraphSpec> graphs,
+      AdaptationSpec adaptation,
+      Provenance provenance,
+      Map<String, String> files,
+      WheelSpeedLoop wheelSpeedLoop) {
+    this(
+        formatVersion,
+        name,
+        description,
+        observation,
+        action,
+        controlRateHz,
+        graphs,
+        adaptation,
+        provenance,
+        files,
+        wheelSpeedLoop,
+        null);
+  }
+
+  /** The reward to compute on the robot: the bundle's, or the standard one. */
+  public RewardSpec rewardOrStandard() {
+    return reward == null ? RewardSpec.standard() : reward;
   }
 
   /** A manifest whose policy commands the actuators directly. */
@@ -103,7 +138,8 @@ public record Manifest(
         adaptation,
         provenance,
         newFiles,
-        wheelSpeedLoop);
+        wheelSpeedLoop,
+        reward);
   }
 
   /**

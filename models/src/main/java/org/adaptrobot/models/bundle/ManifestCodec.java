@@ -136,6 +136,11 @@ public final class ManifestCodec {
     if (observation != null && action != null && graphs.containsKey(Manifest.DYNAMICS)) {
       r.dynamicsShape(graphs.get(Manifest.DYNAMICS).architecture(), observation, action);
     }
+    RewardSpec reward = null;
+    JsonNode rewardNode = root.get("reward_spec");
+    if (rewardNode != null && !rewardNode.isNull()) {
+      reward = r.reward(rewardNode, action);
+    }
     if (!r.problems.isEmpty()) {
       throw new BundleException(r.problems);
     }
@@ -150,8 +155,24 @@ public final class ManifestCodec {
         adaptation,
         provenance,
         files,
-        loop);
+        loop,
+        reward);
   }
+
+  /** The signals a reward term may read: what the runtime observes, in physical units. */
+  public static final List<String> REWARD_SIGNALS =
+      List.of(
+          "v",
+          "omega",
+          "v_target",
+          "omega_target",
+          "wheel_left",
+          "wheel_right",
+          "battery_volts",
+          "battery_amps",
+          "accel_x",
+          "goal_x",
+          "goal_y");
 
   /** Collects problems while reading; every accessor returns a neutral value on a problem. */
   private static final class Reader {
@@ -159,6 +180,79 @@ public final class ManifestCodec {
 
     void problem(String path, String message) {
       problems.add(Manifest.FILE_NAME + ": " + path + ": " + message);
+    }
+
+    RewardSpec reward(JsonNode n, ActionSpec action) {
+      if (!n.isObject()) {
+        problem("reward_spec", "expected an object with terms, found " + found(n));
+        return null;
+      }
+      int before = problems.size();
+      List<RewardSpec.Term> terms = new ArrayList<>();
+      JsonNode t = required(n, "terms", "reward_spec.terms");
+      if (t != null && !t.isArray()) {
+        problem("reward_spec.terms", "expected a list, found " + found(t));
+      } else if (t != null) {
+        for (int i = 0; i < t.size(); i++) {
+          String path = "reward_spec.terms[" + i + "]";
+          JsonNode term = t.get(i);
+          if (!term.isObject()) {
+            problem(path, "expected {signal, target, weight}, found " + found(term));
+            continue;
+          }
+          var it = term.fieldNames();
+          while (it.hasNext()) {
+            String f = it.next();
+            if (!List.of("signal", "target", "weight").contains(f)) {
+              problem(path + "." + f, "unknown field; expected signal, target, weight");
+            }
+          }
+          String signal = text(term, "signal", path + ".signal");
+          String target = null;
+          if (term.has("target") && !term.get("target").isNull()) {
+            target = text(term, "target", path + ".target");
+          }
+          double w = number(term, "weight", path + ".weight");
+          for (String sname : java.util.Arrays.asList(signal, target)) {
+            if (sname != null && !REWARD_SIGNALS.contains(sname)) {
+              problem(
+                  path,
+                  "signal \""
+                      + sname
+                      + "\" is not one the runtime observes; expected one of "
+                      + REWARD_SIGNALS);
+            }
+          }
+          if (!Double.isNaN(w) && !(w >= 0 && w <= 1e6)) {
+            problem(path + ".weight", "expected a weight in [0, 1e6], found " + w);
+          }
+          terms.add(new RewardSpec.Term(signal, target, w));
+        }
+      }
+      double a = optionalWeight(n, "action_penalty");
+      double c = optionalWeight(n, "action_change_penalty");
+      var it = n.fieldNames();
+      while (it.hasNext()) {
+        String f = it.next();
+        if (!List.of("terms", "action_penalty", "action_change_penalty").contains(f)) {
+          problem(
+              "reward_spec." + f,
+              "unknown field; expected terms, action_penalty, action_change_penalty");
+        }
+      }
+      return problems.size() == before ? new RewardSpec(terms, a, c) : null;
+    }
+
+    private double optionalWeight(JsonNode n, String field) {
+      JsonNode v = n.get(field);
+      if (v == null || v.isNull()) {
+        return 0;
+      }
+      if (!v.isNumber() || !(v.asDouble() >= 0 && v.asDouble() <= 1e6)) {
+        problem("reward_spec." + field, "expected a weight in [0, 1e6], found " + found(v));
+        return 0;
+      }
+      return v.asDouble();
     }
 
     private static String found(JsonNode n) {
@@ -891,6 +985,20 @@ public final class ManifestCodec {
       numbers(d.putArray("low"), w.duties().low());
       numbers(d.putArray("high"), w.duties().high());
       numbers(d.putArray("max_change_per_step"), w.duties().maxChangePerStep());
+    }
+    if (m.reward() != null) {
+      ObjectNode rw = root.putObject("reward_spec");
+      var terms = rw.putArray("terms");
+      for (RewardSpec.Term t : m.reward().terms()) {
+        ObjectNode tn = terms.addObject();
+        tn.put("signal", t.signal());
+        if (t.target() != null) {
+          tn.put("target", t.target());
+        }
+        tn.put("weight", t.weight());
+      }
+      rw.put("action_penalty", m.reward().actionPenalty());
+      rw.put("action_change_penalty", m.reward().actionChangePenalty());
     }
     try {
       return JSON.writeValueAsBytes(root);

@@ -99,7 +99,9 @@ public final class ControlLoop implements AutoCloseable {
     this.metrics = metrics;
     this.events = events;
     this.state = new RobotState(hardware);
-    this.pipeline = new ObservationPipeline(manifest.observation(), manifest.actuators());
+    this.pipeline =
+        new ObservationPipeline(
+            manifest.observation(), manifest.actuators(), manifest.rewardOrStandard());
     this.safety = new SafetyLayer(manifest.actuators(), metrics);
     java.util.List<String> actions = manifest.actuators().names();
     this.leftIndex = actions.indexOf("left");
@@ -213,7 +215,9 @@ public final class ControlLoop implements AutoCloseable {
    * @throws IllegalArgumentException naming what does not fit
    */
   public void requestPolicySwap(PolicyController next, Manifest manifest) {
-    ObservationPipeline p = new ObservationPipeline(manifest.observation(), manifest.actuators());
+    ObservationPipeline p =
+        new ObservationPipeline(
+            manifest.observation(), manifest.actuators(), manifest.rewardOrStandard());
     if (!manifest.actuators().names().equals(java.util.List.of("left", "right"))) {
       throw new IllegalArgumentException(
           "manifest.json action_spec.names must be [left, right], or [v, omega] with a"
@@ -678,6 +682,19 @@ public final class ControlLoop implements AutoCloseable {
   /** The controller's action of the last step before the safety layer (loop thread). */
   public void rawAction(double[] out) {
     System.arraycopy(raw, 0, out, 0, raw.length);
+  }
+
+  /**
+   * The reward of the last action as the bundle's reward spec defines it, computed from what the
+   * robot observed in the last step in which the controller ran.
+   */
+  public double lastReward() {
+    return pipeline.reward();
+  }
+
+  /** The named signals of the last step the controller ran, physical units. */
+  public void signals(double[] out) {
+    pipeline.signals(out);
   }
 
   /** Index of the left and right motor duty in the action vector. */

@@ -52,11 +52,21 @@ public final class ObservationPipeline {
   private int head;
   private int filled;
   private final double[] current;
+  private final org.adaptrobot.models.bundle.RewardSpec.Evaluator reward;
+  private final double[] prevPrev;
 
   /**
    * @throws UnknownSignalException naming every observation name that is not a signal
    */
   public ObservationPipeline(ObservationSpec spec, ActionSpec actions) {
+    this(spec, actions, org.adaptrobot.models.bundle.RewardSpec.standard());
+  }
+
+  /**
+   * @param reward the reward the {@code reward} signal reports (the bundle's reward spec)
+   */
+  public ObservationPipeline(
+      ObservationSpec spec, ActionSpec actions, org.adaptrobot.models.bundle.RewardSpec reward) {
     List<String> names = new ArrayList<>(List.of(BASE));
     for (String a : actions.names()) {
       names.add("prev_" + a);
@@ -95,6 +105,8 @@ public final class ObservationPipeline {
               + names
               + " (optionally with @t-<steps> for history)");
     }
+    this.reward = reward.bind(names);
+    this.prevPrev = new double[actions.names().size()];
     historyLength = maxLag + 1;
     history = new double[historyLength * signalCount];
     current = new double[signalCount];
@@ -116,6 +128,28 @@ public final class ObservationPipeline {
   public void reset() {
     filled = 0;
     head = 0;
+    java.util.Arrays.fill(prevPrev, 0.0);
+  }
+
+  /** The reward of the last action, computed in the last {@link #build} (reward spec). */
+  public double reward() {
+    return current[9];
+  }
+
+  /**
+   * The named signals' values of the last build, physical units (index as {@link #signalNames}).
+   */
+  public void signals(double[] out) {
+    System.arraycopy(current, 0, out, 0, current.length);
+  }
+
+  /** The names of the signals (the base signals, then prev_ per action). */
+  public static List<String> signalNames(ActionSpec actions) {
+    List<String> names = new ArrayList<>(List.of(BASE));
+    for (String a : actions.names()) {
+      names.add("prev_" + a);
+    }
+    return names;
   }
 
   /**
@@ -138,13 +172,6 @@ public final class ObservationPipeline {
     current[6] = s.batteryVolts;
     current[7] = s.batteryAmps;
     current[8] = s.accelX;
-    double ev = s.forwardSpeed - target.forwardSpeed();
-    double ew = s.yawRate - target.yawRate();
-    double effort = 0;
-    for (double a : previousAction) {
-      effort += a * a;
-    }
-    current[9] = -(ev * ev + 0.1 * ew * ew) - 0.001 * effort;
     if (waypoint != null) {
       double dx = waypoint.x() - s.x;
       double dy = waypoint.y() - s.y;
@@ -159,6 +186,9 @@ public final class ObservationPipeline {
     for (int k = 0; k < previousAction.length; k++) {
       current[BASE.length + k] = previousAction[k];
     }
+    // the reward of the last action, as the bundle was trained with it (reward spec)
+    current[9] = reward.reward(current, previousAction, prevPrev);
+    System.arraycopy(previousAction, 0, prevPrev, 0, prevPrev.length);
     // push into the ring; before the history is full, older steps repeat the oldest known
     head = (head + 1) % historyLength;
     System.arraycopy(current, 0, history, head * signalCount, signalCount);
