@@ -89,6 +89,14 @@ public final class RlCommand implements Callable<Integer> {
       description = "Meta-RL: inner steps of the final test (default: ${DEFAULT-VALUE}).")
   int evalSteps;
 
+  @Option(
+      names = "--inner-steps",
+      defaultValue = "1",
+      description =
+          "MAML-TRPO: policy-gradient steps of adaptation, meta-trained through all of them"
+              + " (default: ${DEFAULT-VALUE}; ProMP takes 1).")
+  int innerSteps;
+
   @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -124,6 +132,11 @@ public final class RlCommand implements Callable<Integer> {
     if (algo != Algorithm.PPO && !env.equals("point-nav")) {
       err.println(
           "error: --algo " + algo.name().toLowerCase(Locale.ROOT) + " needs --env point-nav");
+      return 2;
+    }
+    if (innerSteps < 1 || (innerSteps > 1 && algo != Algorithm.MAML_TRPO)) {
+      err.println(
+          "error: --inner-steps: MAML-TRPO takes 1 or more, the others 1; got " + innerSteps);
       return 2;
     }
     if (threads < 1 || steps < 1 || iterations < 1 || evalTasks < 1 || evalSteps < 0) {
@@ -205,7 +218,24 @@ public final class RlCommand implements Callable<Integer> {
             model = m.model();
             innerLr = pc.innerLr();
           } else {
-            MamlTrpo.Config mc = MamlTrpo.Config.pointNavigation();
+            MamlTrpo.Config d = MamlTrpo.Config.pointNavigation();
+            MamlTrpo.Config mc =
+                new MamlTrpo.Config(
+                    d.metaBatch(),
+                    d.trajectories(),
+                    d.horizon(),
+                    d.innerLr(),
+                    innerSteps,
+                    d.maxKl(),
+                    d.cgIterations(),
+                    d.damping(),
+                    d.backtracks(),
+                    d.backtrackRatio(),
+                    d.gamma(),
+                    d.lambda(),
+                    d.hidden(),
+                    d.activation(),
+                    d.initialLogStd());
             MamlTrpo m = new MamlTrpo(factory, mc, seed);
             for (int i = 0; i < iterations; i++) {
               var p = m.iterate(pool, threads);

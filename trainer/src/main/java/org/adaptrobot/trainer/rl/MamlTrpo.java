@@ -32,6 +32,7 @@ public final class MamlTrpo {
       int trajectories,
       int horizon,
       double innerLr,
+      int innerSteps,
       double maxKl,
       int cgIterations,
       double damping,
@@ -48,6 +49,7 @@ public final class MamlTrpo {
           20,
           100,
           0.1,
+          1,
           0.01,
           10,
           0.01,
@@ -103,7 +105,16 @@ public final class MamlTrpo {
     return curve;
   }
 
-  private record TaskData(TaskBatch pre, TaskBatch post, double[] adapted, double[] outPostOld) {}
+  /**
+   * One task's trajectories: the inner batches D_0..D_{K−1} (D_i sampled under θ_i, θ_0 = θ), the
+   * post-update batch under θ_K, and the post-update policy's output on it.
+   */
+  private record TaskData(
+      List<TaskBatch> inner, TaskBatch post, double[] adapted, double[] outPostOld) {
+    TaskBatch pre() {
+      return inner.get(0);
+    }
+  }
 
   /** One meta-iteration. */
   public Point iterate(ExecutorService pool, int threads) {
@@ -124,17 +135,22 @@ public final class MamlTrpo {
             i -> {
               long s = seed * 1_000_003L + iteration * 10_007L + i * 101L;
               Supplier<Env> env = TaskEnvs.fixed(factory, tasks.get(i));
-              TaskBatch pre =
-                  TaskBatch.sample(
-                      env,
-                      ac.policy,
-                      theta,
-                      c.trajectories(),
-                      c.horizon(),
-                      c.gamma(),
-                      c.lambda(),
-                      s);
-              double[] adapted = pre.adapt(ac.policy, theta, c.innerLr());
+              List<TaskBatch> inner = new ArrayList<>();
+              double[] adapted = theta;
+              for (int k = 0; k < c.innerSteps(); k++) {
+                TaskBatch b =
+                    TaskBatch.sample(
+                        env,
+                        ac.policy,
+                        adapted,
+                        c.trajectories(),
+                        c.horizon(),
+                        c.gamma(),
+                        c.lambda(),
+                        s + 1000L * k);
+                inner.add(b);
+                adapted = b.adapt(ac.policy, adapted, c.innerLr());
+              }
               TaskBatch post =
                   TaskBatch.sample(
                       env,
@@ -146,9 +162,9 @@ public final class MamlTrpo {
                       c.lambda(),
                       s + 50);
               double[] out = new PolicyGradient(ac.policy).forward(adapted, post.obs(), post.n());
-              return new TaskData(pre, post, adapted, out.clone());
+              return new TaskData(inner, post, adapted, out.clone());
             });
-    envSteps += 2L * c.metaBatch() * c.trajectories() * c.horizon();
+    envSteps += (c.innerSteps() + 1L) * c.metaBatch() * c.trajectories() * c.horizon();
     int p = theta.length;
     // the meta-gradient at θ
     List<double[]> grads =
@@ -224,12 +240,47 @@ public final class MamlTrpo {
     return pt;
   }
 
-  /** (I + α H_LVC(θ)) v for one task's inner trajectories. */
+  /**
+   * Jᵀv with J = dθ_K/dθ = (I + αH_{K−1})…(I + αH_0), each H_i the LVC curvature of D_i at θ_i
+   * (symmetric, so Jᵀ applies the factors from the last to the first).
+   */
   private double[] throughInner(TaskData d, double[] theta, double[] v) {
-    double[] weights = d.pre().weightedAdvantages(ac.policy, theta);
+    double[][] params = innerParams(d, theta);
+    double[] out = v;
+    for (int i = d.inner().size() - 1; i >= 0; i--) {
+      out = plusCurvature(d.inner().get(i), params[i], out);
+    }
+    return out;
+  }
+
+  /** J v: the factors from the first to the last. */
+  private double[] alongInner(TaskData d, double[] theta, double[] v) {
+    double[][] params = innerParams(d, theta);
+    double[] out = v;
+    for (int i = 0; i < d.inner().size(); i++) {
+      out = plusCurvature(d.inner().get(i), params[i], out);
+    }
+    return out;
+  }
+
+  /** θ_0 … θ_{K−1} at θ (the sampling parameters when θ is the iteration's). */
+  private double[][] innerParams(TaskData d, double[] theta) {
+    double[][] p = new double[d.inner().size()][];
+    double[] current = theta;
+    for (int i = 0; i < p.length; i++) {
+      p[i] = current;
+      if (i + 1 < p.length) {
+        current = d.inner().get(i).adapt(ac.policy, current, c.innerLr());
+      }
+    }
+    return p;
+  }
+
+  private double[] plusCurvature(TaskBatch b, double[] at, double[] v) {
+    double[] weights = b.weightedAdvantages(ac.policy, at);
     double[] h =
         new LvcCurvature(ac.policy)
-            .hessianVectorProduct(theta, d.pre().obs(), d.pre().actions(), weights, d.pre().n(), v);
+            .hessianVectorProduct(at, b.obs(), b.actions(), weights, b.n(), v);
     double[] out = v.clone();
     for (int k = 0; k < out.length; k++) {
       out[k] += c.innerLr() * h[k];
@@ -246,7 +297,7 @@ public final class MamlTrpo {
             data.size(),
             i -> {
               TaskData d = data.get(i);
-              double[] u = throughInner(d, theta, v);
+              double[] u = alongInner(d, theta, v);
               PolicyGradient pg = new PolicyGradient(ac.policy);
               pg.forward(d.adapted(), d.post().obs(), d.post().n());
               double[] fu = pg.fisherVectorProduct(d.adapted(), u, d.post().n(), 0);
@@ -261,7 +312,10 @@ public final class MamlTrpo {
 
   /** The post-update surrogate and KL of one task at a candidate θ. */
   private double[] evaluate(TaskData d, double[] candidate) {
-    double[] adapted = d.pre().adapt(ac.policy, candidate, c.innerLr());
+    double[] adapted = candidate;
+    for (TaskBatch b : d.inner()) {
+      adapted = b.adapt(ac.policy, adapted, c.innerLr());
+    }
     double[] out = new PolicyGradient(ac.policy).forward(adapted, d.post().obs(), d.post().n());
     int dim = ac.policy.actionSize();
     double[] lp = PolicyGradient.logProbs(out, d.post().actions(), d.post().n(), dim);

@@ -11,12 +11,17 @@ import org.junit.jupiter.api.Test;
 class MamlTrpoTest {
 
   static MamlTrpo.Config small() {
+    return small(1);
+  }
+
+  static MamlTrpo.Config small(int innerSteps) {
     MamlTrpo.Config c = MamlTrpo.Config.pointNavigation();
     return new MamlTrpo.Config(
         8,
         10,
         c.horizon(),
         c.innerLr(),
+        innerSteps,
         c.maxKl(),
         c.cgIterations(),
         c.damping(),
@@ -55,6 +60,28 @@ class MamlTrpoTest {
           "MAML-TRPO 8 iterations: pre-update %.1f -> %.1f, post-update %.1f -> %.1f%n",
           first.preReturn(), last.preReturn(), first.postReturn(), last.postReturn());
       assertThat(last.postReturn()).isGreaterThan(first.postReturn() + 10);
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  @Test
+  void twoInnerStepsAreMetaTrainedThroughBoth() {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      MamlTrpo one = new MamlTrpo(PointNavigation::new, small(2), 4);
+      MamlTrpo two = new MamlTrpo(PointNavigation::new, small(2), 4);
+      for (int i = 0; i < 4; i++) {
+        one.iterate(null, 1);
+        two.iterate(pool, 2);
+      }
+      assertThat(two.model().policyParams).containsExactly(one.model().policyParams);
+      for (MamlTrpo.Point p : two.curve()) {
+        assertThat(p.kl()).isLessThanOrEqualTo(small().maxKl());
+      }
+      // three batches per task: two inner, one post-update
+      assertThat(two.curve().get(0).envSteps()).isEqualTo(3L * 8 * 10 * 100);
+      assertThat(two.curve().get(3).postReturn()).isGreaterThan(two.curve().get(0).postReturn());
     } finally {
       pool.shutdown();
     }

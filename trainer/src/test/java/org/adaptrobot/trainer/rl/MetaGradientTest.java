@@ -186,4 +186,59 @@ class MetaGradientTest {
     }
     return exactReturn(q);
   }
+
+  @Test
+  void twoInnerStepsChainTheirCurvaturesInTheRightOrder() {
+    // θ1 = θ + α ĝ(θ; D0), θ2 = θ1 + α ĝ(θ1; D1), d J(θ2)/dθ = (I + αH0)(I + αH1) ∇J(θ2)
+    double alpha = 0.1;
+    double[] p = params();
+    Batch d0 = sample(p, 400_000, 31);
+    double[] g0 = new double[3];
+    new PolicyGradient(policy)
+        .weightedLogProbGradient(p, d0.obs(), d0.act(), d0.adv(), d0.obs().length, g0);
+    double[] p1 = p.clone();
+    for (int i = 0; i < 3; i++) {
+      p1[i] += alpha * g0[i];
+    }
+    Batch d1 = sample(p1, 400_000, 32);
+    double[] g1 = new double[3];
+    new PolicyGradient(policy)
+        .weightedLogProbGradient(p1, d1.obs(), d1.act(), d1.adv(), d1.obs().length, g1);
+    double[] p2 = p1.clone();
+    for (int i = 0; i < 3; i++) {
+      p2[i] += alpha * g1[i];
+    }
+    double[] v = exactGradient(p2);
+    LvcCurvature lvc = new LvcCurvature(policy);
+    double[] h1 = lvc.hessianVectorProduct(p1, d1.obs(), d1.act(), d1.adv(), d1.obs().length, v);
+    for (int i = 0; i < 3; i++) {
+      v[i] += alpha * h1[i];
+    }
+    double[] h0 = lvc.hessianVectorProduct(p, d0.obs(), d0.act(), d0.adv(), d0.obs().length, v);
+    for (int i = 0; i < 3; i++) {
+      v[i] += alpha * h0[i];
+    }
+    double h = 1e-5;
+    for (int i = 0; i < 3; i++) {
+      double[] plus = p.clone();
+      double[] minus = p.clone();
+      plus[i] += h;
+      minus[i] -= h;
+      double fd = (twoSteps(plus, alpha) - twoSteps(minus, alpha)) / (2 * h);
+      assertThat(v[i])
+          .as("component %d: estimate %.5f, finite differences %.5f", i, v[i], fd)
+          .isCloseTo(fd, org.assertj.core.api.Assertions.offset(0.04 * Math.abs(fd) + 0.005));
+    }
+  }
+
+  double twoSteps(double[] p, double alpha) {
+    double[] q = p.clone();
+    for (int s2 = 0; s2 < 2; s2++) {
+      double[] g = exactGradient(q);
+      for (int i = 0; i < 3; i++) {
+        q[i] += alpha * g[i];
+      }
+    }
+    return exactReturn(q);
+  }
 }
