@@ -48,8 +48,9 @@ public final class SimCommand implements Runnable {
         required = true,
         paramLabel = "FILE",
         description =
-            "Runtime configuration whose hardware: section describes the robot (the Pi must use"
-                + " the same; the hello compares their hashes).")
+            "The robot's hardware description (as for robot doctor), or a runtime configuration"
+                + " whose hardware: section describes it. The Pi must use the same description;"
+                + " the hello compares their hashes.")
     Path config;
 
     @Option(
@@ -81,10 +82,16 @@ public final class SimCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       PrintWriter err = spec.commandLine().getErr();
-      RuntimeConfig cfg;
+      org.adaptrobot.drivers.hardware.RobotHardware hardware;
       ScenarioFile timeline = null;
       try {
-        cfg = RuntimeConfig.load(config);
+        var root = org.adaptrobot.runtime.config.LineYaml.load(config, "a mapping");
+        boolean runtimeConfig =
+            root.value() instanceof java.util.Map<?, ?> m && m.containsKey("hardware");
+        hardware =
+            runtimeConfig
+                ? RuntimeConfig.load(config).hardware()
+                : org.adaptrobot.drivers.hardware.HardwareDescription.load(config);
         if (scenarioFile != null) {
           timeline = ScenarioFile.load(scenarioFile);
         }
@@ -108,7 +115,7 @@ public final class SimCommand implements Runnable {
       java.io.PrintStream log = new java.io.PrintStream(System.out, true);
       try (HilServer server =
           new HilServer(
-              cfg.hardware(),
+              hardware,
               seed,
               new InetSocketAddress(listen.substring(0, colon), port),
               t == null
