@@ -322,4 +322,35 @@ class HilLoopbackTest {
       assertThat(server.process.isAlive()).isTrue();
     }
   }
+
+  @Test
+  void theLoopThreadAllocatesNothingForItsTransactionsOverTheLink() throws Exception {
+    RuntimeConfig cfg = RuntimeConfig.load(Path.of(SimServer.CONFIG));
+    try (SimServer server = SimServer.start()) {
+      HilClient link =
+          HilClient.connect(
+              server.uri(),
+              cfg.hardware(),
+              new HilClient.Options(true, cfg.runtime().periodNanos(), 1_000_000_000L));
+      try (RobotRuntime rt = RobotRuntime.startHil(cfg, link, RuntimeEvents.NONE, true)) {
+        ControlLoop loop = rt.loop();
+        loop.targets().hold(0.3, 0.5);
+        loop.requestActivate();
+        loop.run(4000); // warm-up: JIT on both sides
+        var threads =
+            (com.sun.management.ThreadMXBean)
+                java.lang.management.ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().threadId();
+        long before = threads.getThreadAllocatedBytes(id);
+        long requests = link.requests();
+        loop.run(5000);
+        double perStep = (threads.getThreadAllocatedBytes(id) - before) / 5000.0;
+        System.out.printf(
+            "HIL lockstep: loop thread %.3f bytes/step over %d transactions%n",
+            perStep, link.requests() - requests);
+        assertThat(loop.lifecycle().active()).isTrue();
+        assertThat(perStep).isLessThan(1.0);
+      }
+    }
+  }
 }

@@ -439,6 +439,15 @@ public final class HilClient implements SimulatedHardware {
     if (dead) {
       throw new IOException(deadReason);
     }
+    if (Thread.currentThread() == reader && type != HilProtocol.BYE) {
+      // an input-edge listener runs on the reader thread, which must stay free to deliver the
+      // reply that the requesting thread (holding the lock) is waiting for
+      throw new IOException(
+          "HIL link "
+              + address
+              + ": a device transaction from an input-edge listener is not possible over the link;"
+              + " make it from the control loop");
+    }
     int seq = nextSeq++;
     if (nextSeq == Integer.MAX_VALUE) {
       nextSeq = 1;
