@@ -61,8 +61,8 @@ public final class RlCommand implements Callable<Integer> {
       names = "--env",
       defaultValue = "cartpole",
       description =
-          "cartpole or pendulum (PPO), point-nav (meta-RL; PPO trains the multi-task policy)"
-              + " (default: ${DEFAULT-VALUE}).")
+          "cartpole, pendulum or point-nav; meta-RL takes point-nav (goals) or pendulum (mass,"
+              + " length, gravity) (default: ${DEFAULT-VALUE}).")
   String env;
 
   @Option(
@@ -97,6 +97,28 @@ public final class RlCommand implements Callable<Integer> {
               + " (default: ${DEFAULT-VALUE}; ProMP takes 1).")
   int innerSteps;
 
+  @Option(
+      names = "--meta-batch",
+      defaultValue = "20",
+      description = "Meta-RL: tasks per meta-iteration (default: ${DEFAULT-VALUE}).")
+  int metaBatch;
+
+  @Option(
+      names = "--trajectories",
+      defaultValue = "20",
+      description =
+          "Meta-RL: trajectories per task for each inner step and after adaptation, and in the"
+              + " final test (default: ${DEFAULT-VALUE}).")
+  int trajectories;
+
+  @Option(
+      names = "--eval-split",
+      defaultValue = "TRAIN",
+      description =
+          "Meta-RL: where the test's tasks come from: TRAIN (unseen draws from the training"
+              + " range: held-out tasks) or EXTRAPOLATION (outside it) (default: ${DEFAULT-VALUE}).")
+  TaskDistribution.Split evalSplit;
+
   @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -129,14 +151,20 @@ public final class RlCommand implements Callable<Integer> {
       err.println("error: --env: expected cartpole, pendulum or point-nav, got '" + env + "'");
       return 2;
     }
-    if (algo != Algorithm.PPO && !env.equals("point-nav")) {
+    if (algo != Algorithm.PPO && env.equals("cartpole")) {
       err.println(
-          "error: --algo " + algo.name().toLowerCase(Locale.ROOT) + " needs --env point-nav");
+          "error: --algo "
+              + algo.name().toLowerCase(Locale.ROOT)
+              + " needs a task distribution: --env point-nav or pendulum");
       return 2;
     }
     if (innerSteps < 1 || (innerSteps > 1 && algo != Algorithm.MAML_TRPO)) {
       err.println(
           "error: --inner-steps: MAML-TRPO takes 1 or more, the others 1; got " + innerSteps);
+      return 2;
+    }
+    if (metaBatch < 1 || trajectories < 2) {
+      err.println("error: --meta-batch must be >= 1 and --trajectories >= 2");
       return 2;
     }
     if (threads < 1 || steps < 1 || iterations < 1 || evalTasks < 1 || evalSteps < 0) {
@@ -205,7 +233,23 @@ public final class RlCommand implements Callable<Integer> {
           List<double[]> post = new ArrayList<>();
           org.adaptrobot.trainer.rl.ActorCritic model;
           double innerLr;
-          ProMp.Config pc = ProMp.Config.pointNavigation();
+          ProMp.Config p0 = ProMp.Config.pointNavigation();
+          int horizon = ((org.adaptrobot.sim.env.AbstractEnv) factory.get()).horizon();
+          ProMp.Config pc =
+              new ProMp.Config(
+                  metaBatch,
+                  trajectories,
+                  horizon,
+                  p0.innerLr(),
+                  p0.outerLr(),
+                  p0.outerSteps(),
+                  p0.clip(),
+                  p0.klPenalty(),
+                  p0.gamma(),
+                  p0.lambda(),
+                  p0.hidden(),
+                  p0.activation(),
+                  p0.initialLogStd());
           if (algo == Algorithm.PROMP) {
             ProMp m = new ProMp(factory, pc, seed);
             for (int i = 0; i < iterations; i++) {
@@ -221,9 +265,9 @@ public final class RlCommand implements Callable<Integer> {
             MamlTrpo.Config d = MamlTrpo.Config.pointNavigation();
             MamlTrpo.Config mc =
                 new MamlTrpo.Config(
-                    d.metaBatch(),
-                    d.trajectories(),
-                    d.horizon(),
+                    metaBatch,
+                    trajectories,
+                    horizon,
                     d.innerLr(),
                     innerSteps,
                     d.maxKl(),
@@ -255,15 +299,14 @@ public final class RlCommand implements Callable<Integer> {
               "after one step",
               post.stream().mapToDouble(x -> x[0]).toArray(),
               post.stream().mapToDouble(x -> x[1]).toArray());
-          List<double[]> tasks =
-              MetaEval.tasks(factory, TaskDistribution.Split.TRAIN, evalTasks, 424242);
+          List<double[]> tasks = MetaEval.tasks(factory, evalSplit, evalTasks, 424242);
           double[][] r =
               MetaEval.adaptation(
                   t -> TaskEnvs.fixed(factory, t),
                   model.policy,
                   model.policyParams,
                   tasks,
-                  20,
+                  trajectories,
                   pc.horizon(),
                   innerLr,
                   evalSteps,
@@ -273,7 +316,9 @@ public final class RlCommand implements Callable<Integer> {
                   pool,
                   threads);
           Map<String, Object> test = new LinkedHashMap<>();
-          o.printf("held-out goals (%d), mean return per trajectory:%n", evalTasks);
+          o.printf(
+              "%s tasks (%d), mean return per trajectory:%n",
+              evalSplit == TaskDistribution.Split.TRAIN ? "held-out" : "extrapolation", evalTasks);
           for (int k = 0; k <= evalSteps; k++) {
             double[] s = MetaEval.summary(r, k);
             o.printf(

@@ -48,7 +48,7 @@ class RlCommandTest {
             "--out",
             out.toString());
     assertThat(r.exit()).as(r.err()).isZero();
-    assertThat(r.out()).contains("held-out goals (4)", "after 0 steps", "after 1 step:");
+    assertThat(r.out()).contains("held-out tasks (4)", "after 0 steps", "after 1 step:");
     assertThat(Files.readAllLines(out.resolve("metrics.csv"))).hasSize(3);
     assertThat(out.resolve("curve.png")).isNotEmptyFile();
     JsonNode s = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
@@ -56,6 +56,32 @@ class RlCommandTest {
     assertThat(s.get("held_out").get("steps_1").get("mean").isNumber()).isTrue();
     assertThat(s.get("code").asText()).isNotEmpty();
     assertThat(Files.readAllLines(out.resolve("policy.csv"))).hasSizeGreaterThan(1000);
+  }
+
+  @Test
+  void mamlTrpoMetaTrainsOnPendulumsAndTestsOnExtrapolatedOnes() throws Exception {
+    Path out = dir.resolve("pendulum");
+    Run r =
+        robot(
+            "train",
+            "rl",
+            "--algo",
+            "maml_trpo",
+            "--env",
+            "pendulum",
+            "--iterations",
+            "1",
+            "--eval-tasks",
+            "3",
+            "--eval-steps",
+            "1",
+            "--eval-split",
+            "EXTRAPOLATION",
+            "--out",
+            out.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("extrapolation tasks (3)");
+    assertThat(Files.readAllLines(out.resolve("metrics.csv"))).hasSize(2);
   }
 
   @Test
@@ -77,6 +103,6 @@ class RlCommandTest {
     assertThat(env.err()).contains("--env: expected cartpole, pendulum or point-nav, got 'mars'");
     Run mismatch = robot("train", "rl", "--algo", "promp", "--env", "cartpole");
     assertThat(mismatch.exit()).isEqualTo(2);
-    assertThat(mismatch.err()).contains("needs --env point-nav");
+    assertThat(mismatch.err()).contains("needs a task distribution: --env point-nav or pendulum");
   }
 }
