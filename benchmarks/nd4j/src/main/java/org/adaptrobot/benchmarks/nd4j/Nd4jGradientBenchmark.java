@@ -23,10 +23,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Loss and gradient of the dynamics model's network (11-64-64-9, tanh, MSE) in double precision:
- * our kernels against ND4J (OpenBLAS gemm), for the batch sizes the trainer uses (32: one GrBAL
- * window; 256: a pooled batch) and a large one. Both compute the same quantities; {@link
- * #checkAgreement} verifies that before measuring.
+ * Loss and gradient of an 11-w-w-9 tanh network (w = 64 is the dynamics model; the policies are 64
+ * wide too) with MSE, in double precision: our kernels against ND4J (OpenBLAS gemm), by batch size
+ * (32: one GrBAL window; 256: a pooled batch; 4096) and hidden width (64, 256, 1024), to find where
+ * ND4J starts to win. Both compute the same quantities; {@link #checkAgreement} verifies that
+ * before measuring.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -39,7 +40,10 @@ public class Nd4jGradientBenchmark {
   @Param({"32", "256", "4096"})
   int batch;
 
-  static final int[] SIZES = {11, 64, 64, 9};
+  @Param({"64", "256", "1024"})
+  int width;
+
+  int[] sizes;
 
   Mlp mlp;
   Objective objective;
@@ -55,7 +59,8 @@ public class Nd4jGradientBenchmark {
 
   @Setup
   public void setup() {
-    mlp = Mlp.of(11, new int[] {64, 64}, 9, Activation.TANH, Activation.IDENTITY);
+    sizes = new int[] {11, width, width, 9};
+    mlp = Mlp.of(11, new int[] {width, width}, 9, Activation.TANH, Activation.IDENTITY);
     params = new double[mlp.layout().size()];
     mlp.initialise(params, new SplittableRandom(1));
     SplittableRandom r = new SplittableRandom(2);
@@ -72,8 +77,8 @@ public class Nd4jGradientBenchmark {
     Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
     int off = 0;
     for (int l = 0; l < 3; l++) {
-      int in = SIZES[l];
-      int out = SIZES[l + 1];
+      int in = sizes[l];
+      int out = sizes[l + 1];
       double[] wl = new double[in * out];
       System.arraycopy(params, off, wl, 0, wl.length);
       off += wl.length;
