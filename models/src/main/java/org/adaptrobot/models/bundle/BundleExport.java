@@ -61,7 +61,8 @@ public final class BundleExport {
             template.adaptation(),
             template.provenance(),
             Map.of(),
-            template.wheelSpeedLoop());
+            template.wheelSpeedLoop(),
+            template.reward());
     BundleWriter.write(target, m, files);
     return Bundle.load(target);
   }

@@ -134,6 +134,14 @@ public final class RlCommand implements Callable<Integer> {
       description = "Output directory (default: ${DEFAULT-VALUE}).")
   Path out;
 
+  @Option(
+      names = "--bundle",
+      paramLabel = "DIR",
+      description =
+          "PPO on diffdrive: also export the policy as a bundle the runtime drives (50 Hz), with"
+              + " its observation normalisation and reward spec (default: none).")
+  Path bundle;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -145,13 +153,21 @@ public final class RlCommand implements Callable<Integer> {
           case "cartpole" -> CartPole::new;
           case "pendulum" -> Pendulum::new;
           case "point-nav" -> PointNavigation::new;
+          case "diffdrive" ->
+              () ->
+                  new org.adaptrobot.trainer.rl.SpecReward(
+                      new org.adaptrobot.sim.env.DiffDriveEnv(
+                          org.adaptrobot.sim.env.DiffDriveEnv.Mode.VELOCITY_TRACKING, 50),
+                      org.adaptrobot.trainer.rl.SpecReward.DIFF_DRIVE_VELOCITY,
+                      org.adaptrobot.models.bundle.RewardSpec.standard());
           default -> null;
         };
     if (factory == null) {
-      err.println("error: --env: expected cartpole, pendulum or point-nav, got '" + env + "'");
+      err.println(
+          "error: --env: expected cartpole, pendulum, point-nav or diffdrive, got '" + env + "'");
       return 2;
     }
-    if (algo != Algorithm.PPO && env.equals("cartpole")) {
+    if (algo != Algorithm.PPO && (env.equals("cartpole") || env.equals("diffdrive"))) {
       err.println(
           "error: --algo "
               + algo.name().toLowerCase(Locale.ROOT)
@@ -219,6 +235,23 @@ public final class RlCommand implements Callable<Integer> {
           double mean = java.util.Arrays.stream(eval).average().orElse(Double.NaN);
           o.printf(Locale.ROOT, "final: %.1f mean return over 20 deterministic episodes%n", mean);
           summary.put("final_return", mean);
+          if (bundle != null) {
+            if (!env.equals("diffdrive")) {
+              err.println("error: --bundle: only a diffdrive policy runs on the robot");
+              return 2;
+            }
+            var b =
+                org.adaptrobot.trainer.rl.RlBundle.export(
+                    bundle,
+                    run.model(),
+                    50,
+                    org.adaptrobot.models.bundle.RewardSpec.standard(),
+                    1.0,
+                    Map.of("steps", steps, "envs", c.envs(), "rollout", c.steps()),
+                    seed,
+                    Map.of("final_return", mean));
+            o.println("bundle: " + b.source() + " (run it with --rate 50)");
+          }
           var curve = run.curve();
           plot.add(
               "episodes (training)",
@@ -389,6 +422,18 @@ public final class RlCommand implements Callable<Integer> {
               new Ppo.Settings(10, 64, 1e-3, false, 0.2, 0.5, 0.0, 0.5, Double.NaN, 0.9, 0.95),
               2,
               5);
+      case "diffdrive" ->
+          new PpoRun.Config(
+              8,
+              256,
+              steps,
+              new int[] {64, 64},
+              Activation.TANH,
+              -0.5,
+              true,
+              new Ppo.Settings(10, 256, 3e-4, true, 0.2, 0.5, 0.0, 0.5, Double.NaN, 0.98, 0.95),
+              10,
+              3);
       default ->
           new PpoRun.Config(
               20,
