@@ -179,6 +179,10 @@ public final class RlCommand implements Callable<Integer> {
           "error: --inner-steps: MAML-TRPO takes 1 or more, the others 1; got " + innerSteps);
       return 2;
     }
+    if (bundle != null && !(env.equals("diffdrive") && algo == Algorithm.PPO)) {
+      err.println("error: --bundle: only a diffdrive policy runs on the robot (--algo ppo)");
+      return 2;
+    }
     if (metaBatch < 1 || trajectories < 2) {
       err.println("error: --meta-batch must be >= 1 and --trajectories >= 2");
       return 2;
@@ -236,10 +240,6 @@ public final class RlCommand implements Callable<Integer> {
           o.printf(Locale.ROOT, "final: %.1f mean return over 20 deterministic episodes%n", mean);
           summary.put("final_return", mean);
           if (bundle != null) {
-            if (!env.equals("diffdrive")) {
-              err.println("error: --bundle: only a diffdrive policy runs on the robot");
-              return 2;
-            }
             var b =
                 org.adaptrobot.trainer.rl.RlBundle.export(
                     bundle,

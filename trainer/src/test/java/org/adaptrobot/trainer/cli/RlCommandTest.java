@@ -100,7 +100,22 @@ class RlCommandTest {
     assertThat(ok.out()).contains("final:");
     Run env = robot("train", "rl", "--env", "mars", "--out", dir.toString());
     assertThat(env.exit()).isEqualTo(2);
-    assertThat(env.err()).contains("--env: expected cartpole, pendulum or point-nav, got 'mars'");
+    assertThat(env.err())
+        .contains("--env: expected cartpole, pendulum, point-nav or diffdrive, got 'mars'");
+    Run notRobot =
+        robot(
+            "train",
+            "rl",
+            "--env",
+            "cartpole",
+            "--steps",
+            "512",
+            "--bundle",
+            dir.resolve("b").toString(),
+            "--out",
+            dir.resolve("c").toString());
+    assertThat(notRobot.exit()).isEqualTo(2);
+    assertThat(notRobot.err()).contains("--bundle: only a diffdrive policy runs on the robot");
     Run mismatch = robot("train", "rl", "--algo", "promp", "--env", "cartpole");
     assertThat(mismatch.exit()).isEqualTo(2);
     assertThat(mismatch.err()).contains("needs a task distribution: --env point-nav or pendulum");
