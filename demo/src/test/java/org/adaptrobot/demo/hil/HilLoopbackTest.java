@@ -1,6 +1,7 @@
 package org.adaptrobot.demo.hil;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -350,6 +351,57 @@ class HilLoopbackTest {
             perStep, link.requests() - requests);
         assertThat(loop.lifecycle().active()).isTrue();
         assertThat(perStep).isLessThan(1.0);
+      }
+    }
+  }
+
+  @Test
+  void aScenarioOnThePisSideChangesAndFaultsTheSimulatedRobotOverTheLink() throws Exception {
+    Path scenario = dir.resolve("change.yaml");
+    Files.writeString(
+        scenario,
+        """
+        events:
+          - at: 1.0
+            set: {payload_kg: 2.0, left_torque_factor: 0.5}
+          - at: 2.0
+            fault: {device: imu, fault: io_error}
+        """);
+    try (SimServer server = SimServer.start()) {
+      Run r =
+          robot(
+              "run",
+              "--config",
+              SimServer.CONFIG,
+              "--hil",
+              server.uri(),
+              "--lockstep",
+              "--seconds",
+              "3",
+              "--velocity",
+              "0.3,0",
+              "--scenario-file",
+              scenario.toString());
+      assertThat(r.err()).contains("[fault sensor_error] mpu6050 'imu'");
+      server.awaitSessionEnd(1);
+      assertThat(server.log)
+          .anyMatch(l -> l.contains("set payload_kg = 2.0"))
+          .anyMatch(l -> l.contains("fault imu: io_error"));
+      // a bad name is refused by the simulator with its own message
+      RuntimeConfig cfg = RuntimeConfig.load(Path.of(SimServer.CONFIG));
+      try (HilClient link =
+          HilClient.connect(
+              server.uri(),
+              cfg.hardware(),
+              new HilClient.Options(true, cfg.runtime().periodNanos(), 1_000_000_000L))) {
+        assertThatThrownBy(() -> link.set("warp_drive", 1.0))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("unknown simulation parameter 'warp_drive'");
+        assertThatThrownBy(() -> link.fault("lidar", "stuck"))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("no simulated I2C device is named 'lidar'");
+        link.set("battery_soc", 0.4);
+        assertThat(link.truth("battery_volts")).isLessThan(12.0);
       }
     }
   }

@@ -369,16 +369,40 @@ public final class HilClient implements SimulatedHardware {
     }
   }
 
+  /** Sets a physics parameter of the simulated robot on the PC (a scripted change). */
   @Override
   public void set(String parameter, double value) {
-    throw new UnsupportedOperationException(
-        "with --hil, changes are scripted on the simulator side: robot sim serve --scenario-file");
+    lock.lock();
+    try {
+      int seq = begin(HilProtocol.SET);
+      frame.text(parameter).i64(Double.doubleToRawLongBits(value));
+      prepareWait(seq);
+      send();
+      awaitOrFail(seq, "SET " + parameter);
+      if (replyStatus != HilProtocol.OK) {
+        throw new IllegalArgumentException(replyText());
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
+  /** Injects a fault into a simulated device on the PC. */
   @Override
   public void fault(String device, String fault) {
-    throw new UnsupportedOperationException(
-        "with --hil, faults are scripted on the simulator side: robot sim serve --scenario-file");
+    lock.lock();
+    try {
+      int seq = begin(HilProtocol.FAULT);
+      frame.text(device).text(fault);
+      prepareWait(seq);
+      send();
+      awaitOrFail(seq, "FAULT " + device);
+      if (replyStatus != HilProtocol.OK) {
+        throw new IllegalArgumentException(replyText());
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override

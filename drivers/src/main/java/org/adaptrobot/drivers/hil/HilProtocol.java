@@ -29,6 +29,8 @@ import org.adaptrobot.drivers.hardware.RobotHardware;
  *   <li>{@link #GPIO_OPEN} {@code u8 kind (INPUT, OUTPUT, PWM) | u8 pin | u8 initial level}: the
  *       reply's data is the pin's level (inputs)
  *   <li>{@link #TRUTH} {@code u16 length | UTF-8 name}: the reply's data is an IEEE double
+ *   <li>{@link #SET} {@code u16 length | UTF-8 parameter | f64 value}: a physics change
+ *   <li>{@link #FAULT} {@code u16 length | UTF-8 device | u16 length | UTF-8 fault}: a device fault
  * </ul>
  *
  * Requests without a reply (the wire keeps their order): {@link #GPIO_WRITE} {@code u8 pin | u8
@@ -60,6 +62,8 @@ public final class HilProtocol {
   public static final int PWM_SET = 0x22;
   public static final int ADVANCE = 0x30;
   public static final int TRUTH = 0x31;
+  public static final int SET = 0x32;
+  public static final int FAULT = 0x33;
   public static final int BYE = 0x3F;
 
   public static final int HELLO_OK = 0x81;
@@ -114,6 +118,8 @@ public final class HilProtocol {
       case PWM_SET -> "PWM_SET";
       case ADVANCE -> "ADVANCE";
       case TRUTH -> "TRUTH";
+      case SET -> "SET";
+      case FAULT -> "FAULT";
       case BYE -> "BYE";
       case HELLO_OK -> "HELLO_OK";
       case ERROR -> "ERROR";

@@ -202,9 +202,10 @@ public final class RunCommand implements Callable<Integer> {
     }
     org.adaptrobot.runtime.sim.ScenarioFile timeline = null;
     if (scenarioFile != null) {
-      if (!sim) {
+      if (!sim && hil == null) {
         err.println(
-            "error: --scenario-file only applies with --sim (it changes the simulated robot)");
+            "error: --scenario-file only applies with --sim or --hil (it changes the simulated"
+                + " robot)");
         return 2;
       }
       try {

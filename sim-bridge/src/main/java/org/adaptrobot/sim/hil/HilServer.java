@@ -539,6 +539,8 @@ public final class HilServer implements AutoCloseable {
           case HilProtocol.PWM_SET -> pwmSet();
           case HilProtocol.ADVANCE -> advance(fr.seq());
           case HilProtocol.TRUTH -> truth(fr.seq());
+          case HilProtocol.SET -> change(fr.seq(), true);
+          case HilProtocol.FAULT -> change(fr.seq(), false);
           case HilProtocol.BYE -> {
             return false;
           }
@@ -727,6 +729,28 @@ public final class HilServer implements AutoCloseable {
       w.start(HilProtocol.ADVANCED, seq).i64(robot.clock().nowNanos());
       putEdges();
       send();
+    }
+
+    /** A physics change or a device fault asked for by the runtime's side. */
+    private void change(int seq, boolean parameter) throws IOException {
+      String name = f.text();
+      double value = parameter ? Double.longBitsToDouble(f.i64()) : Double.NaN;
+      String fault = parameter ? null : f.text();
+      f.end();
+      try {
+        if (parameter) {
+          sim.set(name, value);
+        } else {
+          sim.fault(name, fault);
+        }
+        log.printf(
+            "t = %.3f s: %s%n",
+            simSeconds(),
+            parameter ? "set " + name + " = " + value : "fault " + name + ": " + fault);
+        reply(seq, HilProtocol.OK, null);
+      } catch (IllegalArgumentException e) {
+        reply(seq, HilProtocol.BAD_REQUEST, e.getMessage());
+      }
     }
 
     private void truth(int seq) throws IOException {
