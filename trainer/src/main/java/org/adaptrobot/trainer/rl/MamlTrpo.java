@@ -2,12 +2,10 @@ package org.adaptrobot.trainer.rl;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Supplier;
 import org.adaptrobot.models.nn.Activation;
 import org.adaptrobot.sim.env.Env;
-import org.adaptrobot.sim.env.TaskDistribution;
 
 /**
  * MAML for reinforcement learning (Finn et al. 2017, §5.3) with the exact meta-gradient: per task
@@ -85,16 +83,7 @@ public final class MamlTrpo {
     this.factory = factory;
     this.c = c;
     this.seed = seed;
-    Env probe = factory.get();
-    this.ac =
-        new ActorCritic(
-            probe.observationSpace().size(),
-            probe.actionSpace().size(),
-            c.hidden(),
-            c.activation(),
-            c.initialLogStd(),
-            false,
-            seed);
+    this.ac = MetaBatch.policy(factory, c.hidden(), c.activation(), c.initialLogStd(), seed);
   }
 
   public ActorCritic model() {
@@ -120,20 +109,15 @@ public final class MamlTrpo {
   public Point iterate(ExecutorService pool, int threads) {
     long t0 = System.nanoTime();
     iteration++;
-    SplittableRandom taskRandom = new SplittableRandom(seed * 7919L + iteration);
-    TaskDistribution dist = factory.get().tasks();
-    List<double[]> tasks = new ArrayList<>();
-    for (int i = 0; i < c.metaBatch(); i++) {
-      tasks.add(dist.sample(TaskDistribution.Split.TRAIN, taskRandom));
-    }
+    List<double[]> tasks = MetaBatch.trainingTasks(factory, seed, iteration, c.metaBatch());
     double[] theta = ac.policyParams.clone();
     List<TaskData> data =
-        ProMp.parallel(
+        MetaBatch.parallel(
             pool,
             threads,
             tasks.size(),
             i -> {
-              long s = seed * 1_000_003L + iteration * 10_007L + i * 101L;
+              long s = MetaBatch.taskSeed(seed, iteration, i);
               Supplier<Env> env = TaskEnvs.fixed(factory, tasks.get(i));
               List<TaskBatch> inner = new ArrayList<>();
               double[] adapted = theta;
@@ -168,7 +152,7 @@ public final class MamlTrpo {
     int p = theta.length;
     // the meta-gradient at θ
     List<double[]> grads =
-        ProMp.parallel(
+        MetaBatch.parallel(
             pool,
             threads,
             data.size(),
@@ -216,7 +200,7 @@ public final class MamlTrpo {
           candidate[q] += frac * beta * x[q];
         }
         List<double[]> res =
-            ProMp.parallel(pool, threads, data.size(), i -> evaluate(data.get(i), candidate));
+            MetaBatch.parallel(pool, threads, data.size(), i -> evaluate(data.get(i), candidate));
         double surrogate = 0;
         double meanKl = 0;
         for (double[] v : res) {
@@ -291,7 +275,7 @@ public final class MamlTrpo {
   private double[] fisherVector(
       List<TaskData> data, double[] theta, double[] v, ExecutorService pool, int threads) {
     List<double[]> parts =
-        ProMp.parallel(
+        MetaBatch.parallel(
             pool,
             threads,
             data.size(),

@@ -52,7 +52,7 @@ public final class MetaEval {
       ExecutorService pool,
       int threads) {
     List<double[]> rows =
-        ProMp.parallel(
+        MetaBatch.parallel(
             pool,
             threads,
             tasks.size(),

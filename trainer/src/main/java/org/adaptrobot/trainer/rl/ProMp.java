@@ -2,14 +2,11 @@ package org.adaptrobot.trainer.rl;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import org.adaptrobot.models.nn.Activation;
 import org.adaptrobot.models.optim.Adam;
 import org.adaptrobot.sim.env.Env;
-import org.adaptrobot.sim.env.TaskDistribution;
 
 /**
  * ProMP (Rothfuss et al. 2019): meta-training a policy so that one policy-gradient step on a new
@@ -73,16 +70,7 @@ public final class ProMp {
     this.factory = factory;
     this.c = c;
     this.seed = seed;
-    Env probe = factory.get();
-    this.ac =
-        new ActorCritic(
-            probe.observationSpace().size(),
-            probe.actionSpace().size(),
-            c.hidden(),
-            c.activation(),
-            c.initialLogStd(),
-            false,
-            seed);
+    this.ac = MetaBatch.policy(factory, c.hidden(), c.activation(), c.initialLogStd(), seed);
     this.adam = new Adam(ac.policyParams.length, c.outerLr());
   }
 
@@ -100,20 +88,15 @@ public final class ProMp {
   public Point iterate(ExecutorService pool, int threads) {
     long t0 = System.nanoTime();
     iteration++;
-    SplittableRandom taskRandom = new SplittableRandom(seed * 7919L + iteration);
-    TaskDistribution dist = factory.get().tasks();
-    List<double[]> tasks = new ArrayList<>();
-    for (int i = 0; i < c.metaBatch(); i++) {
-      tasks.add(dist.sample(TaskDistribution.Split.TRAIN, taskRandom));
-    }
+    List<double[]> tasks = MetaBatch.trainingTasks(factory, seed, iteration, c.metaBatch());
     double[] theta = ac.policyParams.clone();
     List<TaskData> data =
-        parallel(
+        MetaBatch.parallel(
             pool,
             threads,
             tasks.size(),
             i -> {
-              long s = seed * 1_000_003L + iteration * 10_007L + i * 101L;
+              long s = MetaBatch.taskSeed(seed, iteration, i);
               Supplier<Env> env = TaskEnvs.fixed(factory, tasks.get(i));
               TaskBatch pre =
                   TaskBatch.sample(
@@ -143,7 +126,7 @@ public final class ProMp {
     for (int step = 0; step < c.outerSteps(); step++) {
       double[] current = ac.policyParams.clone();
       List<double[]> grads =
-          parallel(pool, threads, data.size(), i -> taskGradient(data.get(i), current));
+          MetaBatch.parallel(pool, threads, data.size(), i -> taskGradient(data.get(i), current));
       double[] total = new double[current.length];
       for (double[] g : grads) {
         for (int k = 0; k < total.length; k++) {
@@ -200,36 +183,5 @@ public final class ProMp {
       g[k] -= c.klPenalty() * kl[k];
     }
     return g;
-  }
-
-  interface Job<T> {
-    T run(int i);
-  }
-
-  /** Runs {@code n} jobs on the pool, results in index order. */
-  static <T> List<T> parallel(ExecutorService pool, int threads, int n, Job<T> job) {
-    List<T> out = new ArrayList<>();
-    if (pool == null || threads <= 1) {
-      for (int i = 0; i < n; i++) {
-        out.add(job.run(i));
-      }
-      return out;
-    }
-    List<Future<T>> futures = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      int k = i;
-      futures.add(pool.submit(() -> job.run(k)));
-    }
-    try {
-      for (Future<T> f : futures) {
-        out.add(f.get());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("a task failed: " + e.getCause(), e.getCause());
-    }
-    return out;
   }
 }
