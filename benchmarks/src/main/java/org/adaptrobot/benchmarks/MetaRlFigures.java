@@ -185,31 +185,7 @@ public final class MetaRlFigures {
             + " mean ± 95 %% CI over goals (seeds pooled) | median | seed means%n",
         pc.innerLr(),
         seeds);
-    System.out.println("| row | 0 steps | 1 step | 2 steps | 3 steps |");
-    System.out.println("|---|---|---|---|---|");
-    for (var e : rows.entrySet()) {
-      StringBuilder line = new StringBuilder("| " + e.getKey() + " |");
-      int cols = e.getValue().get(0)[0].length;
-      for (int k = 0; k <= steps; k++) {
-        if (k >= cols) {
-          line.append(" (same) |");
-          continue;
-        }
-        double[][] pooled =
-            e.getValue().stream().flatMap(java.util.Arrays::stream).toArray(double[][]::new);
-        double[] s = MetaEval.summary(pooled, k);
-        StringBuilder perSeed = new StringBuilder();
-        for (double[][] r : e.getValue()) {
-          perSeed
-              .append(perSeed.length() == 0 ? "" : ", ")
-              .append(String.format(Locale.ROOT, "%.1f", MetaEval.summary(r, k)[0]));
-        }
-        line.append(
-            String.format(
-                Locale.ROOT, " %.1f ± %.1f, median %.1f (%s) |", s[0], s[1], s[2], perSeed));
-      }
-      System.out.println(line);
-    }
+    MetaTable.print(rows, steps);
     Path png = out.resolve("meta-rl-2d-navigation.png");
     LinePlot.writePanels(png, plots);
     System.out.println("learning curves: " + png);

@@ -225,6 +225,24 @@ public final class ControllerFactory {
       if (!PolicyAdaptation.applies(m)) {
         return new Built(controller, null, null);
       }
+      if (org.adaptrobot.runtime.adaptation.PolicyGradientFeed.applies(m)) {
+        try {
+          var parts =
+              org.adaptrobot.runtime.adaptation.PolicyGradientFeed.of(
+                  bundle,
+                  controller,
+                  org.adaptrobot.runtime.adaptation.PolicyGradientFeed.settings(m),
+                  o.adapt(),
+                  o.lockstep(),
+                  detector,
+                  agents,
+                  events);
+          return new Built(parts.controller(), null, parts.feed());
+        } catch (RuntimeException e) {
+          controller.close();
+          throw e;
+        }
+      }
       try {
         AdaptationFeed feed =
             PolicyAdaptation.of(
@@ -241,9 +259,13 @@ public final class ControllerFactory {
 
   /**
    * The change detector's standard settings for a bundle: the likelihood detector's for a
-   * bayesian-last-layer bundle, the adaptation engine's for the others.
+   * bayesian-last-layer bundle, the error-level detector's for a policy-gradient bundle, the
+   * adaptation engine's for the others.
    */
   public static ChangeDetector.Settings standardDetector(Manifest m) {
+    if (org.adaptrobot.runtime.adaptation.PolicyGradientFeed.applies(m)) {
+      return org.adaptrobot.runtime.adaptation.ErrorLevelDetector.standard();
+    }
     return m.adaptation().mode() == AdaptationMode.BAYESIAN_LAST_LAYER
         ? LikelihoodChangeDetector.standardSettings()
         : ChangeDetector.Settings.standard();

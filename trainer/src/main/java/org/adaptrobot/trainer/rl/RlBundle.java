@@ -12,6 +12,7 @@ import org.adaptrobot.models.bundle.BundleExport;
 import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.models.bundle.RewardSpec;
 import org.adaptrobot.models.nn.Activation;
+import org.adaptrobot.models.nn.GaussianPolicy;
 import org.adaptrobot.models.nn.Mlp;
 import org.adaptrobot.models.nn.NetworkArchitecture;
 
@@ -72,11 +73,128 @@ public final class RlBundle {
     List<Activation> acts = Arrays.asList(net.activations());
     NetworkArchitecture arch = new NetworkArchitecture.MlpArchitecture(net.layerSizes(), acts);
     double[] params = Arrays.copyOf(ac.policyParams, net.layout().size());
+    return write(
+        target,
+        "Wheel-duty policy trained with PPO on the simulated robot's velocity-tracking task.",
+        arch,
+        params,
+        low,
+        high,
+        mean,
+        std,
+        controlRateHz,
+        reward,
+        maxDutyChange,
+        Manifest.AdaptationSpec.none(),
+        "ppo",
+        hyperparameters,
+        seed,
+        metrics);
+  }
+
+  /**
+   * A meta-trained Gaussian policy (MAML-TRPO or ProMP) as a bundle that adapts on the robot: the
+   * whole policy (mean network and log-std, architecture {@code gaussian_mlp}; the robot acts with
+   * the mean and explores with the log-std) under a fixed observation normalisation, adaptation
+   * mode {@code gradient} with the {@code policy_gradient} loss on every tensor at the inner rate
+   * α; the support window is the transitions of one inner step (rollouts × steps), the query window
+   * one rollout's steps.
+   */
+  public static Bundle exportAdaptive(
+      Path target,
+      GaussianPolicy policy,
+      double[] params,
+      double[] mean,
+      double[] std,
+      double controlRateHz,
+      RewardSpec reward,
+      double maxDutyChange,
+      double innerRate,
+      int rolloutSteps,
+      int rollouts,
+      String algorithm,
+      Map<String, Object> hyperparameters,
+      long seed,
+      Map<String, Double> metrics)
+      throws IOException, BundleException {
+    int o = policy.inputSize();
+    if (o != SpecReward.DIFF_DRIVE_VELOCITY.size() || policy.actionSize() != 2) {
+      throw new IllegalArgumentException(
+          "a robot bundle needs the velocity-tracking observation "
+              + SpecReward.DIFF_DRIVE_VELOCITY
+              + " and two duties; this policy has "
+              + o
+              + " inputs and "
+              + policy.actionSize()
+              + " outputs");
+    }
+    double[] low = new double[o];
+    double[] high = new double[o];
+    for (int i = 0; i < o; i++) {
+      low[i] = mean[i] - RunningMeanStd.CLIP * std[i];
+      high[i] = mean[i] + RunningMeanStd.CLIP * std[i];
+    }
+    Mlp net = policy.meanNetwork();
+    NetworkArchitecture arch =
+        new NetworkArchitecture.GaussianPolicyArchitecture(
+            new NetworkArchitecture.MlpArchitecture(
+                net.layerSizes(), Arrays.asList(net.activations())));
+    List<String> tensors = policy.layout().slices().stream().map(s -> s.name()).toList();
+    Manifest.AdaptationSpec adaptation =
+        new Manifest.AdaptationSpec(
+            org.adaptrobot.models.bundle.AdaptationMode.GRADIENT,
+            Manifest.POLICY,
+            tensors,
+            new double[] {innerRate},
+            1,
+            rolloutSteps * rollouts,
+            rolloutSteps,
+            "policy_gradient");
+    return write(
+        target,
+        "Wheel-duty policy meta-trained with "
+            + algorithm
+            + " on the simulated robot's velocity-tracking task; adapts on the robot by a"
+            + " policy-gradient step from its own reward.",
+        arch,
+        params.clone(),
+        low,
+        high,
+        mean,
+        std,
+        controlRateHz,
+        reward,
+        maxDutyChange,
+        adaptation,
+        algorithm,
+        hyperparameters,
+        seed,
+        metrics);
+  }
+
+  private static Bundle write(
+      Path target,
+      String description,
+      NetworkArchitecture arch,
+      double[] params,
+      double[] low,
+      double[] high,
+      double[] mean,
+      double[] std,
+      double controlRateHz,
+      RewardSpec reward,
+      double maxDutyChange,
+      Manifest.AdaptationSpec adaptation,
+      String algorithm,
+      Map<String, Object> hyperparameters,
+      long seed,
+      Map<String, Double> metrics)
+      throws IOException, BundleException {
     Manifest template =
         new Manifest(
             Manifest.FORMAT_VERSION,
             target.getFileName().toString(),
-            "Wheel-duty policy trained with PPO on the simulated robot's velocity-tracking task.",
+            description,
             new Manifest.ObservationSpec(
                 SpecReward.DIFF_DRIVE_VELOCITY, UNITS, low, high, mean, std),
             new Manifest.ActionSpec(
@@ -87,9 +205,9 @@ public final class RlBundle {
                 new double[] {maxDutyChange, maxDutyChange}),
             controlRateHz,
             Map.of(),
-            Manifest.AdaptationSpec.none(),
+            adaptation,
             new Manifest.Provenance(
-                "ppo",
+                algorithm,
                 hyperparameters,
                 seed,
                 org.adaptrobot.trainer.cli.RlCommandVersion.code(),
@@ -103,6 +221,8 @@ public final class RlBundle {
     return BundleExport.write(
         target,
         template,
-        Map.of(Manifest.POLICY, new BundleExport.GraphExport(arch, params, Set.of())));
+        Map.of(
+            Manifest.POLICY,
+            new BundleExport.GraphExport(arch, params, Set.copyOf(adaptation.adaptableTensors()))));
   }
 }

@@ -35,6 +35,109 @@ public final class TaskEnvs {
     return () -> new RandomTask(base.get(), true, task.clone());
   }
 
+  /**
+   * A fixed observation normalisation, as the runtime applies a bundle's: each value clipped to
+   * mean ± {@link RunningMeanStd#CLIP} std, then (x − mean) / std. Meta-learners train under it (a
+   * running normaliser would move under the inner step the robot repeats) and the bundle carries
+   * the same mean and std.
+   */
+  public static Supplier<Env> normalised(
+      Supplier<? extends Env> base, double[] mean, double[] std) {
+    double[] m = mean.clone();
+    double[] sd = std.clone();
+    return () -> new Normalised(base.get(), m, sd);
+  }
+
+  private static final class Normalised implements Env {
+    private final Env env;
+    private final double[] mean;
+    private final double[] std;
+    private final double[] inner;
+
+    Normalised(Env env, double[] mean, double[] std) {
+      if (mean.length != env.observationSpace().size() || std.length != mean.length) {
+        throw new IllegalArgumentException(
+            "normalisation: "
+                + mean.length
+                + " means and "
+                + std.length
+                + " stds for "
+                + env.observationSpace().size()
+                + " observation values");
+      }
+      this.env = env;
+      this.mean = mean;
+      this.std = std;
+      this.inner = new double[mean.length];
+    }
+
+    private void copy(double[] observation) {
+      for (int i = 0; i < mean.length; i++) {
+        double lo = mean[i] - RunningMeanStd.CLIP * std[i];
+        double hi = mean[i] + RunningMeanStd.CLIP * std[i];
+        double v = Math.max(lo, Math.min(hi, inner[i]));
+        observation[i] = (v - mean[i]) / std[i];
+      }
+    }
+
+    @Override
+    public Box observationSpace() {
+      double[] lo = new double[mean.length];
+      double[] hi = new double[mean.length];
+      java.util.Arrays.fill(lo, -RunningMeanStd.CLIP);
+      java.util.Arrays.fill(hi, RunningMeanStd.CLIP);
+      return new Box(lo, hi);
+    }
+
+    @Override
+    public Box actionSpace() {
+      return env.actionSpace();
+    }
+
+    @Override
+    public TaskDistribution tasks() {
+      return env.tasks();
+    }
+
+    @Override
+    public void task(double[] parameters) {
+      env.task(parameters);
+    }
+
+    @Override
+    public double[] task() {
+      return env.task();
+    }
+
+    @Override
+    public void switchTaskAt(int step, double[] parameters) {
+      env.switchTaskAt(step, parameters);
+    }
+
+    @Override
+    public void reset(Long seed, double[] observation) {
+      env.reset(seed, inner);
+      copy(observation);
+    }
+
+    @Override
+    public double step(double[] action, double[] observation, Status status) {
+      double r = env.step(action, inner, status);
+      copy(observation);
+      return r;
+    }
+
+    @Override
+    public int elapsedSteps() {
+      return env.elapsedSteps();
+    }
+
+    @Override
+    public Map<String, Object> info() {
+      return env.info();
+    }
+  }
+
   private static final class RandomTask implements Env {
     private final Env env;
     private final boolean oracle;
