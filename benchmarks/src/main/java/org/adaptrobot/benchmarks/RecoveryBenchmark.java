@@ -33,9 +33,10 @@ import org.adaptrobot.runtime.sim.ScenarioFile;
  * not adapting; MPC with GrBAL's gradient steps; MPC with the pooled (non-meta-trained) model
  * fine-tuned by the same engine; MPC with recursive least squares on a linear model; MPC with a
  * Bayesian last layer on features trained on pooled data (the meta-learning ablation); MPC with the
- * meta-trained (ALPaCA) Bayesian last layer; and the oracle — MPC with a model fitted offline to 60
- * s of the changed robot of that seed, swapped in at the change. Each controller also drives the
- * unchanged robot on every seed: its own yardstick.
+ * meta-trained (ALPaCA) Bayesian last layer; a MAML-RL (MAML-TRPO) wheel-duty policy not adapting
+ * and taking its policy-gradient step on the robot; the ProMP policy taking it; and the oracle —
+ * MPC with a model fitted offline to 60 s of the changed robot of that seed, swapped in at the
+ * change. Each controller also drives the unchanged robot on every seed: its own yardstick.
  *
  * <p>Seeds vary the velocity profile (4 random 2.5 s segments; for the slippery floor an aggressive
  * profile that makes the wheels slip), the sensor noise, and the size of the change (each parameter
@@ -101,6 +102,21 @@ public final class RecoveryBenchmark {
               "pi-ff",
               "PI + adaptive feed-forward (meta-trained BLL)",
               "bundles/diffdrive-bll",
+              Controller.ADAPTIVE),
+          new Row(
+              "maml-rl-fixed",
+              "MAML-RL policy, not adapting",
+              "bundles/diffdrive-maml-rl",
+              Controller.FIXED),
+          new Row(
+              "maml-rl",
+              "MAML-RL policy + policy-gradient step on the robot",
+              "bundles/diffdrive-maml-rl",
+              Controller.ADAPTIVE),
+          new Row(
+              "promp",
+              "ProMP policy + policy-gradient step on the robot",
+              "bundles/diffdrive-promp",
               Controller.ADAPTIVE),
           new Row(
               "oracle",

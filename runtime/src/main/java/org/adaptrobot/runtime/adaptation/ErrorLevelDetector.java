@@ -34,7 +34,7 @@ public final class ErrorLevelDetector {
 
   /** The defaults for a tracking error at 50 Hz. */
   public static ChangeDetector.Settings standard() {
-    return new ChangeDetector.Settings(500, 0.02, 0.5, 40, 10);
+    return new ChangeDetector.Settings(500, 0.02, 0.25, 40, 10);
   }
 
   /** Adds one error value; true when this value makes the change declared. */

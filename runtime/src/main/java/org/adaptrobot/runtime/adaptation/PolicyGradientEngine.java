@@ -99,6 +99,7 @@ public final class PolicyGradientEngine implements AdaptationControl, FallbackAg
   private final double[] evalReturns;
 
   private double[] inUse;
+  private double[] proposal;
   private long nextVersion = 2;
   private Phase phase = Phase.WATCH;
   private long cursor;
@@ -375,6 +376,7 @@ public final class PolicyGradientEngine implements AdaptationControl, FallbackAg
       norm = s.maxUpdateNorm();
     }
     stepNorm = norm;
+    proposal = candidate.clone(); // handed to the controller: never written again
     phase = Phase.EVALUATE;
     evaluated = 0;
     nextEvaluationPlan();
@@ -382,7 +384,7 @@ public final class PolicyGradientEngine implements AdaptationControl, FallbackAg
 
   private void nextEvaluationPlan() {
     // even slots: the candidate; odd: the parameters in use
-    plan(evaluated % 2 == 0 ? candidate.clone() : inUse, false);
+    plan(evaluated % 2 == 0 ? proposal : inUse, false);
   }
 
   private void decide() {
@@ -416,7 +418,7 @@ public final class PolicyGradientEngine implements AdaptationControl, FallbackAg
             pairs,
             collectReturn);
     if (mean > 0 && mean > s.margin() * se) {
-      inUse = candidate.clone();
+      inUse = proposal;
       accepted++;
       endRound();
       emit("accepted", -cur, -cand, stepNorm, detail);

@@ -24,6 +24,7 @@ import org.adaptrobot.trainer.rl.MetaEval;
 import org.adaptrobot.trainer.rl.Ppo;
 import org.adaptrobot.trainer.rl.PpoRun;
 import org.adaptrobot.trainer.rl.ProMp;
+import org.adaptrobot.trainer.rl.RobotMetaRl;
 import org.adaptrobot.trainer.rl.Sampler;
 import org.adaptrobot.trainer.rl.TaskEnvs;
 import picocli.CommandLine.Command;
@@ -61,8 +62,10 @@ public final class RlCommand implements Callable<Integer> {
       names = "--env",
       defaultValue = "cartpole",
       description =
-          "cartpole, pendulum or point-nav; meta-RL takes point-nav (goals) or pendulum (mass,"
-              + " length, gravity) (default: ${DEFAULT-VALUE}).")
+          "cartpole, pendulum, point-nav or diffdrive; meta-RL takes point-nav (goals), pendulum"
+              + " (mass, length, gravity) or diffdrive (the robot's velocity tracking: battery,"
+              + " payload, floor, per-motor torque, sensor noise; 1 s rollouts) (default:"
+              + " ${DEFAULT-VALUE}).")
   String env;
 
   @Option(
@@ -105,11 +108,10 @@ public final class RlCommand implements Callable<Integer> {
 
   @Option(
       names = "--trajectories",
-      defaultValue = "20",
       description =
           "Meta-RL: trajectories per task for each inner step and after adaptation, and in the"
-              + " final test (default: ${DEFAULT-VALUE}).")
-  int trajectories;
+              + " final test (default: 20; diffdrive 10, the rollouts the robot collects per step).")
+  Integer trajectories;
 
   @Option(
       names = "--eval-split",
@@ -138,9 +140,26 @@ public final class RlCommand implements Callable<Integer> {
       names = "--bundle",
       paramLabel = "DIR",
       description =
-          "PPO on diffdrive: also export the policy as a bundle the runtime drives (50 Hz), with"
-              + " its observation normalisation and reward spec (default: none).")
+          "diffdrive: also export the policy as a bundle the runtime drives (50 Hz), with its"
+              + " observation normalisation and reward spec; a meta-RL policy's bundle adapts on"
+              + " the robot by its policy-gradient step (default: none).")
   Path bundle;
+
+  @Option(
+      names = "--checkpoint-every",
+      defaultValue = "10",
+      description =
+          "Meta-RL: write checkpoint.bin in --out every N meta-iterations (default:"
+              + " ${DEFAULT-VALUE}).")
+  int checkpointEvery;
+
+  @Option(
+      names = "--resume",
+      description =
+          "Meta-RL: continue from --out's checkpoint.bin (same algorithm, environment, seed and"
+              + " batch settings); the result is the run's without the interruption (default:"
+              + " off).")
+  boolean resume;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -148,7 +167,7 @@ public final class RlCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter o = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Supplier<Env> factory =
+    Supplier<Env> chosen =
         switch (env) {
           case "cartpole" -> CartPole::new;
           case "pendulum" -> Pendulum::new;
@@ -162,16 +181,16 @@ public final class RlCommand implements Callable<Integer> {
                       org.adaptrobot.models.bundle.RewardSpec.standard());
           default -> null;
         };
-    if (factory == null) {
+    if (chosen == null) {
       err.println(
           "error: --env: expected cartpole, pendulum, point-nav or diffdrive, got '" + env + "'");
       return 2;
     }
-    if (algo != Algorithm.PPO && (env.equals("cartpole") || env.equals("diffdrive"))) {
+    if (algo != Algorithm.PPO && env.equals("cartpole")) {
       err.println(
           "error: --algo "
               + algo.name().toLowerCase(Locale.ROOT)
-              + " needs a task distribution: --env point-nav or pendulum");
+              + " needs a task distribution: --env point-nav, pendulum or diffdrive");
       return 2;
     }
     if (innerSteps < 1 || (innerSteps > 1 && algo != Algorithm.MAML_TRPO)) {
@@ -179,9 +198,15 @@ public final class RlCommand implements Callable<Integer> {
           "error: --inner-steps: MAML-TRPO takes 1 or more, the others 1; got " + innerSteps);
       return 2;
     }
-    if (bundle != null && !(env.equals("diffdrive") && algo == Algorithm.PPO)) {
-      err.println("error: --bundle: only a diffdrive policy runs on the robot (--algo ppo)");
+    if (bundle != null && !env.equals("diffdrive")) {
+      err.println("error: --bundle: only a diffdrive policy runs on the robot (--env diffdrive)");
       return 2;
+    }
+    boolean robot = env.equals("diffdrive");
+    // meta-RL on the robot trains under the fixed normalisation its bundle carries
+    Supplier<Env> factory = robot && algo != Algorithm.PPO ? RobotMetaRl.env() : chosen;
+    if (trajectories == null) {
+      trajectories = robot ? RobotMetaRl.ROLLOUTS : 20;
     }
     if (metaBatch < 1 || trajectories < 2) {
       err.println("error: --meta-batch must be >= 1 and --trajectories >= 2");
@@ -191,7 +216,25 @@ public final class RlCommand implements Callable<Integer> {
       err.println("error: --threads, --steps, --iterations and --eval-tasks must be positive");
       return 2;
     }
+    if (checkpointEvery < 1) {
+      err.println("error: --checkpoint-every must be >= 1, got " + checkpointEvery);
+      return 2;
+    }
     Files.createDirectories(out);
+    if (resume
+        && Files.exists(out.resolve(CHECKPOINT))
+        && Files.exists(out.resolve("metrics.csv"))) {
+      // rows written after the checkpoint are trained again: drop them
+      int done = org.adaptrobot.trainer.io.Checkpoint.read(out.resolve(CHECKPOINT)).iteration();
+      List<String> lines = Files.readAllLines(out.resolve("metrics.csv"));
+      List<String> kept = new ArrayList<>();
+      for (int i = 0; i < lines.size(); i++) {
+        if (i == 0 || Integer.parseInt(lines.get(i).split(",")[0]) <= done) {
+          kept.add(lines.get(i));
+        }
+      }
+      Files.write(out.resolve("metrics.csv"), kept);
+    }
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     long t0 = System.nanoTime();
     Map<String, Object> summary = new LinkedHashMap<>();
@@ -206,7 +249,9 @@ public final class RlCommand implements Callable<Integer> {
     double[] params;
     try (RunFiles.Csv csv =
         new RunFiles.Csv(
-            out.resolve("metrics.csv"), "iteration,env_steps,return,after_step,seconds", false)) {
+            out.resolve("metrics.csv"),
+            "iteration,env_steps,return,after_step,seconds",
+            resume && Files.exists(out.resolve(CHECKPOINT)))) {
       switch (algo) {
         case PPO -> {
           PpoRun.Config c = ppoConfig(env, steps);
@@ -266,8 +311,11 @@ public final class RlCommand implements Callable<Integer> {
           List<double[]> post = new ArrayList<>();
           org.adaptrobot.trainer.rl.ActorCritic model;
           double innerLr;
-          ProMp.Config p0 = ProMp.Config.pointNavigation();
-          int horizon = ((org.adaptrobot.sim.env.AbstractEnv) factory.get()).horizon();
+          ProMp.Config p0 = robot ? RobotMetaRl.promp() : ProMp.Config.pointNavigation();
+          int horizon =
+              robot
+                  ? RobotMetaRl.ROLLOUT_STEPS
+                  : ((org.adaptrobot.sim.env.AbstractEnv) factory.get()).horizon();
           ProMp.Config pc =
               new ProMp.Config(
                   metaBatch,
@@ -285,17 +333,22 @@ public final class RlCommand implements Callable<Integer> {
                   p0.initialLogStd());
           if (algo == Algorithm.PROMP) {
             ProMp m = new ProMp(factory, pc, seed);
-            for (int i = 0; i < iterations; i++) {
+            String run = runId(pc.toString());
+            int start = resumeFrom(o, run, m::restore);
+            for (int i = start; i < iterations; i++) {
               var p = m.iterate(pool, threads);
               csv.row(p.iteration(), p.envSteps(), p.preReturn(), p.postReturn(), p.seconds());
+              progress(o, p.iteration(), p.preReturn(), p.postReturn(), p.seconds());
+              checkpoint(p.iteration(), run, m.state());
+            }
+            for (var p : m.curve()) {
               pre.add(new double[] {p.envSteps(), p.preReturn()});
               post.add(new double[] {p.envSteps(), p.postReturn()});
-              progress(o, p.iteration(), p.preReturn(), p.postReturn(), p.seconds());
             }
             model = m.model();
             innerLr = pc.innerLr();
           } else {
-            MamlTrpo.Config d = MamlTrpo.Config.pointNavigation();
+            MamlTrpo.Config d = robot ? RobotMetaRl.mamlTrpo() : MamlTrpo.Config.pointNavigation();
             MamlTrpo.Config mc =
                 new MamlTrpo.Config(
                     metaBatch,
@@ -314,12 +367,17 @@ public final class RlCommand implements Callable<Integer> {
                     d.activation(),
                     d.initialLogStd());
             MamlTrpo m = new MamlTrpo(factory, mc, seed);
-            for (int i = 0; i < iterations; i++) {
+            String run = runId(mc.toString());
+            int start = resumeFrom(o, run, m::restore);
+            for (int i = start; i < iterations; i++) {
               var p = m.iterate(pool, threads);
               csv.row(p.iteration(), p.envSteps(), p.preReturn(), p.postReturn(), p.seconds());
+              progress(o, p.iteration(), p.preReturn(), p.postReturn(), p.seconds());
+              checkpoint(p.iteration(), run, m.state());
+            }
+            for (var p : m.curve()) {
               pre.add(new double[] {p.envSteps(), p.preReturn()});
               post.add(new double[] {p.envSteps(), p.postReturn()});
-              progress(o, p.iteration(), p.preReturn(), p.postReturn(), p.seconds());
             }
             model = m.model();
             innerLr = mc.innerLr();
@@ -366,6 +424,38 @@ public final class RlCommand implements Callable<Integer> {
           }
           summary.put("held_out", test);
           params = model.policyParams;
+          if (bundle != null) {
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            metrics.put("return_0_steps", MetaEval.summary(r, 0)[0]);
+            if (evalSteps >= 1) {
+              metrics.put("return_1_step", MetaEval.summary(r, 1)[0]);
+            }
+            org.adaptrobot.trainer.rl.RlBundle.exportAdaptive(
+                bundle,
+                model.policy,
+                model.policyParams,
+                RobotMetaRl.OBS_MEAN,
+                RobotMetaRl.OBS_STD,
+                RobotMetaRl.RATE_HZ,
+                org.adaptrobot.models.bundle.RewardSpec.standard(),
+                1.0,
+                innerLr,
+                horizon,
+                trajectories,
+                algo.name().toLowerCase(Locale.ROOT),
+                Map.of(
+                    "meta_iterations",
+                    iterations,
+                    "meta_batch",
+                    metaBatch,
+                    "inner_steps",
+                    innerSteps,
+                    "training_seconds",
+                    Math.round((System.nanoTime() - t0) * 1e-9)),
+                seed,
+                metrics);
+            o.println("wrote bundle " + bundle);
+          }
         }
       }
     } finally {
@@ -381,6 +471,46 @@ public final class RlCommand implements Callable<Integer> {
     RunFiles.json(out.resolve("summary.json"), summary);
     o.println("wrote " + out.resolve("metrics.csv") + ", curve.png, policy.csv, summary.json");
     return 0;
+  }
+
+  static final String CHECKPOINT = "checkpoint.bin";
+
+  /** What a checkpoint must match: algorithm, environment, seed and the learner's settings. */
+  private String runId(String config) {
+    // arrays print as identities in a record's toString: the settings that matter are scalars
+    return algo.name().toLowerCase(Locale.ROOT)
+        + "/"
+        + env
+        + "/seed "
+        + seed
+        + "/"
+        + config.replaceAll("\\[I@[0-9a-f]+", "[hidden]");
+  }
+
+  /** With --resume and a checkpoint: restores it and returns its iteration; else 0. */
+  private int resumeFrom(
+      PrintWriter o, String run, java.util.function.Consumer<Map<String, double[]>> restore)
+      throws java.io.IOException {
+    Path file = out.resolve(CHECKPOINT);
+    if (!resume || !Files.exists(file)) {
+      return 0;
+    }
+    org.adaptrobot.trainer.io.Checkpoint c = org.adaptrobot.trainer.io.Checkpoint.read(file);
+    if (!c.run().equals(run)) {
+      throw new IllegalArgumentException(
+          file + " belongs to run '" + c.run() + "', not this one ('" + run + "')");
+    }
+    restore.accept(c.arrays());
+    o.printf("resuming at meta-iteration %d from %s%n", c.iteration(), file);
+    return c.iteration();
+  }
+
+  private void checkpoint(int iteration, String run, Map<String, double[]> state)
+      throws java.io.IOException {
+    if (iteration % checkpointEvery == 0 || iteration == iterations) {
+      new org.adaptrobot.trainer.io.Checkpoint(iteration, run, state)
+          .write(out.resolve(CHECKPOINT));
+    }
   }
 
   private static void progress(PrintWriter o, int it, double pre, double post, double seconds) {

@@ -105,6 +105,65 @@ public final class MamlTrpo {
     }
   }
 
+  /**
+   * The learner's state for a checkpoint: the policy, the iteration, the env steps, the learning
+   * curve. A run restored from it continues bit-identically (task draws and rollouts are seeded by
+   * the iteration).
+   */
+  public java.util.Map<String, double[]> state() {
+    java.util.Map<String, double[]> m = new java.util.LinkedHashMap<>();
+    m.put("policy", ac.policyParams.clone());
+    m.put("iteration", new double[] {iteration});
+    m.put("env_steps", new double[] {envSteps});
+    double[] points = new double[curve.size() * 7];
+    for (int i = 0; i < curve.size(); i++) {
+      Point p = curve.get(i);
+      double[] row = {
+        p.iteration(),
+        p.envSteps(),
+        p.preReturn(),
+        p.postReturn(),
+        p.kl(),
+        p.accepted() ? 1 : 0,
+        p.seconds()
+      };
+      System.arraycopy(row, 0, points, i * 7, 7);
+    }
+    m.put("curve", points);
+    return m;
+  }
+
+  /** Continues from a {@link #state} of a run with the same settings and seed. */
+  public void restore(java.util.Map<String, double[]> state) {
+    double[] policy = need(state, "policy", ac.policyParams.length);
+    System.arraycopy(policy, 0, ac.policyParams, 0, policy.length);
+    iteration = (int) need(state, "iteration", 1)[0];
+    envSteps = (long) need(state, "env_steps", 1)[0];
+    double[] points = state.get("curve");
+    if (points == null || points.length % 7 != 0) {
+      throw new IllegalArgumentException("checkpoint: no learning curve of 7-value rows");
+    }
+    curve.clear();
+    for (int i = 0; i < points.length / 7; i++) {
+      double[] r = java.util.Arrays.copyOfRange(points, i * 7, (i + 1) * 7);
+      curve.add(new Point((int) r[0], (long) r[1], r[2], r[3], r[4], r[5] != 0, r[6]));
+    }
+  }
+
+  private static double[] need(java.util.Map<String, double[]> state, String name, int length) {
+    double[] v = state.get(name);
+    if (v == null || v.length != length) {
+      throw new IllegalArgumentException(
+          "checkpoint: '"
+              + name
+              + "' "
+              + (v == null ? "is missing" : "has " + v.length + " values")
+              + ", expected "
+              + length);
+    }
+    return v.clone();
+  }
+
   /** One meta-iteration. */
   public Point iterate(ExecutorService pool, int threads) {
     long t0 = System.nanoTime();

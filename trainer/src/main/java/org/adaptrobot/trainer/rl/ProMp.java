@@ -84,6 +84,66 @@ public final class ProMp {
 
   private record TaskData(TaskBatch pre, TaskBatch post, double[] outOldPre) {}
 
+  /**
+   * The learner's state for a checkpoint: the policy, the iteration, the env steps, the learning
+   * curve and the optimiser. A run restored from it continues bit-identically (task draws and
+   * rollouts are seeded by the iteration).
+   */
+  public java.util.Map<String, double[]> state() {
+    java.util.Map<String, double[]> m = new java.util.LinkedHashMap<>();
+    m.put("policy", ac.policyParams.clone());
+    m.put("iteration", new double[] {iteration});
+    m.put("env_steps", new double[] {envSteps});
+    double[] points = new double[curve.size() * 5];
+    for (int i = 0; i < curve.size(); i++) {
+      Point p = curve.get(i);
+      double[] row = {p.iteration(), p.envSteps(), p.preReturn(), p.postReturn(), p.seconds()};
+      System.arraycopy(row, 0, points, i * 5, 5);
+    }
+    m.put("curve", points);
+    Adam.State a = adam.state();
+    m.put("adam_step", new double[] {a.stepCount()});
+    m.put("adam_m", a.firstMoment());
+    m.put("adam_v", a.secondMoment());
+    return m;
+  }
+
+  /** Continues from a {@link #state} of a run with the same settings and seed. */
+  public void restore(java.util.Map<String, double[]> state) {
+    double[] policy = need(state, "policy", ac.policyParams.length);
+    System.arraycopy(policy, 0, ac.policyParams, 0, policy.length);
+    iteration = (int) need(state, "iteration", 1)[0];
+    envSteps = (long) need(state, "env_steps", 1)[0];
+    double[] points = state.get("curve");
+    if (points == null || points.length % 5 != 0) {
+      throw new IllegalArgumentException("checkpoint: no learning curve of 5-value rows");
+    }
+    curve.clear();
+    for (int i = 0; i < points.length / 5; i++) {
+      double[] r = java.util.Arrays.copyOfRange(points, i * 5, (i + 1) * 5);
+      curve.add(new Point((int) r[0], (long) r[1], r[2], r[3], r[4]));
+    }
+    adam.restore(
+        new Adam.State(
+            (long) need(state, "adam_step", 1)[0],
+            need(state, "adam_m", ac.policyParams.length),
+            need(state, "adam_v", ac.policyParams.length)));
+  }
+
+  private static double[] need(java.util.Map<String, double[]> state, String name, int length) {
+    double[] v = state.get(name);
+    if (v == null || v.length != length) {
+      throw new IllegalArgumentException(
+          "checkpoint: '"
+              + name
+              + "' "
+              + (v == null ? "is missing" : "has " + v.length + " values")
+              + ", expected "
+              + length);
+    }
+    return v.clone();
+  }
+
   /** One meta-iteration. */
   public Point iterate(ExecutorService pool, int threads) {
     long t0 = System.nanoTime();

@@ -118,6 +118,115 @@ class RlCommandTest {
     assertThat(notRobot.err()).contains("--bundle: only a diffdrive policy runs on the robot");
     Run mismatch = robot("train", "rl", "--algo", "promp", "--env", "cartpole");
     assertThat(mismatch.exit()).isEqualTo(2);
-    assertThat(mismatch.err()).contains("needs a task distribution: --env point-nav or pendulum");
+    assertThat(mismatch.err())
+        .contains("needs a task distribution: --env point-nav, pendulum or diffdrive");
+  }
+
+  @Test
+  void mamlTrpoOnTheRobotsTaskExportsABundleThatAdaptsByPolicyGradientOnTheRobot()
+      throws Exception {
+    Path out = dir.resolve("robot");
+    Path b = dir.resolve("diffdrive-maml-rl");
+    Run r =
+        robot(
+            "train",
+            "rl",
+            "--algo",
+            "maml_trpo",
+            "--env",
+            "diffdrive",
+            "--iterations",
+            "1",
+            "--meta-batch",
+            "2",
+            "--eval-tasks",
+            "2",
+            "--eval-steps",
+            "1",
+            "--bundle",
+            b.toString(),
+            "--out",
+            out.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("wrote bundle");
+    var bundle = org.adaptrobot.models.bundle.Bundle.load(b);
+    var m = bundle.manifest();
+    assertThat(m.adaptation().mode())
+        .isEqualTo(org.adaptrobot.models.bundle.AdaptationMode.GRADIENT);
+    assertThat(m.adaptation().loss()).isEqualTo("policy_gradient");
+    assertThat(m.adaptation().queryWindow()).isEqualTo(50);
+    assertThat(m.adaptation().supportWindow()).isEqualTo(500);
+    assertThat(m.adaptation().adaptableTensors()).contains("log_std");
+    assertThat(m.reward()).isEqualTo(org.adaptrobot.models.bundle.RewardSpec.standard());
+    assertThat(m.provenance().algorithm()).isEqualTo("maml_trpo");
+    assertThat(bundle.graph("policy").spec().architecture())
+        .isInstanceOf(
+            org.adaptrobot.models.nn.NetworkArchitecture.GaussianPolicyArchitecture.class);
+    assertThat(m.observation().mean())
+        .containsExactly(org.adaptrobot.trainer.rl.RobotMetaRl.OBS_MEAN);
+  }
+
+  @Test
+  void aResumedMetaRlRunEndsWhereTheUninterruptedOneDoes() throws Exception {
+    Path straight = dir.resolve("straight");
+    Path broken = dir.resolve("broken");
+    String[] common = {
+      "train",
+      "rl",
+      "--algo",
+      "promp",
+      "--env",
+      "point-nav",
+      "--meta-batch",
+      "3",
+      "--trajectories",
+      "4",
+      "--eval-tasks",
+      "2",
+      "--eval-steps",
+      "1"
+    };
+    Run a = robot(concat(common, "--iterations", "3", "--out", straight.toString()));
+    assertThat(a.exit()).as(a.err()).isZero();
+    // interrupted after iteration 2 (checkpoint at 2)
+    Run b1 =
+        robot(
+            concat(
+                common,
+                "--iterations",
+                "2",
+                "--checkpoint-every",
+                "2",
+                "--out",
+                broken.toString()));
+    assertThat(b1.exit()).as(b1.err()).isZero();
+    Run b2 = robot(concat(common, "--iterations", "3", "--resume", "--out", broken.toString()));
+    assertThat(b2.exit()).as(b2.err()).isZero();
+    assertThat(b2.out()).contains("resuming at meta-iteration 2");
+    assertThat(Files.readAllLines(broken.resolve("policy.csv")))
+        .isEqualTo(Files.readAllLines(straight.resolve("policy.csv")));
+    assertThat(Files.readAllLines(broken.resolve("metrics.csv"))).hasSize(4);
+    // another run's checkpoint is refused, naming both
+    Run other =
+        robot(
+            "train",
+            "rl",
+            "--algo",
+            "maml_trpo",
+            "--env",
+            "point-nav",
+            "--iterations",
+            "3",
+            "--resume",
+            "--out",
+            broken.toString());
+    assertThat(other.exit()).isNotZero();
+    assertThat(other.err()).contains("belongs to run 'promp/point-nav");
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }
