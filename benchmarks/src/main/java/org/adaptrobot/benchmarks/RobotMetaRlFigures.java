@@ -24,6 +24,7 @@ import org.adaptrobot.trainer.rl.PpoRun;
 import org.adaptrobot.trainer.rl.ProMp;
 import org.adaptrobot.trainer.rl.RlBundle;
 import org.adaptrobot.trainer.rl.RobotMetaRl;
+import org.adaptrobot.trainer.rl.TaskBatch;
 import org.adaptrobot.trainer.rl.TaskEnvs;
 
 /**
@@ -37,7 +38,8 @@ import org.adaptrobot.trainer.rl.TaskEnvs;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar org.adaptrobot.benchmarks.RobotMetaRlFigures \
- *     [iterations] [seeds] [threads] [out-dir] [bundle-dir]
+ *     [iterations] [seeds] [threads] [out-dir] [bundle-dir|-] [inner-rate] [adapt-log-std true|false]
+ *     [baselines true|false]
  * </pre>
  */
 public final class RobotMetaRlFigures {
@@ -47,11 +49,17 @@ public final class RobotMetaRlFigures {
     int seeds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
     Path out = Path.of(args.length > 3 ? args[3] : "benchmarks/target/robot-meta-rl");
-    Path bundles = args.length > 4 ? Path.of(args[4]) : null;
+    Path bundles = args.length > 4 && !args[4].equals("-") ? Path.of(args[4]) : null;
+    double alpha = args.length > 5 ? Double.parseDouble(args[5]) : RobotMetaRl.INNER_LR;
+    boolean adaptLogStd =
+        args.length > 6 ? Boolean.parseBoolean(args[6]) : RobotMetaRl.ADAPT_LOG_STD;
+    boolean baselines = args.length <= 7 || Boolean.parseBoolean(args[7]);
     Files.createDirectories(out);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     Supplier<Env> env = RobotMetaRl.env();
-    ProMp.Config pc = RobotMetaRl.promp();
+    ProMp.Config pc = RobotMetaRl.promp(alpha, adaptLogStd);
+    System.out.printf(
+        Locale.ROOT, "inner step: α = %.3f, log-std %s%n", alpha, adaptLogStd ? "adapts" : "fixed");
     int steps = 3;
     Map<String, List<double[]>> splits = new LinkedHashMap<>();
     splits.put(
@@ -81,7 +89,7 @@ public final class RobotMetaRlFigures {
         }
         double prompSeconds = (System.nanoTime() - t0) * 1e-9;
         t0 = System.nanoTime();
-        MamlTrpo maml = new MamlTrpo(env, RobotMetaRl.mamlTrpo(), seed);
+        MamlTrpo maml = new MamlTrpo(env, RobotMetaRl.mamlTrpo(alpha, adaptLogStd), seed);
         for (int i = 0; i < iterations; i++) {
           MamlTrpo.Point p = maml.iterate(pool, threads);
           if ((i + 1) % 10 == 0) {
@@ -109,76 +117,61 @@ public final class RobotMetaRlFigures {
                 0,
                 3);
         t0 = System.nanoTime();
-        PpoRun pretrained = new PpoRun(TaskEnvs.randomTask(env, false), ppo, seed);
-        pretrained.run(pool, threads, null);
-        PpoRun oracle = new PpoRun(TaskEnvs.randomTask(env, true), ppo, seed);
-        oracle.run(pool, threads, null);
+        PpoRun pretrained = null;
+        PpoRun oracle = null;
+        if (baselines) {
+          pretrained = new PpoRun(TaskEnvs.randomTask(env, false), ppo, seed);
+          pretrained.run(pool, threads, null);
+          oracle = new PpoRun(TaskEnvs.randomTask(env, true), ppo, seed);
+          oracle.run(pool, threads, null);
+        }
         double ppoSeconds = (System.nanoTime() - t0) * 1e-9;
         PpoRun initial = new PpoRun(env, ppo, seed);
+        double[] rates = TaskBatch.innerRates(maml.model().policy, alpha, adaptLogStd);
         for (var split : splits.entrySet()) {
-          Map<String, List<double[][]>> rows =
-              tables.computeIfAbsent(split.getKey(), k -> new LinkedHashMap<>());
-          List<double[]> tasks = split.getValue();
-          add(
-              rows,
-              "ProMP",
-              eval(
-                  plain,
-                  promp.model().policy,
-                  promp.model().policyParams,
-                  tasks,
-                  steps,
-                  seed,
-                  pool,
-                  threads));
-          add(
-              rows,
-              "MAML-TRPO",
-              eval(
-                  plain,
-                  maml.model().policy,
-                  maml.model().policyParams,
-                  tasks,
-                  steps,
-                  seed,
-                  pool,
-                  threads));
-          add(
-              rows,
-              "pretrained + steps",
-              eval(
-                  plain,
-                  pretrained.model().policy,
-                  pretrained.model().policyParams,
-                  tasks,
-                  steps,
-                  seed,
-                  pool,
-                  threads));
-          add(
-              rows,
-              "random + steps",
-              eval(
-                  plain,
-                  initial.model().policy,
-                  initial.model().policyParams,
-                  tasks,
-                  steps,
-                  seed,
-                  pool,
-                  threads));
-          add(
-              rows,
-              "oracle (told the task)",
-              eval(
-                  t -> TaskEnvs.observedTask(env, t),
-                  oracle.model().policy,
-                  oracle.model().policyParams,
-                  tasks,
-                  0,
-                  seed,
-                  pool,
-                  threads));
+          for (int det : new int[] {0, 3}) {
+            String key =
+                split.getKey()
+                    + (det == 0
+                        ? ", sampled actions (as meta-training measures)"
+                        : ", the mean action over 10 s episodes (as the robot runs between steps)");
+            Map<String, List<double[][]>> rows =
+                tables.computeIfAbsent(key, k -> new LinkedHashMap<>());
+            List<double[]> tasks = split.getValue();
+            add(
+                rows,
+                "ProMP",
+                eval(plain, promp.model(), rates, tasks, steps, seed, det, pool, threads));
+            add(
+                rows,
+                "MAML-TRPO",
+                eval(plain, maml.model(), rates, tasks, steps, seed, det, pool, threads));
+            if (baselines) {
+              add(
+                  rows,
+                  "pretrained + steps",
+                  eval(plain, pretrained.model(), rates, tasks, steps, seed, det, pool, threads));
+            }
+            add(
+                rows,
+                "random + steps",
+                eval(plain, initial.model(), rates, tasks, steps, seed, det, pool, threads));
+            if (baselines) {
+              add(
+                  rows,
+                  "oracle (told the task)",
+                  eval(
+                      t -> TaskEnvs.observedTask(env, t),
+                      oracle.model(),
+                      rates,
+                      tasks,
+                      0,
+                      seed,
+                      det,
+                      pool,
+                      threads));
+            }
+          }
         }
         System.out.printf(
             Locale.ROOT,
@@ -200,7 +193,9 @@ public final class RobotMetaRlFigures {
               "maml_trpo",
               iterations,
               mamlSeconds,
-              seed);
+              seed,
+              alpha,
+              adaptLogStd);
           export(
               bundles.resolve("diffdrive-promp"),
               promp.model().policy,
@@ -208,7 +203,9 @@ public final class RobotMetaRlFigures {
               "promp",
               iterations,
               prompSeconds,
-              seed);
+              seed,
+              alpha,
+              adaptLogStd);
         }
         LinePlot plot =
             new LinePlot(
@@ -239,13 +236,14 @@ public final class RobotMetaRlFigures {
     for (var table : tables.entrySet()) {
       System.out.printf(
           Locale.ROOT,
-          "%nRobot velocity tracking, %s (40), %d rollouts of %d steps per step, α = %.2f, %d"
-              + " seeds: return per 1 s rollout, mean ± 95 %% CI over tasks (seeds pooled) |"
+          "%nRobot velocity tracking, %s (40 tasks), %d rollouts of %d steps per inner step, α"
+              + " = %.3f, log-std %s, %d seeds: return, mean ± 95 %% CI over tasks (seeds pooled) |"
               + " median | seed means%n",
           table.getKey(),
           RobotMetaRl.ROLLOUTS,
           RobotMetaRl.ROLLOUT_STEPS,
-          RobotMetaRl.INNER_LR,
+          alpha,
+          adaptLogStd ? "adapted" : "fixed",
           seeds);
       MetaTable.print(table.getValue(), steps);
     }
@@ -261,7 +259,9 @@ public final class RobotMetaRlFigures {
       String algorithm,
       int iterations,
       double seconds,
-      long seed)
+      long seed,
+      double alpha,
+      boolean adaptLogStd)
       throws Exception {
     RlBundle.exportAdaptive(
         dir,
@@ -272,7 +272,8 @@ public final class RobotMetaRlFigures {
         RobotMetaRl.RATE_HZ,
         RewardSpec.standard(),
         1.0,
-        RobotMetaRl.INNER_LR,
+        alpha,
+        adaptLogStd,
         RobotMetaRl.ROLLOUT_STEPS,
         RobotMetaRl.ROLLOUTS,
         algorithm,
@@ -296,26 +297,28 @@ public final class RobotMetaRlFigures {
 
   private static double[][] eval(
       Function<double[], Supplier<Env>> env,
-      GaussianPolicy policy,
-      double[] params,
+      org.adaptrobot.trainer.rl.ActorCritic model,
+      double[] rates,
       List<double[]> tasks,
       int steps,
       long seed,
+      int deterministicEpisodes,
       ExecutorService pool,
       int threads) {
     return MetaEval.adaptation(
         env,
-        policy,
-        params,
+        model.policy,
+        model.policyParams,
         tasks,
         RobotMetaRl.ROLLOUTS,
         RobotMetaRl.ROLLOUT_STEPS,
-        RobotMetaRl.INNER_LR,
+        rates,
         steps,
         org.adaptrobot.models.rl.PolicyGradientStep.GAMMA,
         org.adaptrobot.models.rl.PolicyGradientStep.LAMBDA,
         9000 + seed,
         pool,
-        threads);
+        threads,
+        deterministicEpisodes);
   }
 }

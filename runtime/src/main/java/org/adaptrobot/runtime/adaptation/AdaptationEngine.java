@@ -230,7 +230,8 @@ public final class AdaptationEngine implements AdaptationControl, FallbackAgent 
                       + name
                       + "\""
                       + (name.equals("policy_gradient")
-                          ? " (a policy gradient needs a reward, which the runtime does not define)"
+                          ? " (policy_gradient bundles adapt by PolicyGradientEngine, from the"
+                              + " reward)"
                           : ""));
         };
     if (l.outputSize() != model.outputSize()) {

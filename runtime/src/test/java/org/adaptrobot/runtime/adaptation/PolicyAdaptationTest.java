@@ -195,7 +195,21 @@ class PolicyAdaptationTest {
                     null,
                     e -> {}))
         .hasMessageContaining("policy_gradient")
-        .hasMessageContaining("needs a reward");
+        .hasMessageContaining("PolicyGradientEngine");
+    // the policy-gradient path names what such a bundle lacks: its reward, then a Gaussian policy
+    assertThatThrownBy(
+            () ->
+                PolicyGradientFeed.of(
+                    pg,
+                    new JavaPolicyController(pg.graph(Manifest.POLICY)),
+                    new PolicyGradientEngine.Settings(
+                        10, 2, 1, 1.0, 1.0, PolicyGradientEngine.Trigger.ON_CHANGE),
+                    true,
+                    true,
+                    ErrorLevelDetector.standard(),
+                    null,
+                    e -> {}))
+        .hasMessageContaining("reward_spec");
     NetworkArchitecture.GruArchitecture gru =
         new NetworkArchitecture.GruArchitecture(
             2, 3, new MlpArchitecture(new int[] {3, 1}, List.of(Activation.IDENTITY)));

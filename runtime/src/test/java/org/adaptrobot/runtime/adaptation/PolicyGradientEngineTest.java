@@ -365,4 +365,53 @@ class PolicyGradientEngineTest {
     assertThat(d.kinds()).containsSubsequence("change_detected", "collecting");
     assertThat(d.writtenFlags.size() - at).as("steps to detect").isLessThan(200);
   }
+
+  @Test
+  void aFailedPassEndsTheRoundOnTheMetaTrainedParametersAndThreeInARowDisable() {
+    Drive d = new Drive(ChangeDetectorSettingsHolder.standard());
+    d.step(false, TRACK);
+    d.engine.trigger();
+    for (int i = 0; i < 30; i++) {
+      d.step(false, TRACK);
+    }
+    assertThat(d.controller.lastExplored()).isTrue();
+    // the agent's pass threw (the supervisor calls fallBack): the round ends at once
+    d.engine.fallBack(new IllegalStateException("injected"), false);
+    d.step(false, TRACK);
+    assertThat(d.controller.lastExplored()).isFalse();
+    assertThat(d.controller.parameters()).containsExactly(d.theta0);
+    assertThat(d.engine.adapting()).isFalse();
+    assertThat(d.events.get(d.events.size() - 1).reason()).contains("injected");
+    assertThat(d.engine.isEnabled()).isTrue();
+    d.engine.fallBack(new IllegalStateException("again"), false);
+    d.engine.fallBack(new IllegalStateException("and again"), false);
+    assertThat(d.engine.isEnabled()).isFalse();
+    assertThat(d.kinds()).endsWith("disabled");
+    d.engine.trigger();
+    for (int i = 0; i < 100; i++) {
+      d.step(false, TRACK);
+    }
+    assertThat(d.engine.adapting()).isFalse();
+    assertThat(d.controller.lastExplored()).isFalse();
+  }
+
+  @Test
+  void aReaderThatFellMoreThanARingBehindLosesThoseStepsAndNotTheRound() {
+    Drive d = new Drive(ChangeDetectorSettingsHolder.standard());
+    d.step(false, TRACK);
+    d.engine.trigger();
+    d.engine.poll();
+    // 1,000 steps without a pass: the ring (256) was lapped
+    for (int i = 0; i < 1000; i++) {
+      d.controller.compute(d.obs, d.act);
+      d.ring.write(
+          d.obs, d.act, -0.1, d.controller.lastVersion(), RolloutRing.VALID | RolloutRing.EXPLORED);
+    }
+    d.engine.poll();
+    int guard = 0;
+    while (!d.kinds().contains("accepted") && !d.kinds().contains("rejected") && guard++ < 3000) {
+      d.step(false, TRACK);
+    }
+    assertThat(d.kinds()).containsAnyOf("accepted", "rejected");
+  }
 }

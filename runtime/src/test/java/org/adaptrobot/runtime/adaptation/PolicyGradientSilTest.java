@@ -80,7 +80,7 @@ class PolicyGradientSilTest {
       loop.requestActivate();
       for (long i = 0; i < 600; i++) { // 12 s
         command(loop, i);
-        loop.step();
+        loop.run(1);
       }
       rt.simulation().set("left_torque_factor", 0.5);
       feed.control().trigger();
@@ -88,7 +88,7 @@ class PolicyGradientSilTest {
       long i = 600;
       for (; i < 600 + 50 * 60 && !decided(r.events()); i++) {
         command(loop, i);
-        loop.step();
+        loop.run(1);
         if (controller.lastExplored()) {
           explored++;
         }
@@ -104,8 +104,8 @@ class PolicyGradientSilTest {
       // decided within collection + evaluation + slack for the plan hand-overs (s)
       assertThat((i - 600) / 50.0)
           .isLessThan((s.rollouts() + 2.0 * s.pairs()) * s.rolloutSteps() / 50.0 + 2);
-      loop.step();
-      loop.step();
+      loop.run(1);
+      loop.run(1);
       assertThat(controller.lastExplored()).isFalse();
       assertThat(loop.controller().parameters()).containsExactly(feed.engine().inUse());
       assertThat(loop.lifecycle().state()).isEqualTo(LifecycleState.ACTIVE);
@@ -125,32 +125,32 @@ class PolicyGradientSilTest {
       loop.requestActivate();
       for (long i = 0; i < 100; i++) {
         command(loop, i);
-        loop.step();
+        loop.run(1);
       }
       feed.control().trigger();
       long i = 100;
       for (; i < 300; i++) {
         command(loop, i);
-        loop.step();
+        loop.run(1);
       }
       assertThat(controller.lastExplored()).isTrue();
       loop.requestEStop("test: operator e-stop mid-collection");
-      loop.step();
+      loop.run(1);
       assertThat(rt.eStopLatched()).as("latched in the next step").isTrue();
       assertThat(loop.lifecycle().state()).isNotEqualTo(LifecycleState.ACTIVE);
       for (int k = 0; k < 100; k++) {
-        loop.step();
+        loop.run(1);
         assertThat(loop.controllerRan()).isFalse();
         assertThat(rt.simulation().truth("motor_duty_left")).isZero();
         assertThat(rt.simulation().truth("motor_duty_right")).isZero();
       }
       assertThat(feed.engine().adapting()).as("the round waits").isTrue();
       loop.requestResetEStop();
-      loop.step();
+      loop.run(1);
       loop.requestActivate();
       for (i = 400; i < 400 + 50 * 60 && !decided(r.events()); i++) {
         command(loop, i);
-        loop.step();
+        loop.run(1);
       }
       assertThat(decided(r.events())).as(r.events().toString()).isTrue();
       assertThat(loop.lifecycle().state()).isEqualTo(LifecycleState.ACTIVE);
@@ -165,7 +165,7 @@ class PolicyGradientSilTest {
       loop.requestActivate();
       loop.targets().hold(0.3, 0.2);
       for (int i = 0; i < 2000; i++) {
-        loop.step(); // warm-up
+        loop.run(1); // warm-up
       }
       rt.adaptation().control().trigger();
       var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -174,7 +174,7 @@ class PolicyGradientSilTest {
       for (int c = 0; c < chunks.length; c++) {
         long before = mx.getThreadAllocatedBytes(tid);
         for (int i = 0; i < 100; i++) {
-          loop.step();
+          loop.run(1);
         }
         chunks[c] = mx.getThreadAllocatedBytes(tid) - before;
       }
@@ -187,5 +187,40 @@ class PolicyGradientSilTest {
       assertThat(java.util.Arrays.stream(chunks).filter(b -> b > 0).count())
           .isLessThanOrEqualTo(chunks.length / 3);
     }
+  }
+
+  @Test
+  void theShippedBundlesWindowsAreRolloutsAndBadWindowsAreNamed() throws Exception {
+    var m = org.adaptrobot.models.bundle.Bundle.load(BUNDLE).manifest();
+    var s = PolicyGradientFeed.settings(m);
+    assertThat(s.rolloutSteps()).isEqualTo(50);
+    assertThat(s.rollouts()).isEqualTo(10);
+    var a = m.adaptation();
+    var bad =
+        new org.adaptrobot.models.bundle.Manifest.AdaptationSpec(
+            a.mode(),
+            a.graph(),
+            a.adaptableTensors(),
+            a.innerLearningRates(),
+            a.innerSteps(),
+            a.supportWindow() + 7,
+            a.queryWindow(),
+            a.loss());
+    var broken =
+        new org.adaptrobot.models.bundle.Manifest(
+            m.formatVersion(),
+            m.name(),
+            m.description(),
+            m.observation(),
+            m.action(),
+            m.controlRateHz(),
+            m.graphs(),
+            bad,
+            m.provenance(),
+            m.files(),
+            m.wheelSpeedLoop(),
+            m.reward());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PolicyGradientFeed.settings(broken))
+        .hasMessageContaining("support_window 507, query_window 50");
   }
 }

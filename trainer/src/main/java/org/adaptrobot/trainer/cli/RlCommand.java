@@ -330,7 +330,8 @@ public final class RlCommand implements Callable<Integer> {
                   p0.lambda(),
                   p0.hidden(),
                   p0.activation(),
-                  p0.initialLogStd());
+                  p0.initialLogStd(),
+                  p0.adaptLogStd());
           if (algo == Algorithm.PROMP) {
             ProMp m = new ProMp(factory, pc, seed);
             String run = runId(pc.toString());
@@ -365,7 +366,8 @@ public final class RlCommand implements Callable<Integer> {
                     d.lambda(),
                     d.hidden(),
                     d.activation(),
-                    d.initialLogStd());
+                    d.initialLogStd(),
+                    d.adaptLogStd());
             MamlTrpo m = new MamlTrpo(factory, mc, seed);
             String run = runId(mc.toString());
             int start = resumeFrom(o, run, m::restore);
@@ -440,6 +442,7 @@ public final class RlCommand implements Callable<Integer> {
                 org.adaptrobot.models.bundle.RewardSpec.standard(),
                 1.0,
                 innerLr,
+                algo == Algorithm.PROMP ? pc.adaptLogStd() : RobotMetaRl.mamlTrpo().adaptLogStd(),
                 horizon,
                 trajectories,
                 algo.name().toLowerCase(Locale.ROOT),

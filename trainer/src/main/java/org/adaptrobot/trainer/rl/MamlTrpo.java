@@ -40,7 +40,44 @@ public final class MamlTrpo {
       double lambda,
       int[] hidden,
       Activation activation,
-      double initialLogStd) {
+      double initialLogStd,
+      boolean adaptLogStd) {
+    /** Settings whose inner step adapts every parameter, log-std included. */
+    public Config(
+        int metaBatch,
+        int trajectories,
+        int horizon,
+        double innerLr,
+        int innerSteps,
+        double maxKl,
+        int cgIterations,
+        double damping,
+        int backtracks,
+        double backtrackRatio,
+        double gamma,
+        double lambda,
+        int[] hidden,
+        Activation activation,
+        double initialLogStd) {
+      this(
+          metaBatch,
+          trajectories,
+          horizon,
+          innerLr,
+          innerSteps,
+          maxKl,
+          cgIterations,
+          damping,
+          backtracks,
+          backtrackRatio,
+          gamma,
+          lambda,
+          hidden,
+          activation,
+          initialLogStd,
+          true);
+    }
+
     public static Config pointNavigation() {
       return new Config(
           20,
@@ -76,6 +113,7 @@ public final class MamlTrpo {
   private final long seed;
   private final ActorCritic ac;
   private final List<Point> curve = new ArrayList<>();
+  private final double[] rates;
   private long envSteps;
   private int iteration;
 
@@ -84,6 +122,7 @@ public final class MamlTrpo {
     this.c = c;
     this.seed = seed;
     this.ac = MetaBatch.policy(factory, c.hidden(), c.activation(), c.initialLogStd(), seed);
+    this.rates = TaskBatch.innerRates(ac.policy, c.innerLr(), c.adaptLogStd());
   }
 
   public ActorCritic model() {
@@ -192,7 +231,7 @@ public final class MamlTrpo {
                         c.lambda(),
                         s + 1000L * k);
                 inner.add(b);
-                adapted = b.adapt(ac.policy, adapted, c.innerLr());
+                adapted = b.adapt(ac.policy, adapted, rates);
               }
               TaskBatch post =
                   TaskBatch.sample(
@@ -291,7 +330,7 @@ public final class MamlTrpo {
     double[][] params = innerParams(d, theta);
     double[] out = v;
     for (int i = d.inner().size() - 1; i >= 0; i--) {
-      out = plusCurvature(d.inner().get(i), params[i], out);
+      out = plusCurvature(d.inner().get(i), params[i], out, true);
     }
     return out;
   }
@@ -301,7 +340,7 @@ public final class MamlTrpo {
     double[][] params = innerParams(d, theta);
     double[] out = v;
     for (int i = 0; i < d.inner().size(); i++) {
-      out = plusCurvature(d.inner().get(i), params[i], out);
+      out = plusCurvature(d.inner().get(i), params[i], out, false);
     }
     return out;
   }
@@ -313,22 +352,41 @@ public final class MamlTrpo {
     for (int i = 0; i < p.length; i++) {
       p[i] = current;
       if (i + 1 < p.length) {
-        current = d.inner().get(i).adapt(ac.policy, current, c.innerLr());
+        current = d.inner().get(i).adapt(ac.policy, current, rates);
       }
     }
     return p;
   }
 
-  private double[] plusCurvature(TaskBatch b, double[] at, double[] v) {
+  /**
+   * (I + DH)v, or its transpose (I + HD)v, with D the inner rates (H is symmetric); with one rate
+   * for every parameter both are v + αHv.
+   */
+  private double[] plusCurvature(TaskBatch b, double[] at, double[] v, boolean transposed) {
     double[] weights = b.weightedAdvantages(ac.policy, at);
-    double[] h =
-        new LvcCurvature(ac.policy)
-            .hessianVectorProduct(at, b.obs(), b.actions(), weights, b.n(), v);
+    LvcCurvature lvc = new LvcCurvature(ac.policy);
     double[] out = v.clone();
+    if (!c.adaptLogStd() && transposed) {
+      double[] dv = new double[v.length];
+      for (int k = 0; k < v.length; k++) {
+        dv[k] = rates[k] * v[k];
+      }
+      double[] h = lvc.hessianVectorProduct(at, b.obs(), b.actions(), weights, b.n(), dv);
+      for (int k = 0; k < out.length; k++) {
+        out[k] += h[k];
+      }
+      return out;
+    }
+    double[] h = lvc.hessianVectorProduct(at, b.obs(), b.actions(), weights, b.n(), v);
     for (int k = 0; k < out.length; k++) {
-      out[k] += c.innerLr() * h[k];
+      out[k] += (c.adaptLogStd() ? c.innerLr() : rates[k]) * h[k];
     }
     return out;
+  }
+
+  /** The inner rates (one per parameter). */
+  public double[] innerRates() {
+    return rates.clone();
   }
 
   private double[] fisherVector(
@@ -357,7 +415,7 @@ public final class MamlTrpo {
   private double[] evaluate(TaskData d, double[] candidate) {
     double[] adapted = candidate;
     for (TaskBatch b : d.inner()) {
-      adapted = b.adapt(ac.policy, adapted, c.innerLr());
+      adapted = b.adapt(ac.policy, adapted, rates);
     }
     double[] out = new PolicyGradient(ac.policy).forward(adapted, d.post().obs(), d.post().n());
     int dim = ac.policy.actionSize();

@@ -51,6 +51,76 @@ public final class MetaEval {
       long seed,
       ExecutorService pool,
       int threads) {
+    double[] rates = new double[params.length];
+    Arrays.fill(rates, alpha);
+    return adaptation(
+        taskEnv,
+        policy,
+        params,
+        tasks,
+        trajectories,
+        horizon,
+        rates,
+        steps,
+        gamma,
+        lambda,
+        seed,
+        pool,
+        threads);
+  }
+
+  /** As the other, with one inner rate per parameter. */
+  public static double[][] adaptation(
+      java.util.function.Function<double[], Supplier<Env>> taskEnv,
+      GaussianPolicy policy,
+      double[] params,
+      List<double[]> tasks,
+      int trajectories,
+      int horizon,
+      double[] alpha,
+      int steps,
+      double gamma,
+      double lambda,
+      long seed,
+      ExecutorService pool,
+      int threads) {
+    return adaptation(
+        taskEnv,
+        policy,
+        params,
+        tasks,
+        trajectories,
+        horizon,
+        alpha,
+        steps,
+        gamma,
+        lambda,
+        seed,
+        pool,
+        threads,
+        0);
+  }
+
+  /**
+   * As the other; with {@code deterministicEpisodes} > 0 the return at each step is that of the
+   * mean action (no exploration noise) over that many whole episodes of the task — what a robot
+   * runs between adaptations — while the steps still learn from sampled trajectories.
+   */
+  public static double[][] adaptation(
+      java.util.function.Function<double[], Supplier<Env>> taskEnv,
+      GaussianPolicy policy,
+      double[] params,
+      List<double[]> tasks,
+      int trajectories,
+      int horizon,
+      double[] alpha,
+      int steps,
+      double gamma,
+      double lambda,
+      long seed,
+      ExecutorService pool,
+      int threads,
+      int deterministicEpisodes) {
     List<double[]> rows =
         MetaBatch.parallel(
             pool,
@@ -71,7 +141,19 @@ public final class MetaEval {
                         gamma,
                         lambda,
                         seed * 1_000_003L + i * 131L + k);
-                r[k] = b.meanReturn();
+                r[k] =
+                    deterministicEpisodes > 0
+                        ? Arrays.stream(
+                                Sampler.evaluate(
+                                    env,
+                                    policy,
+                                    theta,
+                                    null,
+                                    deterministicEpisodes,
+                                    seed * 1_000_003L + i * 131L + k + 777))
+                            .average()
+                            .orElse(Double.NaN)
+                        : b.meanReturn();
                 if (k < steps) {
                   theta = b.adapt(policy, theta, alpha);
                 }

@@ -34,7 +34,40 @@ public final class ProMp {
       double lambda,
       int[] hidden,
       Activation activation,
-      double initialLogStd) {
+      double initialLogStd,
+      boolean adaptLogStd) {
+    /** Settings whose inner step adapts every parameter, log-std included. */
+    public Config(
+        int metaBatch,
+        int trajectories,
+        int horizon,
+        double innerLr,
+        double outerLr,
+        int outerSteps,
+        double clip,
+        double klPenalty,
+        double gamma,
+        double lambda,
+        int[] hidden,
+        Activation activation,
+        double initialLogStd) {
+      this(
+          metaBatch,
+          trajectories,
+          horizon,
+          innerLr,
+          outerLr,
+          outerSteps,
+          clip,
+          klPenalty,
+          gamma,
+          lambda,
+          hidden,
+          activation,
+          initialLogStd,
+          true);
+    }
+
     public static Config pointNavigation() {
       return new Config(
           20,
@@ -63,6 +96,7 @@ public final class ProMp {
   private final ActorCritic ac;
   private final Adam adam;
   private final List<Point> curve = new ArrayList<>();
+  private final double[] rates;
   private long envSteps;
   private int iteration;
 
@@ -71,6 +105,7 @@ public final class ProMp {
     this.c = c;
     this.seed = seed;
     this.ac = MetaBatch.policy(factory, c.hidden(), c.activation(), c.initialLogStd(), seed);
+    this.rates = TaskBatch.innerRates(ac.policy, c.innerLr(), c.adaptLogStd());
     this.adam = new Adam(ac.policyParams.length, c.outerLr());
   }
 
@@ -144,6 +179,11 @@ public final class ProMp {
     return v.clone();
   }
 
+  /** The inner rates (one per parameter). */
+  public double[] innerRates() {
+    return rates.clone();
+  }
+
   /** One meta-iteration. */
   public Point iterate(ExecutorService pool, int threads) {
     long t0 = System.nanoTime();
@@ -168,7 +208,7 @@ public final class ProMp {
                       c.gamma(),
                       c.lambda(),
                       s);
-              double[] adapted = pre.adapt(ac.policy, theta, c.innerLr());
+              double[] adapted = pre.adapt(ac.policy, theta, rates);
               TaskBatch post =
                   TaskBatch.sample(
                       env,
@@ -213,7 +253,7 @@ public final class ProMp {
     pg.weightedLogProbGradient(theta, pre.obs(), pre.actions(), weights, pre.n(), gIn);
     double[] adapted = theta.clone();
     for (int k = 0; k < adapted.length; k++) {
-      adapted[k] += c.innerLr() * gIn[k];
+      adapted[k] += rates[k] * gIn[k];
     }
     // the clipped surrogate of the post-update policy on its trajectories
     double[] out = pg.forward(adapted, post.obs(), post.n());
@@ -229,12 +269,26 @@ public final class ProMp {
     double[] gOut = new double[theta.length];
     pg.weightedLogProbGradient(adapted, post.obs(), post.actions(), cw, post.n(), gOut);
     // through the inner step: (I + α H_LVC(θ)) g_out
-    double[] h =
-        new LvcCurvature(ac.policy)
-            .hessianVectorProduct(theta, pre.obs(), pre.actions(), weights, pre.n(), gOut);
+    // (with one rate per parameter, D = diag(rates): (I + H D) g_out, H symmetric)
     double[] g = new double[theta.length];
-    for (int k = 0; k < g.length; k++) {
-      g[k] = gOut[k] + c.innerLr() * h[k];
+    if (c.adaptLogStd()) {
+      double[] h =
+          new LvcCurvature(ac.policy)
+              .hessianVectorProduct(theta, pre.obs(), pre.actions(), weights, pre.n(), gOut);
+      for (int k = 0; k < g.length; k++) {
+        g[k] = gOut[k] + c.innerLr() * h[k];
+      }
+    } else {
+      double[] dg = new double[theta.length];
+      for (int k = 0; k < dg.length; k++) {
+        dg[k] = rates[k] * gOut[k];
+      }
+      double[] h =
+          new LvcCurvature(ac.policy)
+              .hessianVectorProduct(theta, pre.obs(), pre.actions(), weights, pre.n(), dg);
+      for (int k = 0; k < g.length; k++) {
+        g[k] = gOut[k] + h[k];
+      }
     }
     // the pre-update trust region: −η ∇ KL(π_θ_old ‖ π_θ)
     double[] kl = new double[theta.length];

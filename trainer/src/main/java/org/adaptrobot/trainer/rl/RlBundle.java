@@ -96,9 +96,9 @@ public final class RlBundle {
    * A meta-trained Gaussian policy (MAML-TRPO or ProMP) as a bundle that adapts on the robot: the
    * whole policy (mean network and log-std, architecture {@code gaussian_mlp}; the robot acts with
    * the mean and explores with the log-std) under a fixed observation normalisation, adaptation
-   * mode {@code gradient} with the {@code policy_gradient} loss on every tensor at the inner rate
-   * α; the support window is the transitions of one inner step (rollouts × steps), the query window
-   * one rollout's steps.
+   * mode {@code gradient} with the {@code policy_gradient} loss at the inner rate α on every tensor
+   * (or all but the log-std); the support window is the transitions of one inner step (rollouts ×
+   * steps), the query window one rollout's steps.
    */
   public static Bundle exportAdaptive(
       Path target,
@@ -110,6 +110,7 @@ public final class RlBundle {
       RewardSpec reward,
       double maxDutyChange,
       double innerRate,
+      boolean adaptLogStd,
       int rolloutSteps,
       int rollouts,
       String algorithm,
@@ -139,7 +140,11 @@ public final class RlBundle {
         new NetworkArchitecture.GaussianPolicyArchitecture(
             new NetworkArchitecture.MlpArchitecture(
                 net.layerSizes(), Arrays.asList(net.activations())));
-    List<String> tensors = policy.layout().slices().stream().map(s -> s.name()).toList();
+    List<String> tensors =
+        policy.layout().slices().stream()
+            .map(s -> s.name())
+            .filter(n -> adaptLogStd || !n.equals(GaussianPolicy.LOG_STD))
+            .toList();
     Manifest.AdaptationSpec adaptation =
         new Manifest.AdaptationSpec(
             org.adaptrobot.models.bundle.AdaptationMode.GRADIENT,

@@ -56,13 +56,32 @@ public final class RobotMetaRl {
     return TaskEnvs.fixed(env(), task);
   }
 
+  /**
+   * Whether the inner step adapts the log-std too: no. The robot runs the mean action between
+   * adaptations, so what a step should improve is the mean; a step on the log-std changes only the
+   * noise of the sampled post-update rollouts, which rewards meta-training for shrinking the
+   * exploration after the step instead of for tracking better, and one noisy step would set the
+   * robot's next exploration level.
+   */
+  public static final boolean ADAPT_LOG_STD = false;
+
   /** ProMP's settings for the robot. */
   public static ProMp.Config promp() {
+    return promp(INNER_LR, ADAPT_LOG_STD);
+  }
+
+  /** MAML-TRPO's settings for the robot. */
+  public static MamlTrpo.Config mamlTrpo() {
+    return mamlTrpo(INNER_LR, ADAPT_LOG_STD);
+  }
+
+  /** ProMP's settings for the robot with this inner step. */
+  public static ProMp.Config promp(double innerLr, boolean adaptLogStd) {
     return new ProMp.Config(
         20,
         ROLLOUTS,
         ROLLOUT_STEPS,
-        INNER_LR,
+        innerLr,
         1e-3,
         5,
         0.3,
@@ -71,16 +90,17 @@ public final class RobotMetaRl {
         PolicyGradientConstants.LAMBDA,
         new int[] {64, 64},
         Activation.TANH,
-        -1.0);
+        -1.0,
+        adaptLogStd);
   }
 
-  /** MAML-TRPO's settings for the robot. */
-  public static MamlTrpo.Config mamlTrpo() {
+  /** MAML-TRPO's settings for the robot with this inner step. */
+  public static MamlTrpo.Config mamlTrpo(double innerLr, boolean adaptLogStd) {
     return new MamlTrpo.Config(
         20,
         ROLLOUTS,
         ROLLOUT_STEPS,
-        INNER_LR,
+        innerLr,
         1,
         0.01,
         10,
@@ -91,7 +111,8 @@ public final class RobotMetaRl {
         PolicyGradientConstants.LAMBDA,
         new int[] {64, 64},
         Activation.TANH,
-        -1.0);
+        -1.0,
+        adaptLogStd);
   }
 
   /** The discount and GAE λ of the robot's inner step. */

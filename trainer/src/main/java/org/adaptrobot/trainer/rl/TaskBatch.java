@@ -61,6 +61,32 @@ public record TaskBatch(
     return next;
   }
 
+  /** θ + α ∘ ĝ with one inner rate per parameter (0 holds a parameter fixed). */
+  public double[] adapt(GaussianPolicy policy, double[] params, double[] alpha) {
+    double[] weights = weightedAdvantages(policy, params);
+    double[] g = new double[params.length];
+    new PolicyGradient(policy).weightedLogProbGradient(params, obs, actions, weights, n, g);
+    double[] next = params.clone();
+    for (int i = 0; i < next.length; i++) {
+      next[i] += alpha[i] * g[i];
+    }
+    return next;
+  }
+
+  /**
+   * The inner rates of a learner: α on every parameter, or on all but the log-std (the exploration
+   * level then stays what the meta-learner set; one noisy step does not change it).
+   */
+  public static double[] innerRates(GaussianPolicy policy, double alpha, boolean adaptLogStd) {
+    double[] a = new double[policy.layout().size()];
+    java.util.Arrays.fill(a, alpha);
+    if (!adaptLogStd) {
+      var slice = policy.layout().slice(GaussianPolicy.LOG_STD);
+      java.util.Arrays.fill(a, slice.offset(), slice.end(), 0.0);
+    }
+    return a;
+  }
+
   /** Â_k · π_θ(a_k|s_k) / π_θ_sampling(a_k|s_k): LVC's importance-weighted advantages. */
   public double[] weightedAdvantages(GaussianPolicy policy, double[] params) {
     PolicyGradient pg = new PolicyGradient(policy);

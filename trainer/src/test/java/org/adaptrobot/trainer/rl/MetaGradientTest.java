@@ -241,4 +241,62 @@ class MetaGradientTest {
     }
     return exactReturn(q);
   }
+
+  @Test
+  void withTheLogStdHeldFixedInTheInnerStepTheMetaGradientMatchesFiniteDifferences() {
+    // θ' = θ + D ĝ with D = diag(α, α, 0): dJ(θ')/dθ = (I + D H)ᵀ ∇J(θ') = ∇J + H (D ∇J). (This
+    // bandit's exact Hessian has no mean/log-std cross terms, so it cannot tell H D from D H; the
+    // learners use the transpose as derived.)
+    double alpha = 0.1;
+    double[] d = new double[3];
+    d[w] = alpha;
+    d[b] = alpha;
+    d[s] = 0;
+    double[] p = params();
+    Batch inner = sample(p, 400_000, 41);
+    double[] g = new double[3];
+    new PolicyGradient(policy)
+        .weightedLogProbGradient(p, inner.obs(), inner.act(), inner.adv(), inner.obs().length, g);
+    double[] updated = p.clone();
+    for (int i = 0; i < 3; i++) {
+      updated[i] += d[i] * g[i];
+    }
+    double[] outer = exactGradient(updated);
+    double[] dOuter = new double[3];
+    for (int i = 0; i < 3; i++) {
+      dOuter[i] = d[i] * outer[i];
+    }
+    LvcCurvature lvc = new LvcCurvature(policy);
+    double[] h =
+        lvc.hessianVectorProduct(
+            p, inner.obs(), inner.act(), inner.adv(), inner.obs().length, dOuter);
+    double[] meta = new double[3];
+    for (int i = 0; i < 3; i++) {
+      meta[i] = outer[i] + h[i];
+    }
+    // the other order, D (H ∇J), for contrast
+    double[] hOuter =
+        lvc.hessianVectorProduct(
+            p, inner.obs(), inner.act(), inner.adv(), inner.obs().length, outer);
+    double eps = 1e-5;
+    for (int i = 0; i < 3; i++) {
+      double[] plus = p.clone();
+      double[] minus = p.clone();
+      plus[i] += eps;
+      minus[i] -= eps;
+      double fd = (masked(plus, d) - masked(minus, d)) / (2 * eps);
+      assertThat(meta[i])
+          .as("component %d: estimate %.5f, finite differences %.5f", i, meta[i], fd)
+          .isCloseTo(fd, org.assertj.core.api.Assertions.offset(0.03 * Math.abs(fd) + 0.005));
+    }
+  }
+
+  double masked(double[] p, double[] d) {
+    double[] g = exactGradient(p);
+    double[] q = p.clone();
+    for (int i = 0; i < 3; i++) {
+      q[i] += d[i] * g[i];
+    }
+    return exactReturn(q);
+  }
 }
