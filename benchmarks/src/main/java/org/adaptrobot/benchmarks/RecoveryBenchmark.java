@@ -529,6 +529,7 @@ public final class RecoveryBenchmark {
       case "grbal", "pooled-ft" -> "mpc-fixed";
       case "bll", "bll-pooled", "rls" -> "bll-fixed";
       case "pi-ff" -> "pi";
+      case "maml-rl" -> "maml-rl-fixed";
       default -> null;
     };
   }

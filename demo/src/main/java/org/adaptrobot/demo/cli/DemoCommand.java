@@ -65,7 +65,12 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Runtime configuration (default: " + DEFAULT_CONFIG + " of this installation).")
   Path config;
 
-  @Option(names = "--bundle", paramLabel = "PATH", description = "A model-based bundle to use.")
+  @Option(
+      names = "--bundle",
+      paramLabel = "PATH",
+      description =
+          "A bundle that adapts on the robot: model-based (MPC, with the oracle comparison) or a"
+              + " policy that adapts by gradient steps (no oracle).")
   Path bundle;
 
   @Option(
@@ -221,12 +226,14 @@ public final class DemoCommand implements Callable<Integer> {
       return 1;
     }
     Manifest m = b.manifest();
-    if (!org.adaptrobot.runtime.RobotRuntime.plansWithDynamics(m)) {
+    boolean planning = org.adaptrobot.runtime.RobotRuntime.plansWithDynamics(m);
+    if (!planning && !org.adaptrobot.runtime.control.ControllerFactory.adaptsOnRobot(m)) {
       err.println(
           "error: "
               + cfg.bundle()
-              + ": the demo needs a model-based bundle (a dynamics graph with adaptation.mode"
-              + " model-based or context-gradient), found "
+              + ": the demo needs a bundle that adapts on the robot (a dynamics graph with"
+              + " adaptation.mode model-based or context-gradient, or a policy graph with mode"
+              + " gradient or context-gradient), found "
               + m.adaptation().mode().id()
               + " on graph "
               + m.adaptation().graph());
@@ -291,7 +298,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     long wall0 = System.nanoTime();
     ModelFit.Result oracle = null;
-    if (!noCompare && timeline == null) {
+    // the oracle is a dynamics model fitted to the changed robot: MPC bundles only
+    if (!noCompare && timeline == null && planning) {
       out.printf(
           Locale.ROOT,
           "oracle: fitting the model to %.0f s of the changed robot (%d random set-points) ... ",
@@ -755,11 +763,21 @@ public final class DemoCommand implements Callable<Integer> {
                       e.kind().replace('_', ' '),
                       Double.isNaN(e.lossBefore())
                           ? ""
-                          : String.format(
-                              Locale.ROOT,
-                              " (held-out loss %.2g -> %.2g)",
-                              e.lossBefore(),
-                              e.lossAfter()));
+                          : run.runtime() != null
+                                  && run.runtime().adaptation()
+                                      instanceof
+                                      org.adaptrobot.runtime.adaptation.PolicyGradientFeed
+                              // a policy-gradient round reports negative returns as losses
+                              ? String.format(
+                                  Locale.ROOT,
+                                  " (return per rollout %.2g in use, %.2g with the step)",
+                                  -e.lossBefore(),
+                                  -e.lossAfter())
+                              : String.format(
+                                  Locale.ROOT,
+                                  " (held-out loss %.2g -> %.2g)",
+                                  e.lossBefore(),
+                                  e.lossAfter()));
       String line =
           String.format(
               Locale.ROOT,

@@ -174,7 +174,7 @@ class DemoCommandTest {
   }
 
   @Test
-  void aPolicyBundleIsRefusedBecauseTheDemoNeedsADynamicsModel() {
+  void aBundleThatDoesNotAdaptIsRefused() {
     var r =
         robot(
             "demo",
@@ -184,6 +184,29 @@ class DemoCommandTest {
             "../bundles/tracking-integral",
             "--no-compare");
     assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.err()).contains("needs a model-based bundle");
+    assertThat(r.err()).contains("needs a bundle that adapts on the robot");
+  }
+
+  @Test
+  void aPolicyGradientBundleRunsTheDemoWithoutAnOracle() {
+    var r =
+        robot(
+            "demo",
+            "--config",
+            "../src/examples/diffbot-demo.yaml",
+            "--bundle",
+            "../bundles/diffdrive-maml-rl",
+            "--scenario",
+            "weak-motor",
+            "--seconds",
+            "45",
+            "--change-at",
+            "15",
+            "--plot",
+            dir.resolve("pg.png").toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("gradient, maml_trpo", "change detected", "adaptive", "non-adaptive")
+        .doesNotContain("oracle:");
   }
 }

@@ -31,7 +31,7 @@ class ErrorLevelDetectorTest {
       assertThat(steps).isLessThan(10_000);
     }
     assertThat(steps + 1).isEqualTo(expected);
-    assertThat(expected).isBetween(100, 200);
+    assertThat(expected).isEqualTo(110);
     assertThat(d.alarmed()).isTrue();
     d.reset();
     assertThat(d.calibrated()).isFalse();

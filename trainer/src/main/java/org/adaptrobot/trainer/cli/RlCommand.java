@@ -334,7 +334,7 @@ public final class RlCommand implements Callable<Integer> {
                   p0.adaptLogStd());
           if (algo == Algorithm.PROMP) {
             ProMp m = new ProMp(factory, pc, seed);
-            String run = runId(pc.toString());
+            String run = runId(pc.toString(), pc.hidden());
             int start = resumeFrom(o, run, m::restore);
             for (int i = start; i < iterations; i++) {
               var p = m.iterate(pool, threads);
@@ -369,7 +369,7 @@ public final class RlCommand implements Callable<Integer> {
                     d.initialLogStd(),
                     d.adaptLogStd());
             MamlTrpo m = new MamlTrpo(factory, mc, seed);
-            String run = runId(mc.toString());
+            String run = runId(mc.toString(), mc.hidden());
             int start = resumeFrom(o, run, m::restore);
             for (int i = start; i < iterations; i++) {
               var p = m.iterate(pool, threads);
@@ -479,15 +479,17 @@ public final class RlCommand implements Callable<Integer> {
   static final String CHECKPOINT = "checkpoint.bin";
 
   /** What a checkpoint must match: algorithm, environment, seed and the learner's settings. */
-  private String runId(String config) {
-    // arrays print as identities in a record's toString: the settings that matter are scalars
+  private String runId(String config, int[] hidden) {
+    // a record prints its int[] as an identity: print the hidden sizes instead
     return algo.name().toLowerCase(Locale.ROOT)
         + "/"
         + env
         + "/seed "
         + seed
         + "/"
-        + config.replaceAll("\\[I@[0-9a-f]+", "[hidden]");
+        + config.replaceAll(
+            "\\[I@[0-9a-f]+",
+            java.util.regex.Matcher.quoteReplacement(java.util.Arrays.toString(hidden)));
   }
 
   /** With --resume and a checkpoint: restores it and returns its iteration; else 0. */
