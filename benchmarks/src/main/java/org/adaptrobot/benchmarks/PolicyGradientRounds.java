@@ -143,10 +143,21 @@ public final class PolicyGradientRounds {
         loop.run(1);
         if (System.getenv("PG_DEBUG") != null && i % 250 == 0) {
           System.err.println(
-              t + " " + loop.lifecycle().state() + " v " + rt.simulation().truth("forward_speed")
-                  + " target " + v + " raw " + Arrays.toString(rawOf(loop)) + " applied "
-                  + Arrays.toString(loop.appliedAction()) + " verdict " + loop.lastVerdict()
-                  + " ran " + loop.controllerRan());
+              t
+                  + " "
+                  + loop.lifecycle().state()
+                  + " v "
+                  + rt.simulation().truth("forward_speed")
+                  + " target "
+                  + v
+                  + " raw "
+                  + Arrays.toString(rawOf(loop))
+                  + " applied "
+                  + Arrays.toString(loop.appliedAction())
+                  + " verdict "
+                  + loop.lastVerdict()
+                  + " ran "
+                  + loop.controllerRan());
         }
         double err =
             Math.abs(rt.simulation().truth("forward_speed") - v)

@@ -1,0 +1,353 @@
+package org.adaptrobot.trainer.rl;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
+import org.adaptrobot.models.nn.Activation;
+import org.adaptrobot.models.nn.GruNetwork;
+import org.adaptrobot.models.optim.Adam;
+import org.adaptrobot.sim.env.Env;
+
+/**
+ * RL² (Duan et al. 2016; Wang et al. 2016): a recurrent Gaussian policy meta-trained with PPO over
+ * whole trials, so that its hidden state learns to adapt. The policy's input at step t is [o_t,
+ * a_{t−1}, r_{t−1}, d_{t−1}] (the previous action, reward, and whether the previous step ended an
+ * episode); a trial is K episodes of one task; the hidden state starts at zero at the start of a
+ * trial and is carried across its episodes. The trial is the unit of everything: its return (over
+ * all K episodes) is what PPO maximises, the advantages are GAE over the trial with the linear
+ * feature baseline (as MAML and ProMP use it; step index = step in the trial), and PPO's gradient
+ * goes through the whole trial by backpropagation through time — no truncation: the trials here are
+ * a few hundred steps, BPTT over them costs one sequence pass, and a truncated gradient would cut
+ * exactly the dependence of late episodes on what the first one revealed.
+ *
+ * <p>Parameters: the GRU with its MLP head (the action mean) followed by a state-independent {@code
+ * log_std}. Sampling is per-trial seeded, so an iteration is bit-identical for any thread count.
+ */
+public final class Rl2 {
+
+  /** Settings. */
+  public record Config(
+      int trials,
+      int episodesPerTrial,
+      int horizon,
+      int hiddenSize,
+      int[] head,
+      double initialLogStd,
+      int epochs,
+      int minibatchTrials,
+      double learningRate,
+      double clip,
+      double gamma,
+      double lambda,
+      double maxGradNorm) {
+
+    /** 2D navigation: 2 episodes of 100 steps per trial, 20 trials per iteration. */
+    public static Config pointNavigation() {
+      return new Config(20, 2, 100, 64, new int[0], -0.5, 5, 5, 1e-3, 0.2, 0.99, 0.97, 0.5);
+    }
+  }
+
+  /** One iteration's figures: the mean return of each episode of the trials. */
+  public record Point(int iteration, long envSteps, double[] episodeReturns, double seconds) {}
+
+  /** One trial's record, time-major over its K·H steps. */
+  record Trial(
+      double[][] inputs,
+      double[] obs,
+      double[] actions,
+      double[] logProbs,
+      double[] rewards,
+      double[] episodeReturns,
+      double[] hiddenNormAtEpisodeStart) {}
+
+  private final Supplier<? extends Env> factory;
+  private final Config c;
+  private final long seed;
+  private final GruNetwork net;
+  private final double[] params;
+  private final int logStd;
+  private final int o;
+  private final int d;
+  private final int in;
+  private final int steps;
+  private final Adam adam;
+  private final List<Point> curve = new ArrayList<>();
+  private long envSteps;
+  private int iteration;
+
+  public Rl2(Supplier<? extends Env> factory, Config c, long seed) {
+    this.factory = factory;
+    this.c = c;
+    this.seed = seed;
+    Env probe = factory.get();
+    this.o = probe.observationSpace().size();
+    this.d = probe.actionSpace().size();
+    this.in = o + d + 2;
+    this.steps = c.episodesPerTrial() * c.horizon();
+    this.net =
+        new GruNetwork(
+            in,
+            c.hiddenSize(),
+            GruNetwork.head(c.hiddenSize(), c.head(), d, Activation.TANH, Activation.IDENTITY));
+    this.logStd = net.layout().size();
+    this.params = new double[logStd + d];
+    net.initialise(params, new SplittableRandom(seed));
+    // a small output layer, as the PPO baselines start: actions near zero at first
+    var last = net.headNetwork().layout().slice(net.headNetwork().weightName(c.head().length));
+    int headOffset = net.layout().size() - net.headNetwork().layout().size();
+    for (int i = headOffset + last.offset(); i < headOffset + last.end(); i++) {
+      params[i] *= 0.01;
+    }
+    Arrays.fill(params, logStd, logStd + d, c.initialLogStd());
+    this.adam = new Adam(params.length, c.learningRate());
+  }
+
+  public GruNetwork network() {
+    return net;
+  }
+
+  /** The parameters: the network's, then log_std (a live view). */
+  public double[] parameters() {
+    return params;
+  }
+
+  public int inputSize() {
+    return in;
+  }
+
+  public List<Point> curve() {
+    return List.copyOf(curve);
+  }
+
+  /** One iteration: a batch of trials on training tasks, then PPO epochs over whole trials. */
+  public Point iterate(ExecutorService pool, int threads) {
+    long t0 = System.nanoTime();
+    iteration++;
+    List<double[]> tasks = MetaBatch.trainingTasks(factory, seed, iteration, c.trials());
+    double[] theta = params.clone();
+    List<Trial> trials =
+        MetaBatch.parallel(
+            pool,
+            threads,
+            tasks.size(),
+            i -> sample(theta, tasks.get(i), MetaBatch.taskSeed(seed, iteration, i)));
+    envSteps += (long) c.trials() * steps;
+    double[] adv = advantages(trials);
+    SplittableRandom shuffle = new SplittableRandom(seed * 31 + iteration);
+    int[] order = new int[trials.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    double[] grad = new double[params.length];
+    for (int epoch = 0; epoch < c.epochs(); epoch++) {
+      for (int i = order.length - 1; i > 0; i--) {
+        int j = shuffle.nextInt(i + 1);
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+      for (int start = 0; start < order.length; start += c.minibatchTrials()) {
+        int[] batch =
+            Arrays.copyOfRange(order, start, Math.min(order.length, start + c.minibatchTrials()));
+        lossAndGradient(params, trials, adv, batch, grad);
+        clip(grad, c.maxGradNorm());
+        adam.step(params, grad);
+      }
+    }
+    double[] episodes = new double[c.episodesPerTrial()];
+    for (Trial t : trials) {
+      for (int k = 0; k < episodes.length; k++) {
+        episodes[k] += t.episodeReturns()[k] / trials.size();
+      }
+    }
+    Point p = new Point(iteration, envSteps, episodes, (System.nanoTime() - t0) * 1e-9);
+    curve.add(p);
+    return p;
+  }
+
+  /** Runs one trial of a task with the policy θ (sampled actions). */
+  Trial sample(double[] theta, double[] task, long trialSeed) {
+    Env env = TaskEnvs.fixed(factory, task).get();
+    SplittableRandom random = new SplittableRandom(trialSeed);
+    GruNetwork.Workspace ws = net.newWorkspace();
+    double[] h = new double[c.hiddenSize()];
+    double[] ob = new double[o];
+    double[] mu = new double[d];
+    double[] a = new double[d];
+    double[] prevAction = new double[d];
+    double prevReward = 0;
+    boolean episodeEnded = false;
+    double[][] inputs = new double[steps][in];
+    double[] obs = new double[steps * o];
+    double[] actions = new double[steps * d];
+    double[] logProbs = new double[steps];
+    double[] rewards = new double[steps];
+    double[] episodeReturns = new double[c.episodesPerTrial()];
+    double[] hiddenNorm = new double[c.episodesPerTrial()];
+    Env.Status status = new Env.Status();
+    for (int t = 0; t < steps; t++) {
+      int episode = t / c.horizon();
+      if (t % c.horizon() == 0) {
+        env.reset(trialSeed * 131 + episode, ob);
+        double n = 0;
+        for (double v : h) {
+          n += v * v;
+        }
+        hiddenNorm[episode] = Math.sqrt(n);
+      }
+      double[] x = inputs[t];
+      input(ob, prevAction, prevReward, episodeEnded, x);
+      System.arraycopy(ob, 0, obs, t * o, o);
+      net.step(params(theta), x, h, h, mu, ws);
+      double lp = 0;
+      for (int j = 0; j < d; j++) {
+        double s = theta[logStd + j];
+        double e = Sampler.gaussian(random);
+        a[j] = mu[j] + Math.exp(s) * e;
+        lp += -0.5 * e * e - s - 0.5 * Math.log(2 * Math.PI);
+      }
+      System.arraycopy(a, 0, actions, t * d, d);
+      logProbs[t] = lp;
+      double r = env.step(a, ob, status);
+      if (status.terminated && (t + 1) % c.horizon() != 0) {
+        throw new IllegalStateException(
+            "RL² needs episodes of a fixed length: the environment ended one after "
+                + (t % c.horizon() + 1)
+                + " of "
+                + c.horizon()
+                + " steps");
+      }
+      rewards[t] = r;
+      episodeReturns[episode] += r;
+      System.arraycopy(a, 0, prevAction, 0, d);
+      prevReward = r;
+      episodeEnded = (t + 1) % c.horizon() == 0;
+    }
+    return new Trial(inputs, obs, actions, logProbs, rewards, episodeReturns, hiddenNorm);
+  }
+
+  private static double[] params(double[] theta) {
+    return theta; // the GRU reads its slices from the front of the vector
+  }
+
+  /** The policy's input: [o, previous action, previous reward, previous step ended an episode]. */
+  static void input(
+      double[] obs, double[] prevAction, double prevReward, boolean ended, double[] x) {
+    System.arraycopy(obs, 0, x, 0, obs.length);
+    System.arraycopy(prevAction, 0, x, obs.length, prevAction.length);
+    x[obs.length + prevAction.length] = prevReward;
+    x[obs.length + prevAction.length + 1] = ended ? 1 : 0;
+  }
+
+  /** GAE over each trial on the linear feature baseline; normalised; trial-major [trial][t]. */
+  double[] advantages(List<Trial> trials) {
+    int n = trials.size();
+    RolloutBuffer buf = new RolloutBuffer(steps, n, o, d);
+    for (int i = 0; i < n; i++) {
+      Trial tr = trials.get(i);
+      for (int t = 0; t < steps; t++) {
+        int k = t * n + i;
+        System.arraycopy(tr.obs(), t * o, buf.obs, k * o, o);
+        buf.rewards[k] = tr.rewards()[t];
+        buf.episodeStep[k] = t;
+        buf.terminated[k] = t == steps - 1; // the trial's return ends with it
+      }
+    }
+    LinearFeatureBaseline baseline = new LinearFeatureBaseline();
+    baseline.fit(buf, c.gamma());
+    baseline.apply(buf);
+    buf.computeGae(c.gamma(), c.lambda());
+    double[] adv = Trpo.normalised(buf.advantages, buf.size());
+    double[] out = new double[adv.length];
+    for (int i = 0; i < n; i++) {
+      for (int t = 0; t < steps; t++) {
+        out[i * steps + t] = adv[t * n + i];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * PPO's clipped surrogate over the trials in {@code batch} (whole sequences from a zero hidden
+   * state), L = −mean min(ρA, clip(ρ)A); writes dL/dθ (BPTT through each trial) into {@code grad}
+   * and returns L.
+   */
+  double lossAndGradient(
+      double[] theta, List<Trial> trials, double[] adv, int[] batch, double[] grad) {
+    int m = batch.length;
+    double[][] inputs = new double[steps][m * in];
+    for (int b = 0; b < m; b++) {
+      Trial tr = trials.get(batch[b]);
+      for (int t = 0; t < steps; t++) {
+        System.arraycopy(tr.inputs()[t], 0, inputs[t], b * in, in);
+      }
+    }
+    GruNetwork.SequenceTape tape = net.newSequenceTape(steps, m);
+    net.forward(theta, inputs, null, steps, m, tape);
+    double[][] gradOut = new double[steps][m * d];
+    Arrays.fill(grad, 0);
+    double loss = 0;
+    double count = (double) m * steps;
+    for (int t = 0; t < steps; t++) {
+      double[] y = tape.output(t);
+      for (int b = 0; b < m; b++) {
+        Trial tr = trials.get(batch[b]);
+        double lp = 0;
+        for (int j = 0; j < d; j++) {
+          double s = theta[logStd + j];
+          double u = (tr.actions()[t * d + j] - y[b * d + j]) * Math.exp(-s);
+          lp += -0.5 * u * u - s - 0.5 * Math.log(2 * Math.PI);
+        }
+        double ratio = Math.exp(lp - tr.logProbs()[t]);
+        double a = adv[batch[b] * steps + t];
+        double unclipped = ratio * a;
+        double clipped = Math.max(1 - c.clip(), Math.min(1 + c.clip(), ratio)) * a;
+        loss -= Math.min(unclipped, clipped) / count;
+        if (unclipped <= clipped) {
+          double dLdlp = -ratio * a / count;
+          for (int j = 0; j < d; j++) {
+            double s = theta[logStd + j];
+            double diff = tr.actions()[t * d + j] - y[b * d + j];
+            double inv = Math.exp(-2 * s);
+            gradOut[t][b * d + j] = dLdlp * diff * inv;
+            grad[logStd + j] += dLdlp * (diff * diff * inv - 1);
+          }
+        }
+      }
+    }
+    net.backward(theta, tape, gradOut, null, grad, null, null);
+    return loss;
+  }
+
+  private static void clip(double[] g, double max) {
+    double n = 0;
+    for (double v : g) {
+      n += v * v;
+    }
+    n = Math.sqrt(n);
+    if (n > max) {
+      for (int i = 0; i < g.length; i++) {
+        g[i] *= max / n;
+      }
+    }
+  }
+
+  /**
+   * The test of meta-RL for RL²: on each task one trial with the policy as it acts (sampled
+   * actions), and the return of each of its episodes. Returns [task][episode].
+   */
+  public double[][] evaluate(
+      List<double[]> tasks, long evalSeed, ExecutorService pool, int threads) {
+    double[] theta = params.clone();
+    List<double[]> rows =
+        MetaBatch.parallel(
+            pool,
+            threads,
+            tasks.size(),
+            i -> sample(theta, tasks.get(i), evalSeed * 1_000_003L + i).episodeReturns());
+    return rows.toArray(new double[0][]);
+  }
+}

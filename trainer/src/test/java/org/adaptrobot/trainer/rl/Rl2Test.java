@@ -1,0 +1,146 @@
+package org.adaptrobot.trainer.rl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.adaptrobot.sim.env.AbstractEnv;
+import org.adaptrobot.sim.env.Box;
+import org.adaptrobot.sim.env.PointNavigation;
+import org.adaptrobot.sim.env.TaskDistribution;
+import org.junit.jupiter.api.Test;
+
+/** RL²: the PPO gradient through whole trials, the hidden state's life, learning to adapt. */
+class Rl2Test {
+
+  /**
+   * A two-armed bandit with a continuous action: one step per episode, reward tanh(2·a·g) where the
+   * good arm g = sign(p) is the task; the observation is a constant. Only the previous action and
+   * reward tell the arms apart.
+   */
+  static final class TwoArmedBandit extends AbstractEnv {
+    private double arm;
+
+    TwoArmedBandit() {
+      super(
+          Box.uniform(1, -1, 1),
+          Box.uniform(1, -1, 1),
+          new TaskDistribution(
+              List.of(new TaskDistribution.Parameter("arm", "1", 1, -1, 1, -1, 1))),
+          1);
+    }
+
+    @Override
+    protected void applyTask(double[] p) {
+      arm = p[0] >= 0 ? 1 : -1;
+    }
+
+    @Override
+    protected void resetState(SplittableRandom random) {}
+
+    @Override
+    protected double simulate(double[] a, SplittableRandom random) {
+      return Math.tanh(2 * a[0] * arm);
+    }
+
+    @Override
+    protected void observe(double[] obs, SplittableRandom random) {
+      obs[0] = 1;
+    }
+
+    @Override
+    protected boolean terminal() {
+      return false;
+    }
+  }
+
+  static Rl2.Config small() {
+    return new Rl2.Config(3, 2, 4, 3, new int[0], -0.4, 1, 3, 1e-3, 0.2, 0.99, 0.95, 1e9);
+  }
+
+  @Test
+  void thePpoGradientThroughWholeTrialsMatchesFiniteDifferences() {
+    Rl2 rl2 = new Rl2(PointNavigation::new, small(), 4);
+    double[] theta = rl2.parameters().clone();
+    List<double[]> tasks = MetaBatch.trainingTasks(PointNavigation::new, 4, 1, 3);
+    List<Rl2.Trial> trials = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      trials.add(rl2.sample(theta, tasks.get(i), 100 + i));
+    }
+    double[] adv = rl2.advantages(trials);
+    // away from θ so that the ratios differ from 1 (inside the clip range: the loss is smooth)
+    double[] at = theta.clone();
+    SplittableRandom r = new SplittableRandom(8);
+    for (int i = 0; i < at.length; i++) {
+      at[i] += 0.02 * (2 * r.nextDouble() - 1);
+    }
+    int[] batch = {0, 1, 2};
+    double[] grad = new double[at.length];
+    rl2.lossAndGradient(at, trials, adv, batch, grad);
+    double h = 1e-6;
+    double[] scratch = new double[at.length];
+    double worst = 0;
+    for (int i = 0; i < at.length; i++) {
+      double[] plus = at.clone();
+      double[] minus = at.clone();
+      plus[i] += h;
+      minus[i] -= h;
+      double fd =
+          (rl2.lossAndGradient(plus, trials, adv, batch, scratch)
+                  - rl2.lossAndGradient(minus, trials, adv, batch, scratch))
+              / (2 * h);
+      assertThat(grad[i]).as("parameter %d", i).isCloseTo(fd, offset(1e-7 + 1e-5 * Math.abs(fd)));
+      worst = Math.max(worst, Math.abs(fd));
+    }
+    assertThat(worst).as("the loss depends on the parameters").isGreaterThan(1e-4);
+  }
+
+  @Test
+  void theHiddenStateIsCarriedAcrossEpisodesAndStartsAtZeroInEveryTrial() {
+    Rl2 rl2 = new Rl2(PointNavigation::new, small(), 5);
+    double[] theta = rl2.parameters().clone();
+    double[] task = {0.3, -0.2};
+    Rl2.Trial first = rl2.sample(theta, task, 1);
+    Rl2.Trial second = rl2.sample(theta, task, 2);
+    assertThat(first.hiddenNormAtEpisodeStart()[0]).isZero();
+    assertThat(first.hiddenNormAtEpisodeStart()[1]).isPositive();
+    assertThat(second.hiddenNormAtEpisodeStart()[0]).isZero();
+    // the done flag marks the first step of the second episode only
+    int in = rl2.inputSize();
+    for (int t = 0; t < 8; t++) {
+      assertThat(first.inputs()[t][in - 1]).isEqualTo(t == 4 ? 1.0 : 0.0);
+    }
+    // and the previous reward is fed: at t = 1 it is r_0
+    assertThat(first.inputs()[1][in - 2]).isEqualTo(first.rewards()[0]);
+  }
+
+  @Test
+  void aSeededRunOnATwoArmedBanditLearnsToExploitAfterTheFirstEpisode() {
+    Rl2.Config c =
+        new Rl2.Config(40, 4, 1, 16, new int[0], -0.5, 4, 10, 3e-3, 0.2, 0.99, 0.95, 0.5);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Rl2 rl2 = new Rl2(TwoArmedBandit::new, c, 7);
+      for (int i = 0; i < 150; i++) {
+        rl2.iterate(pool, 2);
+      }
+      List<double[]> tasks =
+          MetaEval.tasks(TwoArmedBandit::new, TaskDistribution.Split.TRAIN, 200, 3);
+      double[][] r = rl2.evaluate(tasks, 11, pool, 2);
+      double first = 0;
+      double second = 0;
+      for (double[] row : r) {
+        first += row[0] / r.length;
+        second += row[1] / r.length;
+      }
+      System.out.printf("RL² bandit: episode 1 %.3f, episode 2 %.3f%n", first, second);
+      assertThat(second).isGreaterThan(first + 0.3);
+      assertThat(second).isGreaterThan(0.5);
+    } finally {
+      pool.shutdown();
+    }
+  }
+}
