@@ -24,6 +24,7 @@ import org.adaptrobot.trainer.rl.MetaEval;
 import org.adaptrobot.trainer.rl.Ppo;
 import org.adaptrobot.trainer.rl.PpoRun;
 import org.adaptrobot.trainer.rl.ProMp;
+import org.adaptrobot.trainer.rl.Rl2;
 import org.adaptrobot.trainer.rl.RobotMetaRl;
 import org.adaptrobot.trainer.rl.Sampler;
 import org.adaptrobot.trainer.rl.TaskEnvs;
@@ -49,13 +50,16 @@ public final class RlCommand implements Callable<Integer> {
   public enum Algorithm {
     PPO,
     PROMP,
-    MAML_TRPO
+    MAML_TRPO,
+    RL2
   }
 
   @Option(
       names = "--algo",
       defaultValue = "ppo",
-      description = "ppo, promp or maml_trpo (default: ${DEFAULT-VALUE}).")
+      description =
+          "ppo, promp, maml_trpo or rl2 (a GRU policy adapting in its hidden state over a trial"
+              + " of --episodes episodes) (default: ${DEFAULT-VALUE}).")
   Algorithm algo;
 
   @Option(
@@ -146,6 +150,12 @@ public final class RlCommand implements Callable<Integer> {
   Path bundle;
 
   @Option(
+      names = "--episodes",
+      defaultValue = "2",
+      description = "RL²: episodes per trial (default: ${DEFAULT-VALUE}).")
+  int episodes;
+
+  @Option(
       names = "--checkpoint-every",
       defaultValue = "10",
       description =
@@ -191,6 +201,16 @@ public final class RlCommand implements Callable<Integer> {
           "error: --algo "
               + algo.name().toLowerCase(Locale.ROOT)
               + " needs a task distribution: --env point-nav, pendulum or diffdrive");
+      return 2;
+    }
+    if (algo == Algorithm.RL2 && (env.equals("diffdrive") || bundle != null)) {
+      err.println(
+          "error: --algo rl2 trains on point-nav or pendulum so far; the robot's task and its"
+              + " recurrent bundle are not here yet");
+      return 2;
+    }
+    if (episodes < 1) {
+      err.println("error: --episodes must be >= 1, got " + episodes);
       return 2;
     }
     if (innerSteps < 1 || (innerSteps > 1 && algo != Algorithm.MAML_TRPO)) {
@@ -305,6 +325,60 @@ public final class RlCommand implements Callable<Integer> {
                   .mapToDouble(p -> Double.isNaN(p.trainReturn()) ? 0 : p.trainReturn())
                   .toArray());
           params = run.model().policyParams;
+        }
+        case RL2 -> {
+          int horizon = ((org.adaptrobot.sim.env.AbstractEnv) factory.get()).horizon();
+          Rl2.Config d = Rl2.Config.pointNavigation();
+          Rl2.Config rc =
+              new Rl2.Config(
+                  metaBatch,
+                  episodes,
+                  horizon,
+                  d.hiddenSize(),
+                  d.head(),
+                  d.initialLogStd(),
+                  d.epochs(),
+                  d.minibatchTrials(),
+                  d.learningRate(),
+                  d.clip(),
+                  d.gamma(),
+                  d.lambda(),
+                  d.maxGradNorm());
+          Rl2 m = new Rl2(factory, rc, seed);
+          String run = runId(rc.toString(), rc.head());
+          int start = resumeFrom(o, run, m::restore);
+          for (int i = start; i < iterations; i++) {
+            var p = m.iterate(pool, threads);
+            double[] ep = p.episodeReturns();
+            csv.row(p.iteration(), p.envSteps(), ep[0], ep[ep.length - 1], p.seconds());
+            progress(o, p.iteration(), ep[0], ep[ep.length - 1], p.seconds());
+            checkpoint(p.iteration(), run, m.state());
+          }
+          for (int k : new int[] {0, episodes - 1}) {
+            plot.add(
+                "episode " + (k + 1) + " of each trial",
+                m.curve().stream().mapToDouble(p -> p.envSteps()).toArray(),
+                m.curve().stream().mapToDouble(p -> p.episodeReturns()[k]).toArray());
+          }
+          List<double[]> tasks = MetaEval.tasks(factory, evalSplit, evalTasks, 424242);
+          double[][] r = m.evaluate(tasks, 9000 + seed, pool, threads);
+          Map<String, Object> test = new LinkedHashMap<>();
+          o.printf(
+              "%s tasks (%d), return per episode of a trial:%n",
+              evalSplit == TaskDistribution.Split.TRAIN ? "held-out" : "extrapolation", evalTasks);
+          for (int k = 0; k < episodes; k++) {
+            double[] s = MetaEval.summary(r, k);
+            o.printf(
+                Locale.ROOT,
+                "  episode %d: %.1f ± %.1f (95 %% CI), median %.1f%n",
+                k + 1,
+                s[0],
+                s[1],
+                s[2]);
+            test.put("episode_" + (k + 1), Map.of("mean", s[0], "ci95", s[1], "median", s[2]));
+          }
+          summary.put("held_out", test);
+          params = m.parameters().clone();
         }
         default -> {
           List<double[]> pre = new ArrayList<>();

@@ -122,6 +122,71 @@ public final class Rl2 {
     return List.copyOf(curve);
   }
 
+  /** The state for a checkpoint: parameters, optimiser, iteration, env steps, curve. */
+  public java.util.Map<String, double[]> state() {
+    java.util.Map<String, double[]> m = new java.util.LinkedHashMap<>();
+    m.put("params", params.clone());
+    Adam.State a = adam.state();
+    m.put("adam_step", new double[] {a.stepCount()});
+    m.put("adam_m", a.firstMoment());
+    m.put("adam_v", a.secondMoment());
+    m.put("iteration", new double[] {iteration});
+    m.put("env_steps", new double[] {envSteps});
+    int k = c.episodesPerTrial();
+    double[] points = new double[curve.size() * (k + 3)];
+    for (int i = 0; i < curve.size(); i++) {
+      Point p = curve.get(i);
+      points[i * (k + 3)] = p.iteration();
+      points[i * (k + 3) + 1] = p.envSteps();
+      points[i * (k + 3) + 2] = p.seconds();
+      System.arraycopy(p.episodeReturns(), 0, points, i * (k + 3) + 3, k);
+    }
+    m.put("curve", points);
+    return m;
+  }
+
+  /** Continues from a {@link #state} of a run with the same settings and seed. */
+  public void restore(java.util.Map<String, double[]> state) {
+    System.arraycopy(need(state, "params", params.length), 0, params, 0, params.length);
+    adam.restore(
+        new Adam.State(
+            (long) need(state, "adam_step", 1)[0],
+            need(state, "adam_m", params.length),
+            need(state, "adam_v", params.length)));
+    iteration = (int) need(state, "iteration", 1)[0];
+    envSteps = (long) need(state, "env_steps", 1)[0];
+    int k = c.episodesPerTrial();
+    double[] points = state.get("curve");
+    if (points == null || points.length % (k + 3) != 0) {
+      throw new IllegalArgumentException(
+          "checkpoint: no learning curve of " + (k + 3) + "-value rows");
+    }
+    curve.clear();
+    for (int i = 0; i < points.length / (k + 3); i++) {
+      int o0 = i * (k + 3);
+      curve.add(
+          new Point(
+              (int) points[o0],
+              (long) points[o0 + 1],
+              Arrays.copyOfRange(points, o0 + 3, o0 + 3 + k),
+              points[o0 + 2]));
+    }
+  }
+
+  private static double[] need(java.util.Map<String, double[]> state, String name, int length) {
+    double[] v = state.get(name);
+    if (v == null || v.length != length) {
+      throw new IllegalArgumentException(
+          "checkpoint: '"
+              + name
+              + "' "
+              + (v == null ? "is missing" : "has " + v.length + " values")
+              + ", expected "
+              + length);
+    }
+    return v.clone();
+  }
+
   /** One iteration: a batch of trials on training tasks, then PPO epochs over whole trials. */
   public Point iterate(ExecutorService pool, int threads) {
     long t0 = System.nanoTime();

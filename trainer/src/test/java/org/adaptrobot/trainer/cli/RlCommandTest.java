@@ -229,4 +229,36 @@ class RlCommandTest {
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }
+
+  @Test
+  void rl2TrainsOnTrialsAndReportsTheReturnOfEachEpisode() throws Exception {
+    Path out = dir.resolve("rl2");
+    Run r =
+        robot(
+            "train",
+            "rl",
+            "--algo",
+            "rl2",
+            "--env",
+            "point-nav",
+            "--iterations",
+            "2",
+            "--meta-batch",
+            "4",
+            "--episodes",
+            "2",
+            "--eval-tasks",
+            "3",
+            "--out",
+            out.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("held-out tasks (3)", "episode 1:", "episode 2:");
+    assertThat(Files.readAllLines(out.resolve("metrics.csv"))).hasSize(3);
+    assertThat(out.resolve("checkpoint.bin")).exists();
+    JsonNode s = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+    assertThat(s.get("held_out").get("episode_2").get("mean").isNumber()).isTrue();
+    Run robotTask = robot("train", "rl", "--algo", "rl2", "--env", "diffdrive");
+    assertThat(robotTask.exit()).isEqualTo(2);
+    assertThat(robotTask.err()).contains("--algo rl2 trains on point-nav or pendulum");
+  }
 }

@@ -143,4 +143,25 @@ class Rl2Test {
       pool.shutdown();
     }
   }
+
+  @Test
+  void anIterationIsBitIdenticalForAnyThreadCountAndAfterARestore() {
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      Rl2 one = new Rl2(PointNavigation::new, small(), 9);
+      for (int i = 0; i < 3; i++) {
+        one.iterate(null, 1);
+      }
+      Rl2 three = new Rl2(PointNavigation::new, small(), 9);
+      three.iterate(pool, 3);
+      three.iterate(pool, 3);
+      Rl2 resumed = new Rl2(PointNavigation::new, small(), 9);
+      resumed.restore(three.state());
+      resumed.iterate(pool, 3);
+      assertThat(resumed.parameters()).containsExactly(one.parameters());
+      assertThat(resumed.curve()).hasSize(3);
+    } finally {
+      pool.shutdown();
+    }
+  }
 }
