@@ -98,10 +98,10 @@ public final class PolicyGradientEngine implements AdaptationControl, FallbackAg
   private final int[] entryFlag = new int[1];
   private final double[] evalReturns;
 
-  private double[] inUse;
+  private volatile double[] inUse;
   private double[] proposal;
   private long nextVersion = 2;
-  private Phase phase = Phase.WATCH;
+  private volatile Phase phase = Phase.WATCH;
   private long cursor;
   private long segmentStart;
   private int collected;

@@ -351,7 +351,17 @@ public final class RlCommand implements Callable<Integer> {
             var p = m.iterate(pool, threads);
             double[] ep = p.episodeReturns();
             csv.row(p.iteration(), p.envSteps(), ep[0], ep[ep.length - 1], p.seconds());
-            progress(o, p.iteration(), ep[0], ep[ep.length - 1], p.seconds());
+            if (p.iteration() % 5 == 0 || p.iteration() == 1) {
+              o.printf(
+                  Locale.ROOT,
+                  "iteration %4d: episode 1 %.1f, episode %d %.1f (%.1f s)%n",
+                  p.iteration(),
+                  ep[0],
+                  ep.length,
+                  ep[ep.length - 1],
+                  p.seconds());
+              o.flush();
+            }
             checkpoint(p.iteration(), run, m.state());
           }
           for (int k : new int[] {0, episodes - 1}) {
