@@ -34,11 +34,11 @@ final class MetaTable {
         for (double[][] r : e.getValue()) {
           perSeed
               .append(perSeed.length() == 0 ? "" : ", ")
-              .append(String.format(Locale.ROOT, "%.1f", MetaEval.summary(r, k)[0]));
+              .append(String.format(Locale.ROOT, "%.3g", MetaEval.summary(r, k)[0]));
         }
         line.append(
             String.format(
-                Locale.ROOT, " %.1f ± %.1f, median %.1f (%s) |", s[0], s[1], s[2], perSeed));
+                Locale.ROOT, " %.3g ± %.2g, median %.3g (%s) |", s[0], s[1], s[2], perSeed));
       }
       System.out.println(line);
     }

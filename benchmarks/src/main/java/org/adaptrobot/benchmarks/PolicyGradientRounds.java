@@ -41,8 +41,9 @@ public final class PolicyGradientRounds {
     RuntimeConfig base = RuntimeConfig.load(Path.of("src/examples/diffbot-demo.yaml"));
     System.out.println(
         "| bundle | change | seed | decision | return with step / in use | trigger → decision |"
-            + " error unchanged | error changed, meta-trained | error after decision |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|");
+            + " error unchanged | error changed, meta-trained | error after decision | same window,"
+            + " not adapting |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|");
     List<double[]> summary = new ArrayList<>();
     for (String b : bundles) {
       for (ChangeScenario c :
@@ -55,15 +56,19 @@ public final class PolicyGradientRounds {
         double sumChanged = 0;
         double sumAfter = 0;
         double sumDecision = 0;
+        double sumFixed = 0;
         for (int seed = 1; seed <= seeds; seed++) {
-          double[] r = run(base, Path.of(b), c, seed);
+          double[] r = run(base, Path.of(b), c, seed, true, Double.NaN);
+          // the counterfactual: the same seed without adaptation, over the same window
+          double[] f = run(base, Path.of(b), c, seed, false, r[3] + 25);
+          sumFixed += f[6];
           accepted += r[0] > 0 ? 1 : 0;
           sumDecision += r[3];
           sumChanged += r[5];
           sumAfter += r[6];
           System.out.printf(
               Locale.ROOT,
-              "| %s | %s | %d | %s | %.3f / %.3f | %.1f s | %.4f | %.4f | %.4f |%n",
+              "| %s | %s | %d | %s | %.3f / %.3f | %.1f s | %.4f | %.4f | %.4f | %.4f |%n",
               Path.of(b).getFileName(),
               c.id(),
               seed,
@@ -73,20 +78,23 @@ public final class PolicyGradientRounds {
               r[3],
               r[4],
               r[5],
-              r[6]);
+              r[6],
+              f[6]);
         }
         summary.add(
             new double[] {accepted, sumDecision / seeds, sumChanged / seeds, sumAfter / seeds});
         System.out.printf(
             Locale.ROOT,
-            "| %s | %s | all | %d/%d accepted | | %.1f s mean | | %.4f mean | %.4f mean |%n",
+            "| %s | %s | all | %d/%d accepted | | %.1f s mean | | %.4f mean | %.4f mean | %.4f mean"
+                + " |%n",
             Path.of(b).getFileName(),
             c.id(),
             accepted,
             seeds,
             sumDecision / seeds,
             sumChanged / seeds,
-            sumAfter / seeds);
+            sumAfter / seeds,
+            sumFixed / seeds);
       }
     }
   }
@@ -95,7 +103,13 @@ public final class PolicyGradientRounds {
    * {decision (1 accepted, 0 rejected, −1 none), return with step, return in use, seconds from the
    * change to the decision, error unchanged, error changed before the round, error after}.
    */
-  static double[] run(RuntimeConfig base, Path bundle, ChangeScenario change, long seed)
+  static double[] run(
+      RuntimeConfig base,
+      Path bundle,
+      ChangeScenario change,
+      long seed,
+      boolean adapt,
+      double windowStart)
       throws Exception {
     double rate = 50;
     RuntimeConfig cfg =
@@ -115,7 +129,7 @@ public final class PolicyGradientRounds {
     VelocityProfile profile = VelocityProfile.random(seed, 4);
     double changeAt = 20;
     double[] out = {-1, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0};
-    try (RobotRuntime rt = RobotRuntime.start(cfg, true, false, seed, sink, true)) {
+    try (RobotRuntime rt = RobotRuntime.start(cfg, true, false, seed, sink, adapt)) {
       ControlLoop loop = rt.loop();
       loop.requestActivate();
       double unchanged = 0;
@@ -141,24 +155,6 @@ public final class PolicyGradientRounds {
           rt.adaptation().control().trigger();
         }
         loop.run(1);
-        if (System.getenv("PG_DEBUG") != null && i % 250 == 0) {
-          System.err.println(
-              t
-                  + " "
-                  + loop.lifecycle().state()
-                  + " v "
-                  + rt.simulation().truth("forward_speed")
-                  + " target "
-                  + v
-                  + " raw "
-                  + Arrays.toString(rawOf(loop))
-                  + " applied "
-                  + Arrays.toString(loop.appliedAction())
-                  + " verdict "
-                  + loop.lastVerdict()
-                  + " ran "
-                  + loop.controllerRan());
-        }
         double err =
             Math.abs(rt.simulation().truth("forward_speed") - v)
                 + 0.1 * Math.abs(rt.simulation().truth("yaw_rate") - w);
@@ -168,6 +164,16 @@ public final class PolicyGradientRounds {
         } else if (t >= changeAt && t < changeAt + 5) {
           changed += err;
           nChanged++;
+        }
+        if (!adapt) {
+          // the counterfactual run: only the window after the adaptive run's decision
+          if (t >= windowStart && t < windowStart + 10) {
+            after += err;
+            nAfter++;
+          } else if (t >= windowStart + 10) {
+            break;
+          }
+          continue;
         }
         if (Double.isNaN(decidedAt)) {
           for (AdaptationEvent e : events) {
@@ -192,11 +198,5 @@ public final class PolicyGradientRounds {
       out[6] = nAfter == 0 ? Double.NaN : after / nAfter;
     }
     return out;
-  }
-
-  private static double[] rawOf(ControlLoop loop) {
-    double[] a = new double[2];
-    loop.rawAction(a);
-    return a;
   }
 }

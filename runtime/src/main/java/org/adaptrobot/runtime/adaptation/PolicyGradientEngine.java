@@ -248,6 +248,10 @@ public final class PolicyGradientEngine implements AdaptationControl, FallbackAg
       cursor++;
       read++;
     }
+    if (triggerRequested && phase != Phase.WATCH) {
+      // a round is already under way: the request is answered by it, not queued behind it
+      triggerRequested = false;
+    }
     if (phase == Phase.WATCH
         && enabled
         && (triggerRequested || s.trigger() == Trigger.CONTINUOUS)) {

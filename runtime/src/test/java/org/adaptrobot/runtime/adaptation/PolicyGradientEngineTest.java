@@ -414,4 +414,24 @@ class PolicyGradientEngineTest {
     }
     assertThat(d.kinds()).containsAnyOf("accepted", "rejected");
   }
+
+  @Test
+  void aTriggerDuringARoundIsAnsweredByItAndStartsNoSecondRound() {
+    Drive d = new Drive(ChangeDetectorSettingsHolder.standard());
+    d.step(false, TRACK);
+    d.engine.trigger();
+    for (int i = 0; i < 30; i++) {
+      d.step(false, TRACK);
+    }
+    d.engine.trigger(); // while collecting
+    int guard = 0;
+    while (!d.kinds().contains("accepted") && !d.kinds().contains("rejected") && guard++ < 2000) {
+      d.step(false, TRACK);
+    }
+    for (int i = 0; i < 200; i++) {
+      d.step(false, TRACK);
+    }
+    assertThat(d.kinds().stream().filter(k -> k.equals("collecting")).count()).isEqualTo(1);
+    assertThat(d.engine.adapting()).isFalse();
+  }
 }
