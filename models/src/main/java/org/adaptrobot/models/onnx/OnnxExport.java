@@ -102,8 +102,12 @@ public final class OnnxExport {
       String stored = exposed.contains(s.name()) ? META_TRAINED_PREFIX + s.name() : s.name();
       g.initializers.add(floatTensor(stored, s.shape(), params, s.offset()));
     }
-    for (String name : exposed) {
-      g.inputs.add(valueInfo(name, false, layout.slice(name).shape()));
+    // in the layout's order, whatever the order of the given set: the same bundle gives the same
+    // bytes on every run
+    for (ParameterSlice s : layout.slices()) {
+      if (exposed.contains(s.name())) {
+        g.inputs.add(valueInfo(s.name(), false, s.shape()));
+      }
     }
     OnnxMl.GraphProto graph =
         OnnxMl.GraphProto.newBuilder()

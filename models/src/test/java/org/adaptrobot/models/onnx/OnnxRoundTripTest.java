@@ -225,4 +225,18 @@ class OnnxRoundTripTest {
         .hasMessageContaining("layers.9.weight")
         .hasMessageContaining("layers.0.weight");
   }
+
+  @Test
+  void theBytesDoNotDependOnTheOrderOfTheAdaptableSet() {
+    var arch =
+        new MlpArchitecture(new int[] {3, 4, 2}, List.of(Activation.TANH, Activation.IDENTITY));
+    double[] p = new double[arch.layout().size()];
+    for (int i = 0; i < p.length; i++) {
+      p[i] = 0.01 * i;
+    }
+    var names = arch.layout().slices().stream().map(ParameterSlice::name).toList();
+    var forward = new java.util.LinkedHashSet<>(names);
+    var backward = new java.util.LinkedHashSet<>(names.reversed());
+    assertThat(OnnxExport.export(arch, p, backward)).isEqualTo(OnnxExport.export(arch, p, forward));
+  }
 }
