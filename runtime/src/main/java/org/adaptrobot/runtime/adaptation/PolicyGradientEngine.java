@@ -440,10 +440,11 @@ public final class PolicyGradientEngine implements AdaptationControl, FallbackAg
   }
 
   private void emit(String kind, double before, double after, double norm, String reason) {
+    // a decision's latency: from the round's start (collection included) to the decision
+    boolean decision =
+        kind.equals("accepted") || kind.equals("rejected") || kind.equals("rolled_back");
     double ms =
-        phase == Phase.WATCH && roundStarted != 0 && !kind.equals("collecting")
-            ? (System.nanoTime() - roundStarted) / 1e6
-            : Double.NaN;
+        decision && roundStarted != 0 ? (System.nanoTime() - roundStarted) / 1e6 : Double.NaN;
     events.accept(new AdaptationEvent(kind, cursor, before, after, norm, ms, reason));
   }
 
