@@ -156,6 +156,14 @@ public final class RlCommand implements Callable<Integer> {
   int episodes;
 
   @Option(
+      names = "--switch-probability",
+      defaultValue = "0",
+      description =
+          "RL²: probability that a trial's task changes at a random step inside it (default:"
+              + " ${DEFAULT-VALUE}).")
+  double switchProbability;
+
+  @Option(
       names = "--checkpoint-every",
       defaultValue = "10",
       description =
@@ -207,6 +215,10 @@ public final class RlCommand implements Callable<Integer> {
       err.println(
           "error: --algo rl2 trains on point-nav or pendulum so far; the robot's task and its"
               + " recurrent bundle are not here yet");
+      return 2;
+    }
+    if (!(switchProbability >= 0 && switchProbability <= 1)) {
+      err.println("error: --switch-probability must be in [0, 1], got " + switchProbability);
       return 2;
     }
     if (episodes < 1) {
@@ -343,7 +355,8 @@ public final class RlCommand implements Callable<Integer> {
                   d.clip(),
                   d.gamma(),
                   d.lambda(),
-                  d.maxGradNorm());
+                  d.maxGradNorm(),
+                  switchProbability);
           Rl2 m = new Rl2(factory, rc, seed);
           String run = runId(rc.toString(), rc.head());
           int start = resumeFrom(o, run, m::restore);

@@ -25,6 +25,8 @@ import org.adaptrobot.sim.env.Env;
  *
  * <p>Parameters: the GRU with its MLP head (the action mean) followed by a state-independent {@code
  * log_std}. Sampling is per-trial seeded, so an iteration is bit-identical for any thread count.
+ * With {@code switchProbability} > 0 a trial's task may also change at a random step inside it (a
+ * robot changes while it drives, not only between episodes), so the policy learns to re-infer it.
  */
 public final class Rl2 {
 
@@ -42,7 +44,40 @@ public final class Rl2 {
       double clip,
       double gamma,
       double lambda,
-      double maxGradNorm) {
+      double maxGradNorm,
+      double switchProbability) {
+
+    /** Settings whose trials keep one task throughout. */
+    public Config(
+        int trials,
+        int episodesPerTrial,
+        int horizon,
+        int hiddenSize,
+        int[] head,
+        double initialLogStd,
+        int epochs,
+        int minibatchTrials,
+        double learningRate,
+        double clip,
+        double gamma,
+        double lambda,
+        double maxGradNorm) {
+      this(
+          trials,
+          episodesPerTrial,
+          horizon,
+          hiddenSize,
+          head,
+          initialLogStd,
+          epochs,
+          minibatchTrials,
+          learningRate,
+          clip,
+          gamma,
+          lambda,
+          maxGradNorm,
+          0);
+    }
 
     /** 2D navigation: 2 episodes of 100 steps per trial, 20 trials per iteration. */
     public static Config pointNavigation() {
@@ -53,7 +88,10 @@ public final class Rl2 {
   /** One iteration's figures: the mean return of each episode of the trials. */
   public record Point(int iteration, long envSteps, double[] episodeReturns, double seconds) {}
 
-  /** One trial's record, time-major over its K·H steps. */
+  /**
+   * One trial's record, time-major over its K·H steps; {@code switchStep} is the trial step from
+   * which {@code switchedTo} is the task (−1: no change in this trial).
+   */
   record Trial(
       double[][] inputs,
       double[] obs,
@@ -61,7 +99,9 @@ public final class Rl2 {
       double[] logProbs,
       double[] rewards,
       double[] episodeReturns,
-      double[] hiddenNormAtEpisodeStart) {}
+      double[] hiddenNormAtEpisodeStart,
+      int switchStep,
+      double[] switchedTo) {}
 
   private final Supplier<? extends Env> factory;
   private final Config c;
@@ -237,6 +277,16 @@ public final class Rl2 {
   Trial sample(double[] theta, double[] task, long trialSeed) {
     Env env = TaskEnvs.fixed(factory, task).get();
     SplittableRandom random = new SplittableRandom(trialSeed);
+    // a change of the task inside the trial (a robot changes while it drives, not only between
+    // episodes): with probability p, at a uniform step after the first, to a new training task
+    SplittableRandom taskRandom = new SplittableRandom(trialSeed ^ 0x5EEDC0FFEEL);
+    int switchStep = -1;
+    double[] switchedTo = null;
+    if (c.switchProbability() > 0 && taskRandom.nextDouble() < c.switchProbability()) {
+      switchStep = 1 + taskRandom.nextInt(steps - 1);
+      switchedTo =
+          env.tasks().sample(org.adaptrobot.sim.env.TaskDistribution.Split.TRAIN, taskRandom);
+    }
     GruNetwork.Workspace ws = net.newWorkspace();
     double[] h = new double[c.hiddenSize()];
     double[] ob = new double[o];
@@ -257,6 +307,9 @@ public final class Rl2 {
       int episode = t / c.horizon();
       if (t % c.horizon() == 0) {
         env.reset(trialSeed * 131 + episode, ob);
+        if (switchStep >= t && switchStep < t + c.horizon()) {
+          env.switchTaskAt(switchStep - t, switchedTo);
+        }
         double n = 0;
         for (double v : h) {
           n += v * v;
@@ -291,7 +344,16 @@ public final class Rl2 {
       prevReward = r;
       episodeEnded = (t + 1) % c.horizon() == 0;
     }
-    return new Trial(inputs, obs, actions, logProbs, rewards, episodeReturns, hiddenNorm);
+    return new Trial(
+        inputs,
+        obs,
+        actions,
+        logProbs,
+        rewards,
+        episodeReturns,
+        hiddenNorm,
+        switchStep,
+        switchedTo);
   }
 
   private static double[] params(double[] theta) {

@@ -257,6 +257,29 @@ class RlCommandTest {
     assertThat(out.resolve("checkpoint.bin")).exists();
     JsonNode s = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
     assertThat(s.get("held_out").get("episode_2").get("mean").isNumber()).isTrue();
+    Run switching =
+        robot(
+            "train",
+            "rl",
+            "--algo",
+            "rl2",
+            "--env",
+            "point-nav",
+            "--iterations",
+            "1",
+            "--meta-batch",
+            "2",
+            "--switch-probability",
+            "0.5",
+            "--eval-tasks",
+            "2",
+            "--out",
+            dir.resolve("rl2s").toString());
+    assertThat(switching.exit()).as(switching.err()).isZero();
+    Run badSwitch =
+        robot("train", "rl", "--algo", "rl2", "--env", "point-nav", "--switch-probability", "2");
+    assertThat(badSwitch.exit()).isEqualTo(2);
+    assertThat(badSwitch.err()).contains("--switch-probability must be in [0, 1]");
     Run robotTask = robot("train", "rl", "--algo", "rl2", "--env", "diffdrive");
     assertThat(robotTask.exit()).isEqualTo(2);
     assertThat(robotTask.err()).contains("--algo rl2 trains on point-nav or pendulum");

@@ -164,4 +164,33 @@ class Rl2Test {
       pool.shutdown();
     }
   }
+
+  @Test
+  void aTaskChangeInsideATrialTakesEffectAtItsStepAndStays() {
+    // the bandit, 1-step episodes, 12 per trial, a change in every trial
+    Rl2.Config c =
+        new Rl2.Config(4, 12, 1, 4, new int[0], 0.0, 1, 4, 1e-3, 0.2, 0.99, 0.95, 0.5, 1.0);
+    Rl2 rl2 = new Rl2(TwoArmedBandit::new, c, 3);
+    int flipped = 0;
+    for (long seed = 1; seed <= 40; seed++) {
+      double[] task = {seed % 2 == 0 ? 0.5 : -0.5};
+      Rl2.Trial tr = rl2.sample(rl2.parameters().clone(), task, seed);
+      assertThat(tr.switchStep()).isBetween(1, 11);
+      double before = Math.signum(task[0]);
+      double after = tr.switchedTo()[0] >= 0 ? 1 : -1;
+      for (int t = 0; t < 12; t++) {
+        double arm = t < tr.switchStep() ? before : after;
+        double a = Math.max(-1, Math.min(1, tr.actions()[t]));
+        assertThat(tr.rewards()[t]).isEqualTo(Math.tanh(2 * a * arm), offset(1e-12));
+      }
+      if (after != before) {
+        flipped++;
+      }
+    }
+    assertThat(flipped).as("changes that flip the good arm").isBetween(10, 30);
+    // without the probability, no change
+    Rl2 steady = new Rl2(TwoArmedBandit::new, small(), 3);
+    assertThat(steady.sample(steady.parameters().clone(), new double[] {0.5}, 1).switchStep())
+        .isEqualTo(-1);
+  }
 }
