@@ -266,9 +266,14 @@ public final class PolicyGradientEngine implements AdaptationControl, FallbackAg
     switch (phase) {
       case WATCH -> {
         if (valid && previousValid) {
-          if (detector.add(Math.sqrt(Math.max(0, -reward))) && enabled) {
+          if (detector.add(Math.sqrt(Math.max(0, -reward)))) {
+            // reported whether or not adaptation is enabled (the engine still watches)
             emit("change_detected", Double.NaN, Double.NaN, Double.NaN, "tracking error grew");
-            startRound("change detected");
+            if (enabled) {
+              startRound("change detected");
+            } else {
+              detector.reset(); // re-arm on the changed robot: the next change is reported too
+            }
           }
         }
       }

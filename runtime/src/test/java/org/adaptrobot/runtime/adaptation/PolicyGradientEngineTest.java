@@ -434,4 +434,41 @@ class PolicyGradientEngineTest {
     assertThat(d.kinds().stream().filter(k -> k.equals("collecting")).count()).isEqualTo(1);
     assertThat(d.engine.adapting()).isFalse();
   }
+
+  @Test
+  void whileDisabledAChangeIsReportedButNoRoundStartsAndTheDetectorReArms() {
+    Drive d = new Drive(ChangeDetectorSettingsHolder.standard());
+    d.engine.enabled(false);
+    for (int i = 0; i < 1000; i++) {
+      d.step(false, TRACK);
+    }
+    ToDoubleBiFunction<double[], double[]> changed =
+        (o, a) -> {
+          double e0 = a[0] - target(o, 0) - 1.5;
+          double e1 = a[1] - target(o, 1);
+          return -(e0 * e0 + e1 * e1);
+        };
+    for (int i = 0; i < 400; i++) {
+      d.step(false, changed);
+    }
+    assertThat(d.kinds()).contains("change_detected").doesNotContain("collecting");
+    assertThat(d.controller.lastExplored()).isFalse();
+    // re-armed: calibrated on the changed robot, it reports the next change
+    ToDoubleBiFunction<double[], double[]> worse =
+        (o, a) -> {
+          double e0 = a[0] - target(o, 0) - 5;
+          double e1 = a[1] - target(o, 1);
+          return -(e0 * e0 + e1 * e1);
+        };
+    for (int i = 0; i < 600; i++) {
+      d.step(false, changed);
+    }
+    long before = d.kinds().stream().filter(k -> k.equals("change_detected")).count();
+    for (int i = 0; i < 400; i++) {
+      d.step(false, worse);
+    }
+    assertThat(d.kinds().stream().filter(k -> k.equals("change_detected")).count())
+        .isGreaterThan(before);
+    assertThat(d.kinds()).doesNotContain("collecting");
+  }
 }
