@@ -235,29 +235,15 @@ public abstract class MetaLearner implements AutoCloseable {
   }
 
   protected static void putAdam(java.util.Map<String, double[]> m, String name, Adam adam) {
-    Adam.State s = adam.state();
-    m.put(name + ".m", s.firstMoment());
-    m.put(name + ".v", s.secondMoment());
-    m.put(name + ".t", new double[] {s.stepCount()});
+    org.adaptrobot.trainer.io.CheckpointArrays.putAdam(m, name, adam);
   }
 
   protected static void restoreAdam(java.util.Map<String, double[]> m, String name, Adam adam) {
-    double[] first = require(m, name + ".m", -1);
-    double[] second = require(m, name + ".v", first.length);
-    double[] t = require(m, name + ".t", 1);
-    adam.restore(new Adam.State((long) t[0], first, second));
+    org.adaptrobot.trainer.io.CheckpointArrays.restoreAdam(m, name, adam);
   }
 
   protected static double[] require(java.util.Map<String, double[]> m, String name, int length) {
-    double[] v = m.get(name);
-    if (v == null) {
-      throw new IllegalArgumentException("checkpoint has no '" + name + "' array");
-    }
-    if (length >= 0 && v.length != length) {
-      throw new IllegalArgumentException(
-          "checkpoint array '" + name + "' has " + v.length + " values, expected " + length);
-    }
-    return v;
+    return org.adaptrobot.trainer.io.CheckpointArrays.require(m, name, length);
   }
 
   public int maxBatch() {

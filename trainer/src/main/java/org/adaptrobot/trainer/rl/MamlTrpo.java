@@ -1,5 +1,7 @@
 package org.adaptrobot.trainer.rl;
 
+import static org.adaptrobot.trainer.io.CheckpointArrays.require;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -174,10 +176,10 @@ public final class MamlTrpo {
 
   /** Continues from a {@link #state} of a run with the same settings and seed. */
   public void restore(java.util.Map<String, double[]> state) {
-    double[] policy = need(state, "policy", ac.policyParams.length);
+    double[] policy = require(state, "policy", ac.policyParams.length);
     System.arraycopy(policy, 0, ac.policyParams, 0, policy.length);
-    iteration = (int) need(state, "iteration", 1)[0];
-    envSteps = (long) need(state, "env_steps", 1)[0];
+    iteration = (int) require(state, "iteration", 1)[0];
+    envSteps = (long) require(state, "env_steps", 1)[0];
     double[] points = state.get("curve");
     if (points == null || points.length % 7 != 0) {
       throw new IllegalArgumentException("checkpoint: no learning curve of 7-value rows");
@@ -187,20 +189,6 @@ public final class MamlTrpo {
       double[] r = java.util.Arrays.copyOfRange(points, i * 7, (i + 1) * 7);
       curve.add(new Point((int) r[0], (long) r[1], r[2], r[3], r[4], r[5] != 0, r[6]));
     }
-  }
-
-  private static double[] need(java.util.Map<String, double[]> state, String name, int length) {
-    double[] v = state.get(name);
-    if (v == null || v.length != length) {
-      throw new IllegalArgumentException(
-          "checkpoint: '"
-              + name
-              + "' "
-              + (v == null ? "is missing" : "has " + v.length + " values")
-              + ", expected "
-              + length);
-    }
-    return v.clone();
   }
 
   /** One meta-iteration. */

@@ -1,5 +1,9 @@
 package org.adaptrobot.trainer.rl;
 
+import static org.adaptrobot.trainer.io.CheckpointArrays.putAdam;
+import static org.adaptrobot.trainer.io.CheckpointArrays.require;
+import static org.adaptrobot.trainer.io.CheckpointArrays.restoreAdam;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -136,19 +140,16 @@ public final class ProMp {
       System.arraycopy(row, 0, points, i * 5, 5);
     }
     m.put("curve", points);
-    Adam.State a = adam.state();
-    m.put("adam_step", new double[] {a.stepCount()});
-    m.put("adam_m", a.firstMoment());
-    m.put("adam_v", a.secondMoment());
+    putAdam(m, "adam", adam);
     return m;
   }
 
   /** Continues from a {@link #state} of a run with the same settings and seed. */
   public void restore(java.util.Map<String, double[]> state) {
-    double[] policy = need(state, "policy", ac.policyParams.length);
+    double[] policy = require(state, "policy", ac.policyParams.length);
     System.arraycopy(policy, 0, ac.policyParams, 0, policy.length);
-    iteration = (int) need(state, "iteration", 1)[0];
-    envSteps = (long) need(state, "env_steps", 1)[0];
+    iteration = (int) require(state, "iteration", 1)[0];
+    envSteps = (long) require(state, "env_steps", 1)[0];
     double[] points = state.get("curve");
     if (points == null || points.length % 5 != 0) {
       throw new IllegalArgumentException("checkpoint: no learning curve of 5-value rows");
@@ -158,25 +159,7 @@ public final class ProMp {
       double[] r = java.util.Arrays.copyOfRange(points, i * 5, (i + 1) * 5);
       curve.add(new Point((int) r[0], (long) r[1], r[2], r[3], r[4]));
     }
-    adam.restore(
-        new Adam.State(
-            (long) need(state, "adam_step", 1)[0],
-            need(state, "adam_m", ac.policyParams.length),
-            need(state, "adam_v", ac.policyParams.length)));
-  }
-
-  private static double[] need(java.util.Map<String, double[]> state, String name, int length) {
-    double[] v = state.get(name);
-    if (v == null || v.length != length) {
-      throw new IllegalArgumentException(
-          "checkpoint: '"
-              + name
-              + "' "
-              + (v == null ? "is missing" : "has " + v.length + " values")
-              + ", expected "
-              + length);
-    }
-    return v.clone();
+    restoreAdam(state, "adam", adam);
   }
 
   /** The inner rates (one per parameter). */

@@ -1,5 +1,9 @@
 package org.adaptrobot.trainer.rl;
 
+import static org.adaptrobot.trainer.io.CheckpointArrays.putAdam;
+import static org.adaptrobot.trainer.io.CheckpointArrays.require;
+import static org.adaptrobot.trainer.io.CheckpointArrays.restoreAdam;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -166,10 +170,7 @@ public final class Rl2 {
   public java.util.Map<String, double[]> state() {
     java.util.Map<String, double[]> m = new java.util.LinkedHashMap<>();
     m.put("params", params.clone());
-    Adam.State a = adam.state();
-    m.put("adam_step", new double[] {a.stepCount()});
-    m.put("adam_m", a.firstMoment());
-    m.put("adam_v", a.secondMoment());
+    putAdam(m, "adam", adam);
     m.put("iteration", new double[] {iteration});
     m.put("env_steps", new double[] {envSteps});
     int k = c.episodesPerTrial();
@@ -187,14 +188,10 @@ public final class Rl2 {
 
   /** Continues from a {@link #state} of a run with the same settings and seed. */
   public void restore(java.util.Map<String, double[]> state) {
-    System.arraycopy(need(state, "params", params.length), 0, params, 0, params.length);
-    adam.restore(
-        new Adam.State(
-            (long) need(state, "adam_step", 1)[0],
-            need(state, "adam_m", params.length),
-            need(state, "adam_v", params.length)));
-    iteration = (int) need(state, "iteration", 1)[0];
-    envSteps = (long) need(state, "env_steps", 1)[0];
+    System.arraycopy(require(state, "params", params.length), 0, params, 0, params.length);
+    restoreAdam(state, "adam", adam);
+    iteration = (int) require(state, "iteration", 1)[0];
+    envSteps = (long) require(state, "env_steps", 1)[0];
     int k = c.episodesPerTrial();
     double[] points = state.get("curve");
     if (points == null || points.length % (k + 3) != 0) {
@@ -211,20 +208,6 @@ public final class Rl2 {
               Arrays.copyOfRange(points, o0 + 3, o0 + 3 + k),
               points[o0 + 2]));
     }
-  }
-
-  private static double[] need(java.util.Map<String, double[]> state, String name, int length) {
-    double[] v = state.get(name);
-    if (v == null || v.length != length) {
-      throw new IllegalArgumentException(
-          "checkpoint: '"
-              + name
-              + "' "
-              + (v == null ? "is missing" : "has " + v.length + " values")
-              + ", expected "
-              + length);
-    }
-    return v.clone();
   }
 
   /** One iteration: a batch of trials on training tasks, then PPO epochs over whole trials. */
