@@ -69,12 +69,15 @@ public final class GaussianPolicy implements DifferentiableModel {
       double[] params, double[] obs, double[] action, Mlp.Workspace ws, SplittableRandom random) {
     mean.forward(params, 0, obs, 0, action, 0, ws);
     for (int j = 0; j < actionSize; j++) {
-      action[j] += Math.exp(params[logStdOffset + j]) * gaussian(random);
+      action[j] += Math.exp(params[logStdOffset + j]) * standardNormal(random);
     }
   }
 
-  private static double gaussian(SplittableRandom random) {
-    // Marsaglia polar method; no allocation and no hidden state.
+  /**
+   * A standard normal draw from {@code random} (Marsaglia's polar method); no allocation, no hidden
+   * state beyond the stream.
+   */
+  public static double standardNormal(SplittableRandom random) {
     double u;
     double v;
     double s;

@@ -88,22 +88,9 @@ public final class ExploringController implements PolicyController {
     lastExplored = current.explore();
     if (current.explore()) {
       for (int j = 0; j < sigma.length; j++) {
-        action[j] += sigma[j] * gaussian();
+        action[j] += sigma[j] * org.adaptrobot.models.nn.GaussianPolicy.standardNormal(random);
       }
     }
-  }
-
-  private double gaussian() {
-    // Marsaglia's polar method: no allocation, no hidden state beyond the stream
-    double u;
-    double v;
-    double s;
-    do {
-      u = 2.0 * random.nextDouble() - 1.0;
-      v = 2.0 * random.nextDouble() - 1.0;
-      s = u * u + v * v;
-    } while (s >= 1.0 || s == 0.0);
-    return u * Math.sqrt(-2.0 * Math.log(s) / s);
   }
 
   @Override

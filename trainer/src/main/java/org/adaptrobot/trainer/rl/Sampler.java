@@ -214,17 +214,9 @@ public final class Sampler implements AutoCloseable {
     return v[0];
   }
 
-  /** A standard normal draw (Marsaglia's polar method), from one copy's own stream. */
+  /** A standard normal draw, from one copy's own stream. */
   static double gaussian(SplittableRandom random) {
-    double u;
-    double w;
-    double s;
-    do {
-      u = 2.0 * random.nextDouble() - 1.0;
-      w = 2.0 * random.nextDouble() - 1.0;
-      s = u * u + w * w;
-    } while (s >= 1.0 || s == 0.0);
-    return u * Math.sqrt(-2.0 * Math.log(s) / s);
+    return org.adaptrobot.models.nn.GaussianPolicy.standardNormal(random);
   }
 
   /**
