@@ -1,11 +1,8 @@
 package org.adaptrobot.trainer.rl;
 
 import java.util.List;
-import java.util.Map;
 import org.adaptrobot.models.bundle.RewardSpec;
-import org.adaptrobot.sim.env.Box;
 import org.adaptrobot.sim.env.Env;
-import org.adaptrobot.sim.env.TaskDistribution;
 
 /**
  * An environment whose reward is a bundle's {@link RewardSpec}, computed from the observation the
@@ -13,7 +10,7 @@ import org.adaptrobot.sim.env.TaskDistribution;
  * box) and the one before: what the runtime computes on the robot from what it observes, so a
  * policy trained with it is judged by the same number there.
  */
-public final class SpecReward implements Env {
+public final class SpecReward extends EnvWrapper {
 
   /** The observation names of {@code DiffDriveEnv} in velocity-tracking mode. */
   public static final List<String> DIFF_DRIVE_VELOCITY =
@@ -28,7 +25,6 @@ public final class SpecReward implements Env {
           "prev_left",
           "prev_right");
 
-  private final Env env;
   private final RewardSpec.Evaluator reward;
   private final double[] applied;
   private final double[] previous;
@@ -39,7 +35,7 @@ public final class SpecReward implements Env {
    * @param names the env's observation components, by the runtime's signal names
    */
   public SpecReward(Env env, List<String> names, RewardSpec spec) {
-    this.env = env;
+    super(env);
     this.reward = spec.bind(names);
     this.applied = new double[env.actionSpace().size()];
     this.previous = new double[applied.length];
@@ -51,36 +47,6 @@ public final class SpecReward implements Env {
   public static double reward(
       RewardSpec.Evaluator e, double[] observation, double[] action, double[] previousAction) {
     return e.reward(observation, action, previousAction);
-  }
-
-  @Override
-  public Box observationSpace() {
-    return env.observationSpace();
-  }
-
-  @Override
-  public Box actionSpace() {
-    return env.actionSpace();
-  }
-
-  @Override
-  public TaskDistribution tasks() {
-    return env.tasks();
-  }
-
-  @Override
-  public void task(double[] parameters) {
-    env.task(parameters);
-  }
-
-  @Override
-  public double[] task() {
-    return env.task();
-  }
-
-  @Override
-  public void switchTaskAt(int step, double[] parameters) {
-    env.switchTaskAt(step, parameters);
   }
 
   @Override
@@ -98,15 +64,5 @@ public final class SpecReward implements Env {
     }
     env.step(action, observation, status);
     return reward.reward(observation, applied, previous);
-  }
-
-  @Override
-  public int elapsedSteps() {
-    return env.elapsedSteps();
-  }
-
-  @Override
-  public Map<String, Object> info() {
-    return env.info();
   }
 }

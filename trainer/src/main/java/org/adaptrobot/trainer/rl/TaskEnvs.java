@@ -1,6 +1,5 @@
 package org.adaptrobot.trainer.rl;
 
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import org.adaptrobot.sim.env.Box;
@@ -48,13 +47,19 @@ public final class TaskEnvs {
     return () -> new Normalised(base.get(), m, sd);
   }
 
-  private static final class Normalised implements Env {
-    private final Env env;
+  private static final class Normalised extends EnvWrapper {
     private final double[] mean;
     private final double[] std;
     private final double[] inner;
 
     Normalised(Env env, double[] mean, double[] std) {
+      super(fits(env, mean, std));
+      this.mean = mean;
+      this.std = std;
+      this.inner = new double[mean.length];
+    }
+
+    private static Env fits(Env env, double[] mean, double[] std) {
       if (mean.length != env.observationSpace().size() || std.length != mean.length) {
         throw new IllegalArgumentException(
             "normalisation: "
@@ -65,10 +70,7 @@ public final class TaskEnvs {
                 + env.observationSpace().size()
                 + " observation values");
       }
-      this.env = env;
-      this.mean = mean;
-      this.std = std;
-      this.inner = new double[mean.length];
+      return env;
     }
 
     private void copy(double[] observation) {
@@ -90,31 +92,6 @@ public final class TaskEnvs {
     }
 
     @Override
-    public Box actionSpace() {
-      return env.actionSpace();
-    }
-
-    @Override
-    public TaskDistribution tasks() {
-      return env.tasks();
-    }
-
-    @Override
-    public void task(double[] parameters) {
-      env.task(parameters);
-    }
-
-    @Override
-    public double[] task() {
-      return env.task();
-    }
-
-    @Override
-    public void switchTaskAt(int step, double[] parameters) {
-      env.switchTaskAt(step, parameters);
-    }
-
-    @Override
     public void reset(Long seed, double[] observation) {
       env.reset(seed, inner);
       copy(observation);
@@ -126,20 +103,9 @@ public final class TaskEnvs {
       copy(observation);
       return r;
     }
-
-    @Override
-    public int elapsedSteps() {
-      return env.elapsedSteps();
-    }
-
-    @Override
-    public Map<String, Object> info() {
-      return env.info();
-    }
   }
 
-  private static final class RandomTask implements Env {
-    private final Env env;
+  private static final class RandomTask extends EnvWrapper {
     private final boolean oracle;
     private final double[] fixedTask;
     private final int o;
@@ -148,7 +114,7 @@ public final class TaskEnvs {
     private SplittableRandom random = new SplittableRandom(0);
 
     RandomTask(Env env, boolean oracle, double[] fixedTask) {
-      this.env = env;
+      super(env);
       this.oracle = oracle;
       this.fixedTask = fixedTask;
       this.o = env.observationSpace().size();
@@ -166,31 +132,6 @@ public final class TaskEnvs {
       java.util.Arrays.fill(lo, Double.NEGATIVE_INFINITY);
       java.util.Arrays.fill(hi, Double.POSITIVE_INFINITY);
       return new Box(lo, hi);
-    }
-
-    @Override
-    public Box actionSpace() {
-      return env.actionSpace();
-    }
-
-    @Override
-    public TaskDistribution tasks() {
-      return env.tasks();
-    }
-
-    @Override
-    public void task(double[] parameters) {
-      env.task(parameters);
-    }
-
-    @Override
-    public double[] task() {
-      return env.task();
-    }
-
-    @Override
-    public void switchTaskAt(int step, double[] parameters) {
-      env.switchTaskAt(step, parameters);
     }
 
     @Override
@@ -217,16 +158,6 @@ public final class TaskEnvs {
       double r = env.step(action, inner, status);
       copy(observation);
       return r;
-    }
-
-    @Override
-    public int elapsedSteps() {
-      return env.elapsedSteps();
-    }
-
-    @Override
-    public Map<String, Object> info() {
-      return env.info();
     }
   }
 }
