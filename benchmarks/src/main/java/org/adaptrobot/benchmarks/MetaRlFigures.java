@@ -88,7 +88,7 @@ public final class MetaRlFigures {
         double ppoSeconds = (System.nanoTime() - t0) * 1e-9;
         GaussianPolicy randomPolicy = new PpoRun(nav, ppo, seed).model().policy;
         double[] randomParams = new PpoRun(nav, ppo, seed).model().policyParams;
-        add(
+        MetaTable.add(
             rows,
             "ProMP",
             eval(
@@ -101,7 +101,7 @@ public final class MetaRlFigures {
                 seed,
                 pool,
                 threads));
-        add(
+        MetaTable.add(
             rows,
             "MAML-TRPO",
             eval(
@@ -114,7 +114,7 @@ public final class MetaRlFigures {
                 seed,
                 pool,
                 threads));
-        add(
+        MetaTable.add(
             rows,
             "pretrained + steps",
             eval(
@@ -127,11 +127,11 @@ public final class MetaRlFigures {
                 seed,
                 pool,
                 threads));
-        add(
+        MetaTable.add(
             rows,
             "random + steps",
             eval(plain, randomPolicy, randomParams, tasks, pc, steps, seed, pool, threads));
-        add(
+        MetaTable.add(
             rows,
             "oracle (told the goal)",
             eval(
@@ -160,19 +160,19 @@ public final class MetaRlFigures {
                 "2D navigation, seed " + seed, "meta-iteration", "mean return per trajectory");
         plot.add(
             "ProMP before adaptation",
-            x(promp.curve().size()),
+            MetaTable.iterations(promp.curve().size()),
             promp.curve().stream().mapToDouble(ProMp.Point::preReturn).toArray());
         plot.add(
             "ProMP after one step",
-            x(promp.curve().size()),
+            MetaTable.iterations(promp.curve().size()),
             promp.curve().stream().mapToDouble(ProMp.Point::postReturn).toArray());
         plot.add(
             "MAML-TRPO before adaptation",
-            x(maml.curve().size()),
+            MetaTable.iterations(maml.curve().size()),
             maml.curve().stream().mapToDouble(MamlTrpo.Point::preReturn).toArray());
         plot.add(
             "MAML-TRPO after one step",
-            x(maml.curve().size()),
+            MetaTable.iterations(maml.curve().size()),
             maml.curve().stream().mapToDouble(MamlTrpo.Point::postReturn).toArray());
         plots.add(plot);
       }
@@ -189,18 +189,6 @@ public final class MetaRlFigures {
     Path png = out.resolve("meta-rl-2d-navigation.png");
     LinePlot.writePanels(png, plots);
     System.out.println("learning curves: " + png);
-  }
-
-  private static double[] x(int n) {
-    double[] x = new double[n];
-    for (int i = 0; i < n; i++) {
-      x[i] = i + 1;
-    }
-    return x;
-  }
-
-  private static void add(Map<String, List<double[][]>> rows, String name, double[][] r) {
-    rows.computeIfAbsent(name, k -> new ArrayList<>()).add(r);
   }
 
   private static double[][] eval(

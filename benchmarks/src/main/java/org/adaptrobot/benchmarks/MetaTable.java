@@ -43,4 +43,18 @@ final class MetaTable {
       System.out.println(line);
     }
   }
+
+  /** 1, 2, …, n: the meta-iteration axis of a learning curve. */
+  static double[] iterations(int n) {
+    double[] x = new double[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = i + 1;
+    }
+    return x;
+  }
+
+  /** Adds one training seed's results to a row. */
+  static void add(Map<String, List<double[][]>> rows, String name, double[][] r) {
+    rows.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(r);
+  }
 }

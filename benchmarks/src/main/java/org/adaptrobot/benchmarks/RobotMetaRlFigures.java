@@ -138,26 +138,26 @@ public final class RobotMetaRlFigures {
             Map<String, List<double[][]>> rows =
                 tables.computeIfAbsent(key, k -> new LinkedHashMap<>());
             List<double[]> tasks = split.getValue();
-            add(
+            MetaTable.add(
                 rows,
                 "ProMP",
                 eval(plain, promp.model(), rates, tasks, steps, seed, det, pool, threads));
-            add(
+            MetaTable.add(
                 rows,
                 "MAML-TRPO",
                 eval(plain, maml.model(), rates, tasks, steps, seed, det, pool, threads));
             if (baselines) {
-              add(
+              MetaTable.add(
                   rows,
                   "pretrained + steps",
                   eval(plain, pretrained.model(), rates, tasks, steps, seed, det, pool, threads));
             }
-            add(
+            MetaTable.add(
                 rows,
                 "random + steps",
                 eval(plain, initial.model(), rates, tasks, steps, seed, det, pool, threads));
             if (baselines) {
-              add(
+              MetaTable.add(
                   rows,
                   "oracle (told the task)",
                   eval(
@@ -214,19 +214,19 @@ public final class RobotMetaRlFigures {
                 "mean return per 1 s rollout");
         plot.add(
             "ProMP before adaptation",
-            x(promp.curve().size()),
+            MetaTable.iterations(promp.curve().size()),
             promp.curve().stream().mapToDouble(ProMp.Point::preReturn).toArray());
         plot.add(
             "ProMP after one step",
-            x(promp.curve().size()),
+            MetaTable.iterations(promp.curve().size()),
             promp.curve().stream().mapToDouble(ProMp.Point::postReturn).toArray());
         plot.add(
             "MAML-TRPO before adaptation",
-            x(maml.curve().size()),
+            MetaTable.iterations(maml.curve().size()),
             maml.curve().stream().mapToDouble(MamlTrpo.Point::preReturn).toArray());
         plot.add(
             "MAML-TRPO after one step",
-            x(maml.curve().size()),
+            MetaTable.iterations(maml.curve().size()),
             maml.curve().stream().mapToDouble(MamlTrpo.Point::postReturn).toArray());
         plots.add(plot);
       }
@@ -281,18 +281,6 @@ public final class RobotMetaRlFigures {
         seed,
         Map.of());
     System.out.println("bundle: " + dir);
-  }
-
-  private static double[] x(int n) {
-    double[] x = new double[n];
-    for (int i = 0; i < n; i++) {
-      x[i] = i + 1;
-    }
-    return x;
-  }
-
-  private static void add(Map<String, List<double[][]>> rows, String name, double[][] r) {
-    rows.computeIfAbsent(name, k -> new ArrayList<>()).add(r);
   }
 
   private static double[][] eval(
