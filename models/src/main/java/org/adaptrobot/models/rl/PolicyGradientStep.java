@@ -224,53 +224,10 @@ public final class PolicyGradientStep {
       for (int a = 0; a < f; a++) {
         m[a * f + a] += reg;
       }
-      if (solve()) {
+      if (LinearSolve.solve(m, b, w, f)) {
         return;
       }
     }
     Arrays.fill(w, 0);
-  }
-
-  /** Gaussian elimination with partial pivoting of m·w = b; false when singular or not finite. */
-  private boolean solve() {
-    for (int c = 0; c < f; c++) {
-      int p = c;
-      for (int r = c + 1; r < f; r++) {
-        if (Math.abs(m[r * f + c]) > Math.abs(m[p * f + c])) {
-          p = r;
-        }
-      }
-      if (!(Math.abs(m[p * f + c]) > 1e-300)) {
-        return false;
-      }
-      if (p != c) {
-        for (int k = 0; k < f; k++) {
-          double t = m[c * f + k];
-          m[c * f + k] = m[p * f + k];
-          m[p * f + k] = t;
-        }
-        double t = b[c];
-        b[c] = b[p];
-        b[p] = t;
-      }
-      for (int r = c + 1; r < f; r++) {
-        double factor = m[r * f + c] / m[c * f + c];
-        for (int k = c; k < f; k++) {
-          m[r * f + k] -= factor * m[c * f + k];
-        }
-        b[r] -= factor * b[c];
-      }
-    }
-    for (int r = f - 1; r >= 0; r--) {
-      double sum = b[r];
-      for (int k = r + 1; k < f; k++) {
-        sum -= m[r * f + k] * w[k];
-      }
-      w[r] = sum / m[r * f + r];
-      if (!Double.isFinite(w[r])) {
-        return false;
-      }
-    }
-    return true;
   }
 }

@@ -117,46 +117,8 @@ public final class LinearFeatureBaseline {
 
   /** Gaussian elimination with partial pivoting; null when singular or not finite. */
   static double[] solve(double[] m, double[] b, int n) {
-    for (int c = 0; c < n; c++) {
-      int p = c;
-      for (int r = c + 1; r < n; r++) {
-        if (Math.abs(m[r * n + c]) > Math.abs(m[p * n + c])) {
-          p = r;
-        }
-      }
-      if (!(Math.abs(m[p * n + c]) > 1e-300)) {
-        return null;
-      }
-      if (p != c) {
-        for (int k = 0; k < n; k++) {
-          double t = m[c * n + k];
-          m[c * n + k] = m[p * n + k];
-          m[p * n + k] = t;
-        }
-        double t = b[c];
-        b[c] = b[p];
-        b[p] = t;
-      }
-      for (int r = c + 1; r < n; r++) {
-        double factor = m[r * n + c] / m[c * n + c];
-        for (int k = c; k < n; k++) {
-          m[r * n + k] -= factor * m[c * n + k];
-        }
-        b[r] -= factor * b[c];
-      }
-    }
     double[] x = new double[n];
-    for (int r = n - 1; r >= 0; r--) {
-      double sum = b[r];
-      for (int k = r + 1; k < n; k++) {
-        sum -= m[r * n + k] * x[k];
-      }
-      x[r] = sum / m[r * n + r];
-      if (!Double.isFinite(x[r])) {
-        return null;
-      }
-    }
-    return x;
+    return org.adaptrobot.models.rl.LinearSolve.solve(m, b, x, n) ? x : null;
   }
 
   /** The fitted weights (null before the first fit). */
