@@ -29,7 +29,10 @@ public final class ScenarioRun {
   public enum Controller {
     /** The bundle's model, adapted on the robot by the engine. */
     ADAPTIVE,
-    /** The bundle's model unchanged (adaptation disabled). */
+    /**
+     * The bundle's model unchanged (adaptation disabled); a recurrent policy's hidden state is held
+     * from the change on.
+     */
     FIXED,
     /** From the change on, a model fitted offline to the changed robot; no adaptation. */
     ORACLE
@@ -255,6 +258,11 @@ public final class ScenarioRun {
             }
             if (i + 1 == changeStep) {
               change(sim, mb);
+              if (options.controller() == Controller.FIXED && l.recurrent() != null) {
+                // a recurrent policy "without adaptation": it keeps what it had inferred of the
+                // unchanged robot and stops re-inferring
+                l.recurrent().hold(true);
+              }
             }
           });
       if (recordFile != null) {

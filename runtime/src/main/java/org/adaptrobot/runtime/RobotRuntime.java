@@ -391,7 +391,13 @@ public final class RobotRuntime implements CommandTarget, AutoCloseable {
 
   @Override
   public AdaptationControl adaptationControl() {
-    return built.adaptation() == null ? null : built.adaptation().control();
+    if (built.adaptation() != null) {
+      return built.adaptation().control();
+    }
+    var recurrent = loop.recurrent(); // mode recurrent: the policy in use, through swaps
+    return recurrent == null
+        ? null
+        : new org.adaptrobot.runtime.control.RecurrentControl(recurrent);
   }
 
   @Override

@@ -652,7 +652,43 @@ public final class ManifestCodec {
                   "expected the hidden size " + hidden + ", found " + head.inputSize());
               return null;
             }
-            return new GruArchitecture(in, hidden, head);
+            List<String> extras =
+                n.has("extra_inputs")
+                    ? strings(n, "extra_inputs", path + ".extra_inputs", true)
+                    : List.of();
+            List<String> resets =
+                n.has("reset_on")
+                    ? strings(n, "reset_on", path + ".reset_on", true)
+                    : GruArchitecture.RESET_EVENTS;
+            if (extras == null || resets == null) {
+              return null;
+            }
+            boolean ok = true;
+            for (int i = 0; i < extras.size(); i++) {
+              if (!GruArchitecture.EXTRA_INPUTS.contains(extras.get(i))) {
+                problem(
+                    path + ".extra_inputs[" + i + "]",
+                    "expected one of "
+                        + GruArchitecture.EXTRA_INPUTS
+                        + ", found \""
+                        + extras.get(i)
+                        + "\"");
+                ok = false;
+              }
+            }
+            for (int i = 0; i < resets.size(); i++) {
+              if (!GruArchitecture.RESET_EVENTS.contains(resets.get(i))) {
+                problem(
+                    path + ".reset_on[" + i + "]",
+                    "expected one of "
+                        + GruArchitecture.RESET_EVENTS
+                        + ", found \""
+                        + resets.get(i)
+                        + "\"");
+                ok = false;
+              }
+            }
+            return ok ? new GruArchitecture(in, hidden, head, extras, resets) : null;
           }
         case "onnx_graph":
           {
@@ -876,14 +912,19 @@ public final class ManifestCodec {
     }
 
     void policyShape(NetworkArchitecture a, ObservationSpec obs, ActionSpec act) {
-      if (a.inputSize() != obs.size()) {
+      int extra = a instanceof GruArchitecture g ? g.extraWidth(act.size()) : 0;
+      if (a.inputSize() != obs.size() + extra) {
         problem(
             "graphs.policy.architecture",
             "expected input size "
-                + obs.size()
+                + (obs.size() + extra)
                 + " (observation_spec has "
                 + obs.size()
-                + " names), found "
+                + " names"
+                + (extra == 0
+                    ? ""
+                    : ", extra_inputs " + ((GruArchitecture) a).extraInputs() + " " + extra)
+                + "), found "
                 + a.inputSize());
       }
       if (a.outputSize() != act.size()) {
@@ -1020,6 +1061,12 @@ public final class ManifestCodec {
         n.put("input_size", g.inputSize());
         n.put("hidden_size", g.hiddenSize());
         mlp(n.putObject("head"), g.head());
+        if (!g.extraInputs().isEmpty()) {
+          g.extraInputs().forEach(n.putArray("extra_inputs")::add);
+        }
+        if (!g.resetOn().equals(GruArchitecture.RESET_EVENTS)) {
+          g.resetOn().forEach(n.putArray("reset_on")::add);
+        }
       }
       case OnnxGraphArchitecture o -> {
         n.put("input_size", o.inputSize());

@@ -152,9 +152,58 @@ public sealed interface NetworkArchitecture
     }
   }
 
-  /** A GRU cell with an MLP head on the new hidden state (see {@link GruNetwork}). */
-  record GruArchitecture(int inputSize, int hiddenSize, MlpArchitecture head)
+  /**
+   * A GRU cell with an MLP head on the new hidden state (see {@link GruNetwork}). As a recurrent
+   * policy (RL²) its input is the observation followed by the {@code extraInputs} in their order:
+   * {@value #PREVIOUS_ACTION} (the action applied in the last step, one value per action), {@value
+   * #PREVIOUS_REWARD} (the reward of the last action as the bundle's reward spec defines it) and
+   * {@value #EPISODE_DONE} (1 when the last step ended an episode; always 0 on a robot, which
+   * drives one continuous episode). The hidden state returns to zero on the {@code resetOn} events
+   * among {@link #RESET_EVENTS}.
+   */
+  record GruArchitecture(
+      int inputSize,
+      int hiddenSize,
+      MlpArchitecture head,
+      List<String> extraInputs,
+      List<String> resetOn)
       implements NetworkArchitecture {
+
+    public static final String PREVIOUS_ACTION = "previous_action";
+    public static final String PREVIOUS_REWARD = "previous_reward";
+    public static final String EPISODE_DONE = "episode_done";
+
+    /** The extra inputs a recurrent policy may take. */
+    public static final List<String> EXTRA_INPUTS =
+        List.of(PREVIOUS_ACTION, PREVIOUS_REWARD, EPISODE_DONE);
+
+    /** When the runtime may reset the hidden state: loop activation, e-stop, remote command. */
+    public static final List<String> RESET_EVENTS = List.of("activation", "e_stop", "command");
+
+    public GruArchitecture {
+      extraInputs = List.copyOf(extraInputs);
+      resetOn = List.copyOf(resetOn);
+    }
+
+    /** A GRU whose input is the observation only, reset on every event. */
+    public GruArchitecture(int inputSize, int hiddenSize, MlpArchitecture head) {
+      this(inputSize, hiddenSize, head, List.of(), RESET_EVENTS);
+    }
+
+    /** How many input values the extra inputs take for {@code actionSize} actions. */
+    public int extraWidth(int actionSize) {
+      int w = 0;
+      for (String e : extraInputs) {
+        w += e.equals(PREVIOUS_ACTION) ? actionSize : 1;
+      }
+      return w;
+    }
+
+    /** Whether the hidden state resets on this event (one of {@link #RESET_EVENTS}). */
+    public boolean resetsOn(String event) {
+      return resetOn.contains(event);
+    }
+
     public GruNetwork build() {
       return new GruNetwork(
           inputSize,

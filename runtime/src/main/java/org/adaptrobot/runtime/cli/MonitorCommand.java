@@ -226,6 +226,16 @@ public final class MonitorCommand implements Callable<Integer> {
                 l.path("interventions").asLong(),
                 l.path("period_error_p99_us").asDouble(),
                 l.path("compute_p99_us").asDouble()));
+        JsonNode h = t.path("recurrent");
+        if (h.isObject()) {
+          b.append(
+              String.format(
+                  Locale.ROOT,
+                  "    recurrent: hidden ‖h‖ %.3f, change %.4f per step, %d resets%n",
+                  h.path("hidden_norm").asDouble(),
+                  h.path("hidden_change").asDouble(),
+                  h.path("resets").asLong()));
+        }
       }
       synchronized (r.events) {
         for (String ev : r.events) {

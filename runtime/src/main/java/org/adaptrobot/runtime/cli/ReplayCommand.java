@@ -197,8 +197,7 @@ public final class ReplayCommand implements Callable<Integer> {
   static Map<String, Object> replay(
       List<JsonNode> steps, RuntimeConfig cfg, Manifest m, PolicyController controller) {
     RobotState state = new RobotState(cfg.hardware());
-    ObservationPipeline pipeline =
-        new ObservationPipeline(m.observation(), m.actuators(), m.rewardOrStandard());
+    ObservationPipeline pipeline = ObservationPipeline.forPolicy(m);
     SafetyLayer safety = new SafetyLayer(m.actuators(), new LoopMetrics());
     List<String> actions = m.actuators().names();
     int n = actions.size();

@@ -15,7 +15,7 @@ import org.adaptrobot.models.nn.NetworkArchitecture.MlpArchitecture;
  * ONNX Runtime session (bundle loading checks they agree), without allocation and in about half the
  * time. A Gaussian policy acts with its mean; a GRU policy carries its hidden state.
  */
-public final class JavaPolicyController implements PolicyController {
+public final class JavaPolicyController implements PolicyController, RecurrentPolicy {
 
   private final NetworkArchitecture architecture;
   private final Mlp mlp;
@@ -23,6 +23,8 @@ public final class JavaPolicyController implements PolicyController {
   private final GruNetwork gru;
   private final GruNetwork.Workspace gruWorkspace;
   private final double[] hidden;
+  private final double[] hiddenBefore;
+  private final HiddenStateWatch watch;
   private final int contextOffset;
   private final int contextSize;
   private final double[] joined;
@@ -69,6 +71,8 @@ public final class JavaPolicyController implements PolicyController {
     this.workspace = mlp == null ? null : mlp.newWorkspace();
     this.gruWorkspace = gru == null ? null : gru.newWorkspace();
     this.hidden = gru == null ? null : new double[gru.hiddenSize()];
+    this.hiddenBefore = gru == null ? null : new double[gru.hiddenSize()];
+    this.watch = architecture instanceof GruArchitecture g ? new HiddenStateWatch(g) : null;
     this.contextOffset =
         contextSize == 0 ? -1 : architecture.layout().slice(ContextMlp.CONTEXT).offset();
     this.joined = contextSize == 0 ? null : new double[obsSize + contextSize];
@@ -91,9 +95,29 @@ public final class JavaPolicyController implements PolicyController {
       params = p; // a step boundary: take up the newest parameters
     }
     if (gru != null) {
+      if (watch.resetDue()) {
+        reset();
+      }
       System.arraycopy(observation, 0, obs, 0, obsSize);
+      if (watch.held()) {
+        // act through the held state; the new state goes to scratch and is dropped
+        gru.step(params, obs, hidden, hiddenBefore, act, gruWorkspace);
+        System.arraycopy(act, 0, action, 0, actSize);
+        watch.stepped(watch.norm() * watch.norm(), 0);
+        return;
+      }
+      System.arraycopy(hidden, 0, hiddenBefore, 0, hidden.length);
       gru.step(params, obs, hidden, hidden, act, gruWorkspace);
       System.arraycopy(act, 0, action, 0, actSize);
+      double n = 0;
+      double c = 0;
+      for (int i = 0; i < hidden.length; i++) {
+        double h = hidden[i];
+        double dh = h - hiddenBefore[i];
+        n += h * h;
+        c += dh * dh;
+      }
+      watch.stepped(n, c);
     } else if (joined != null) {
       System.arraycopy(observation, 0, joined, 0, obsSize);
       System.arraycopy(params, contextOffset, joined, obsSize, contextSize);
@@ -108,7 +132,57 @@ public final class JavaPolicyController implements PolicyController {
   public void reset() {
     if (hidden != null) {
       java.util.Arrays.fill(hidden, 0.0);
+      watch.reset();
     }
+  }
+
+  @Override
+  public RecurrentPolicy recurrentState() {
+    return watch == null ? null : this;
+  }
+
+  @Override
+  public double hiddenNorm() {
+    return watch == null ? Double.NaN : watch.norm();
+  }
+
+  @Override
+  public double hiddenChange() {
+    return watch == null ? Double.NaN : watch.change();
+  }
+
+  @Override
+  public long resets() {
+    return watch == null ? 0 : watch.resets();
+  }
+
+  @Override
+  public boolean resetsOn(String event) {
+    return watch != null && watch.resetsOn(event);
+  }
+
+  @Override
+  public void requestReset() {
+    if (watch != null) {
+      watch.request();
+    }
+  }
+
+  @Override
+  public void hold(boolean on) {
+    if (watch != null) {
+      watch.hold(on);
+    }
+  }
+
+  @Override
+  public boolean held() {
+    return watch != null && watch.held();
+  }
+
+  /** The hidden state after the last step (loop thread; a copy for tests and benchmarks). */
+  public double[] hiddenState() {
+    return hidden == null ? new double[0] : hidden.clone();
   }
 
   @Override

@@ -28,7 +28,7 @@ import org.adaptrobot.models.onnx.OnnxNames;
  * allocates a few hundred bytes of bookkeeping per {@code run}; {@link JavaPolicyController} does
  * not.)
  */
-public final class OnnxPolicyController implements PolicyController {
+public final class OnnxPolicyController implements PolicyController, RecurrentPolicy {
 
   private final OrtSession session;
   private final List<OnnxTensor> tensors = new ArrayList<>();
@@ -38,6 +38,7 @@ public final class OnnxPolicyController implements PolicyController {
   private final FloatBuffer output;
   private final FloatBuffer hiddenIn;
   private final FloatBuffer hiddenOut;
+  private final HiddenStateWatch watch;
   private final List<FloatBuffer> adaptableBuffers = new ArrayList<>();
   private final List<ParameterSlice> adaptableSlices = new ArrayList<>();
   private final int obsSize;
@@ -68,9 +69,11 @@ public final class OnnxPolicyController implements PolicyController {
         hiddenOut = buffer(g.hiddenSize());
         inputs.put(OnnxNames.HIDDEN_IN, tensor(env, hiddenIn, 1, g.hiddenSize()));
         outputs.put(OnnxNames.HIDDEN_OUT, tensor(env, hiddenOut, 1, g.hiddenSize()));
+        watch = new HiddenStateWatch(g);
       } else {
         hiddenIn = null;
         hiddenOut = null;
+        watch = null;
       }
       for (String name : graph.info().adaptableInputs().keySet()) {
         ParameterSlice s = arch.layout().slice(name);
@@ -126,6 +129,9 @@ public final class OnnxPolicyController implements PolicyController {
       params = p;
       loadAdaptable(p);
     }
+    if (watch != null && watch.resetDue()) {
+      reset();
+    }
     for (int i = 0; i < obsSize; i++) {
       input.put(i, (float) observation[i]);
     }
@@ -137,10 +143,19 @@ public final class OnnxPolicyController implements PolicyController {
       throw new IllegalStateException(
           "ONNX Runtime failed to run the policy: " + e.getMessage(), e);
     }
-    if (hiddenIn != null) {
+    if (hiddenIn != null && watch.held()) {
+      watch.stepped(watch.norm() * watch.norm(), 0); // the held state stays the input
+    } else if (hiddenIn != null) {
+      double n = 0;
+      double c = 0;
       for (int i = 0; i < hiddenIn.capacity(); i++) {
+        double h = hiddenOut.get(i);
+        double dh = h - hiddenIn.get(i);
+        n += h * h;
+        c += dh * dh;
         hiddenIn.put(i, hiddenOut.get(i));
       }
+      watch.stepped(n, c);
     }
   }
 
@@ -150,7 +165,61 @@ public final class OnnxPolicyController implements PolicyController {
       for (int i = 0; i < hiddenIn.capacity(); i++) {
         hiddenIn.put(i, 0f);
       }
+      watch.reset();
     }
+  }
+
+  @Override
+  public RecurrentPolicy recurrentState() {
+    return watch == null ? null : this;
+  }
+
+  @Override
+  public double hiddenNorm() {
+    return watch == null ? Double.NaN : watch.norm();
+  }
+
+  @Override
+  public double hiddenChange() {
+    return watch == null ? Double.NaN : watch.change();
+  }
+
+  @Override
+  public long resets() {
+    return watch == null ? 0 : watch.resets();
+  }
+
+  @Override
+  public boolean resetsOn(String event) {
+    return watch != null && watch.resetsOn(event);
+  }
+
+  @Override
+  public void requestReset() {
+    if (watch != null) {
+      watch.request();
+    }
+  }
+
+  @Override
+  public void hold(boolean on) {
+    if (watch != null) {
+      watch.hold(on);
+    }
+  }
+
+  @Override
+  public boolean held() {
+    return watch != null && watch.held();
+  }
+
+  /** The hidden state after the last step (loop thread; a copy for tests and benchmarks). */
+  public double[] hiddenState() {
+    double[] h = new double[hiddenIn == null ? 0 : hiddenIn.capacity()];
+    for (int i = 0; i < h.length; i++) {
+      h[i] = hiddenIn.get(i);
+    }
+    return h;
   }
 
   @Override

@@ -31,6 +31,11 @@ public interface PolicyController extends AutoCloseable {
     return false;
   }
 
+  /** The hidden state of a recurrent policy, or null for a controller without one. */
+  default RecurrentPolicy recurrentState() {
+    return null;
+  }
+
   @Override
   void close();
 

@@ -146,6 +146,11 @@ public final class WheelSpeedLoopController implements PolicyController {
   }
 
   @Override
+  public RecurrentPolicy recurrentState() {
+    return policy.recurrentState();
+  }
+
+  @Override
   public double[] parameters() {
     return policy.parameters();
   }

@@ -8,6 +8,7 @@ import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.runtime.clock.LoopClock;
 import org.adaptrobot.runtime.config.RuntimeConfig;
 import org.adaptrobot.runtime.control.PolicyController;
+import org.adaptrobot.runtime.control.RecurrentPolicy;
 import org.adaptrobot.runtime.lifecycle.Lifecycle;
 import org.adaptrobot.runtime.lifecycle.LifecycleState;
 import org.adaptrobot.runtime.metrics.LoopMetrics;
@@ -99,9 +100,7 @@ public final class ControlLoop implements AutoCloseable {
     this.metrics = metrics;
     this.events = events;
     this.state = new RobotState(hardware);
-    this.pipeline =
-        new ObservationPipeline(
-            manifest.observation(), manifest.actuators(), manifest.rewardOrStandard());
+    this.pipeline = ObservationPipeline.forPolicy(manifest);
     this.safety = new SafetyLayer(manifest.actuators(), metrics);
     java.util.List<String> actions = manifest.actuators().names();
     this.leftIndex = actions.indexOf("left");
@@ -126,6 +125,7 @@ public final class ControlLoop implements AutoCloseable {
               + actions.size());
     }
     this.observation = new double[pipeline.size()];
+    this.recurrentView = controller.recurrentState();
     this.raw = new double[actions.size()];
     this.applied = new double[actions.size()];
     this.staleNanos = Math.round(settings.staleSensorSeconds() * 1e9);
@@ -177,9 +177,18 @@ public final class ControlLoop implements AutoCloseable {
     System.arraycopy(applied, 0, out, 0, applied.length);
   }
 
-  /** Copies the last step's normalised observation into {@code out} (no allocation). */
+  /**
+   * Copies the last step's normalised observation into {@code out} (no allocation): its first
+   * {@code out.length} values — the observation spec's, then, for a recurrent policy, its extra
+   * inputs ({@link #policyInputSize} values in all).
+   */
   public void observation(double[] out) {
-    System.arraycopy(observation, 0, out, 0, observation.length);
+    System.arraycopy(observation, 0, out, 0, out.length);
+  }
+
+  /** Values the policy reads per step: the observation and a recurrent policy's extra inputs. */
+  public int policyInputSize() {
+    return observation.length;
   }
 
   /** Returns the step listener in place (null when none). */
@@ -215,9 +224,7 @@ public final class ControlLoop implements AutoCloseable {
    * @throws IllegalArgumentException naming what does not fit
    */
   public void requestPolicySwap(PolicyController next, Manifest manifest) {
-    ObservationPipeline p =
-        new ObservationPipeline(
-            manifest.observation(), manifest.actuators(), manifest.rewardOrStandard());
+    ObservationPipeline p = ObservationPipeline.forPolicy(manifest);
     if (!manifest.actuators().names().equals(java.util.List.of("left", "right"))) {
       throw new IllegalArgumentException(
           "manifest.json action_spec.names must be [left, right], or [v, omega] with a"
@@ -254,6 +261,7 @@ public final class ControlLoop implements AutoCloseable {
     }
     PolicyController old = controller;
     controller = s.controller();
+    recurrentView = controller.recurrentState();
     pipeline = s.pipeline();
     safety = s.safety();
     observation = s.observation();
@@ -369,6 +377,7 @@ public final class ControlLoop implements AutoCloseable {
           System.nanoTime() - newest.requestedNanos(), steps - newest.requestedStep());
       LifecycleState before = lifecycle.state();
       lifecycle.eStop(newest.reason());
+      resetHiddenOnEStop();
       announce(before);
     }
     LoopRequests.Pending reset = requests.take(LoopRequests.Kind.RESET_E_STOP);
@@ -413,7 +422,10 @@ public final class ControlLoop implements AutoCloseable {
     String held = inhibit;
     if (lifecycle.state() == LifecycleState.INACTIVE && !lifecycle.eStopLatched() && held == null) {
       safety.safe(applied);
-      controller.reset();
+      RecurrentPolicy r = controller.recurrentState();
+      if (r == null || r.resetsOn("activation")) {
+        controller.reset();
+      }
       pipeline.reset();
       LifecycleState before = lifecycle.state();
       lifecycle.activate();
@@ -444,8 +456,27 @@ public final class ControlLoop implements AutoCloseable {
     latchedTicket = Math.max(latchedTicket, requests.ticket());
     LifecycleState before = lifecycle.state();
     lifecycle.eStop(prefix == null ? detail : prefixed(prefix, detail));
+    resetHiddenOnEStop();
     announce(before);
   }
+
+  /** A recurrent policy that asks for it forgets what it inferred when the e-stop latches. */
+  private void resetHiddenOnEStop() {
+    RecurrentPolicy r = controller.recurrentState();
+    if (r != null && r.resetsOn("e_stop")) {
+      controller.reset();
+    }
+  }
+
+  /**
+   * The running policy's hidden state (mode recurrent), or null when it has none; follows policy
+   * swaps. Any thread.
+   */
+  public RecurrentPolicy recurrent() {
+    return recurrentView;
+  }
+
+  private volatile RecurrentPolicy recurrentView;
 
   private static String prefixed(String prefix, String detail) {
     return prefix + detail; // only for the rare loop-made e-stops with two parts

@@ -40,6 +40,11 @@ public final class ObservationPipeline {
   };
 
   private final int size;
+  private static final int EXTRA_ACTION = 0;
+  private static final int EXTRA_REWARD = 1;
+  private static final int EXTRA_DONE = 2;
+  private final int[] extras;
+  private final int extraWidth;
   private final int[] signal;
   private final int[] lag;
   private final double[] low;
@@ -67,12 +72,59 @@ public final class ObservationPipeline {
    */
   public ObservationPipeline(
       ObservationSpec spec, ActionSpec actions, org.adaptrobot.models.bundle.RewardSpec reward) {
+    this(spec, actions, reward, List.of());
+  }
+
+  /**
+   * The pipeline a bundle's policy graph reads: its observation, followed by the extra inputs of a
+   * recurrent policy (RL²) where it has them.
+   */
+  public static ObservationPipeline forPolicy(org.adaptrobot.models.bundle.Manifest m) {
+    var graph = m.graphs().get(org.adaptrobot.models.bundle.Manifest.POLICY);
+    List<String> extras =
+        graph != null
+                && graph.architecture()
+                    instanceof org.adaptrobot.models.nn.NetworkArchitecture.GruArchitecture g
+            ? g.extraInputs()
+            : List.of();
+    return new ObservationPipeline(m.observation(), m.actuators(), m.rewardOrStandard(), extras);
+  }
+
+  /**
+   * @param extraInputs a recurrent policy's inputs after the observation ({@link
+   *     org.adaptrobot.models.nn.NetworkArchitecture.GruArchitecture#EXTRA_INPUTS}): the action
+   *     applied in the last step, the reward of the last action, and the episode-done flag (always
+   *     0: a robot drives one continuous episode). On the first build after {@link #reset} the
+   *     previous action and reward read 0, as at the start of a trial in training.
+   */
+  public ObservationPipeline(
+      ObservationSpec spec,
+      ActionSpec actions,
+      org.adaptrobot.models.bundle.RewardSpec reward,
+      List<String> extraInputs) {
     List<String> names = new ArrayList<>(List.of(BASE));
     for (String a : actions.names()) {
       names.add("prev_" + a);
     }
     signalCount = names.size();
     size = spec.size();
+    extras = new int[extraInputs.size()];
+    int width = 0;
+    for (int i = 0; i < extras.length; i++) {
+      String e = extraInputs.get(i);
+      extras[i] =
+          switch (e) {
+            case org.adaptrobot.models.nn.NetworkArchitecture.GruArchitecture.PREVIOUS_ACTION ->
+                EXTRA_ACTION;
+            case org.adaptrobot.models.nn.NetworkArchitecture.GruArchitecture.PREVIOUS_REWARD ->
+                EXTRA_REWARD;
+            case org.adaptrobot.models.nn.NetworkArchitecture.GruArchitecture.EPISODE_DONE ->
+                EXTRA_DONE;
+            default -> throw new IllegalArgumentException("unknown extra input \"" + e + "\"");
+          };
+      width += extras[i] == EXTRA_ACTION ? actions.names().size() : 1;
+    }
+    extraWidth = width;
     signal = new int[size];
     lag = new int[size];
     List<String> unknown = new ArrayList<>();
@@ -120,8 +172,9 @@ public final class ObservationPipeline {
     }
   }
 
+  /** Values per observation: the observation spec's, then the extra inputs'. */
   public int size() {
-    return size;
+    return size + extraWidth;
   }
 
   /** Forgets the history (a new episode). */
@@ -189,6 +242,7 @@ public final class ObservationPipeline {
     // the reward of the last action, as the bundle was trained with it (reward spec)
     current[9] = reward.reward(current, previousAction, prevPrev);
     System.arraycopy(previousAction, 0, prevPrev, 0, prevPrev.length);
+    boolean first = filled == 0; // the first build since reset: a trial's start
     // push into the ring; before the history is full, older steps repeat the oldest known
     head = (head + 1) % historyLength;
     System.arraycopy(current, 0, history, head * signalCount, signalCount);
@@ -205,6 +259,18 @@ public final class ObservationPipeline {
         v = high[i];
       }
       out[i] = (v - mean[i]) * invStd[i];
+    }
+    int k = size;
+    for (int e : extras) {
+      switch (e) {
+        case EXTRA_ACTION -> {
+          for (double a : previousAction) {
+            out[k++] = first ? 0 : a;
+          }
+        }
+        case EXTRA_REWARD -> out[k++] = first ? 0 : current[9];
+        default -> out[k++] = 0; // no episode ends on a robot
+      }
     }
   }
 }

@@ -11,4 +11,12 @@ public interface AdaptationControl {
 
   /** Allows or forbids adaptation. */
   void enabled(boolean on);
+
+  /**
+   * Why this engine refuses an action (trigger, reset, enable, disable), or null when it takes it;
+   * a refused action is answered with the reason and not called.
+   */
+  default String refusal(String action) {
+    return null;
+  }
 }

@@ -288,6 +288,10 @@ public final class CommandHandler {
         if (control == null) {
           yield reject(name, "the running bundle does not adapt (adaptation mode none)");
         }
+        String refused = control.refusal(a.asText());
+        if (refused != null) {
+          yield reject(name, refused);
+        }
         switch (a.asText()) {
           case "trigger" -> control.trigger();
           case "reset" -> control.reset();

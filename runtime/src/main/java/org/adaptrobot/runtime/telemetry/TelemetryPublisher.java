@@ -670,6 +670,14 @@ public final class TelemetryPublisher
     m.put("battery_v", s.batteryVolts);
     m.put("battery_a", s.batteryAmps);
     m.put("pose", new double[] {s.x, s.y, s.heading});
+    if (s.recurrent) {
+      // mode recurrent: how big the policy's hidden state is and how fast it moves
+      Map<String, Object> h = new LinkedHashMap<>();
+      h.put("hidden_norm", s.hiddenNorm);
+      h.put("hidden_change", s.hiddenChange);
+      h.put("resets", s.hiddenResets);
+      m.put("recurrent", h);
+    }
     Map<String, Object> l = new LinkedHashMap<>();
     l.put("steps", s.steps);
     l.put("overruns", s.overruns);

@@ -23,6 +23,10 @@ final class TelemetrySample {
   long overruns;
   long faults;
   long interventions;
+  boolean recurrent;
+  double hiddenNorm;
+  double hiddenChange;
+  long hiddenResets;
 
   void copyFrom(ControlLoop loop, long now, double[] scratchAction) {
     timeNanos = now;
@@ -51,5 +55,12 @@ final class TelemetrySample {
             + m.get(Counter.RATE_LIMITED)
             + m.get(Counter.NON_FINITE_ACTION)
             + m.get(Counter.COMMAND_TIMEOUT);
+    var r = loop.recurrent();
+    recurrent = r != null;
+    if (recurrent) {
+      hiddenNorm = r.hiddenNorm();
+      hiddenChange = r.hiddenChange();
+      hiddenResets = r.resets();
+    }
   }
 }

@@ -42,15 +42,30 @@ final class LoopFixture implements AutoCloseable {
       ClockWrap clockWrap,
       RuntimeConfig.Settings settings)
       throws Exception {
+    this(dir, null, executor, wrap, clockWrap, settings);
+  }
+
+  /** The loop running {@code given} (null: the analytic tracking bundle at 100 Hz). */
+  LoopFixture(
+      Path dir,
+      Bundle given,
+      RuntimeConfig.Executor executor,
+      ControllerWrap wrap,
+      ClockWrap clockWrap,
+      RuntimeConfig.Settings settings)
+      throws Exception {
     hardware = HardwareDescription.load(Path.of("../src/examples/diffbot-hardware.yaml"));
+    stepsPerSecond = 1e9 / settings.periodNanos();
     bundle =
-        TrackingControllerBundle.write(
-            dir.resolve("bundle"),
-            hardware.wheelRadiusMetres(),
-            hardware.trackWidthMetres(),
-            0.0022,
-            100,
-            0.05);
+        given != null
+            ? given
+            : TrackingControllerBundle.write(
+                dir.resolve("bundle"),
+                hardware.wheelRadiusMetres(),
+                hardware.trackWidthMetres(),
+                0.0022,
+                100,
+                0.05);
     sim = SimulatedHardware.provider().orElseThrow().create(hardware, 1);
     RobotIo io = RobotIo.open(sim.context(), hardware, sim.clock());
     PolicyController c =
@@ -94,9 +109,11 @@ final class LoopFixture implements AutoCloseable {
         dir, RuntimeConfig.Executor.JAVA, c -> c, (c, s) -> c, RuntimeConfig.Settings.defaults());
   }
 
+  private final double stepsPerSecond;
+
   /** Activates and runs {@code seconds} of robot time. */
   void run(double seconds) {
-    loop.run(Math.round(seconds * 100));
+    loop.run(Math.round(seconds * stepsPerSecond));
   }
 
   boolean motorsStopped() {

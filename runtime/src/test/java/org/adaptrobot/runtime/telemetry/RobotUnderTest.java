@@ -18,15 +18,23 @@ final class RobotUnderTest implements AutoCloseable {
   private final Thread thread;
 
   RobotUnderTest(Path dir, RuntimeConfig.Telemetry telemetry, double rateHz) throws Exception {
+    this(null, dir, telemetry, rateHz);
+  }
+
+  /** Runs {@code given} (null: the analytic tracking bundle written into {@code dir}). */
+  RobotUnderTest(Path given, Path dir, RuntimeConfig.Telemetry telemetry, double rateHz)
+      throws Exception {
     RobotHardware hw = HardwareDescription.load(Path.of("../src/examples/diffbot-hardware.yaml"));
-    bundle = dir.resolve("bundle-" + (int) rateHz);
-    TrackingControllerBundle.write(
-        bundle,
-        hw.wheelRadiusMetres(),
-        hw.trackWidthMetres(),
-        0.22 / rateHz,
-        rateHz,
-        Math.min(1, 5 / rateHz));
+    bundle = given != null ? given : dir.resolve("bundle-" + (int) rateHz);
+    if (given == null) {
+      TrackingControllerBundle.write(
+          bundle,
+          hw.wheelRadiusMetres(),
+          hw.trackWidthMetres(),
+          0.22 / rateHz,
+          rateHz,
+          Math.min(1, 5 / rateHz));
+    }
     RuntimeConfig.Settings d = RuntimeConfig.Settings.defaults();
     RuntimeConfig.Settings s =
         new RuntimeConfig.Settings(

@@ -151,17 +151,17 @@ public final class RlCommand implements Callable<Integer> {
 
   @Option(
       names = "--episodes",
-      defaultValue = "2",
-      description = "RL²: episodes per trial (default: ${DEFAULT-VALUE}).")
-  int episodes;
+      description =
+          "RL²: episodes per trial (default: 2; diffdrive: 1, a continuous 10 s drive, as a robot"
+              + " has no episodes).")
+  Integer episodes;
 
   @Option(
       names = "--switch-probability",
-      defaultValue = "0",
       description =
-          "RL²: probability that a trial's task changes at a random step inside it (default:"
-              + " ${DEFAULT-VALUE}).")
-  double switchProbability;
+          "RL²: probability that a trial's task changes at a random step inside it (default: 0;"
+              + " diffdrive: 0.5).")
+  Double switchProbability;
 
   @Option(
       names = "--checkpoint-every",
@@ -211,11 +211,17 @@ public final class RlCommand implements Callable<Integer> {
               + " needs a task distribution: --env point-nav, pendulum or diffdrive");
       return 2;
     }
-    if (algo == Algorithm.RL2 && (env.equals("diffdrive") || bundle != null)) {
+    if (algo == Algorithm.RL2 && bundle != null && !env.equals("diffdrive")) {
       err.println(
-          "error: --algo rl2 trains on point-nav or pendulum so far; the robot's task and its"
-              + " recurrent bundle are not here yet");
+          "error: --bundle: a recurrent bundle drives the robot, so it needs --env diffdrive");
       return 2;
+    }
+    boolean robotRl2 = algo == Algorithm.RL2 && env.equals("diffdrive");
+    if (episodes == null) {
+      episodes = robotRl2 ? Rl2.Config.robot().episodesPerTrial() : 2;
+    }
+    if (switchProbability == null) {
+      switchProbability = robotRl2 ? Rl2.Config.robot().switchProbability() : 0.0;
     }
     if (!(switchProbability >= 0 && switchProbability <= 1)) {
       err.println("error: --switch-probability must be in [0, 1], got " + switchProbability);
@@ -339,8 +345,9 @@ public final class RlCommand implements Callable<Integer> {
           params = run.model().policyParams;
         }
         case RL2 -> {
-          int horizon = ((org.adaptrobot.sim.env.AbstractEnv) factory.get()).horizon();
-          Rl2.Config d = Rl2.Config.pointNavigation();
+          Rl2.Config d = robot ? Rl2.Config.robot() : Rl2.Config.pointNavigation();
+          int horizon =
+              robot ? d.horizon() : ((org.adaptrobot.sim.env.AbstractEnv) factory.get()).horizon();
           Rl2.Config rc =
               new Rl2.Config(
                   metaBatch,
@@ -377,7 +384,7 @@ public final class RlCommand implements Callable<Integer> {
             }
             checkpoint(p.iteration(), run, m.state());
           }
-          for (int k : new int[] {0, episodes - 1}) {
+          for (int k : episodes == 1 ? new int[] {0} : new int[] {0, episodes - 1}) {
             plot.add(
                 "episode " + (k + 1) + " of each trial",
                 m.curve().stream().mapToDouble(p -> p.envSteps()).toArray(),
@@ -402,6 +409,32 @@ public final class RlCommand implements Callable<Integer> {
           }
           summary.put("held_out", test);
           params = m.parameters().clone();
+          if (bundle != null) {
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            for (int k = 0; k < episodes; k++) {
+              metrics.put("return_episode_" + (k + 1), MetaEval.summary(r, k)[0]);
+            }
+            org.adaptrobot.trainer.rl.RlBundle.exportRecurrent(
+                bundle,
+                m,
+                RobotMetaRl.OBS_MEAN,
+                RobotMetaRl.OBS_STD,
+                RobotMetaRl.RATE_HZ,
+                org.adaptrobot.models.bundle.RewardSpec.standard(),
+                1.0,
+                Map.of(
+                    "iterations",
+                    iterations,
+                    "trials",
+                    metaBatch,
+                    "switch_probability",
+                    switchProbability,
+                    "training_seconds",
+                    Math.round((System.nanoTime() - t0) * 1e-9)),
+                seed,
+                metrics);
+            o.println("wrote bundle " + bundle + " (run it with --rate 50)");
+          }
         }
         default -> {
           List<double[]> pre = new ArrayList<>();

@@ -18,14 +18,15 @@ import org.adaptrobot.sim.env.Env;
 /**
  * RL² (Duan et al. 2016; Wang et al. 2016): a recurrent Gaussian policy meta-trained with PPO over
  * whole trials, so that its hidden state learns to adapt. The policy's input at step t is [o_t,
- * a_{t−1}, r_{t−1}, d_{t−1}] (the previous action, reward, and whether the previous step ended an
- * episode); a trial is K episodes of one task; the hidden state starts at zero at the start of a
- * trial and is carried across its episodes. The trial is the unit of everything: its return (over
- * all K episodes) is what PPO maximises, the advantages are GAE over the trial with the linear
- * feature baseline (as MAML and ProMP use it; step index = step in the trial), and PPO's gradient
- * goes through the whole trial by backpropagation through time — no truncation: the trials here are
- * a few hundred steps, BPTT over them costs one sequence pass, and a truncated gradient would cut
- * exactly the dependence of late episodes on what the first one revealed.
+ * a_{t−1}, r_{t−1}, d_{t−1}] (the previous action as applied, i.e. clipped into the action space,
+ * the previous reward, and whether the previous step ended an episode); a trial is K episodes of
+ * one task; the hidden state starts at zero at the start of a trial and is carried across its
+ * episodes. The trial is the unit of everything: its return (over all K episodes) is what PPO
+ * maximises, the advantages are GAE over the trial with the linear feature baseline (as MAML and
+ * ProMP use it; step index = step in the trial), and PPO's gradient goes through the whole trial by
+ * backpropagation through time — no truncation: the trials here are a few hundred steps, BPTT over
+ * them costs one sequence pass, and a truncated gradient would cut exactly the dependence of late
+ * episodes on what the first one revealed.
  *
  * <p>Parameters: the GRU with its MLP head (the action mean) followed by a state-independent {@code
  * log_std}. Sampling is per-trial seeded, so an iteration is bit-identical for any thread count.
@@ -86,6 +87,30 @@ public final class Rl2 {
     /** 2D navigation: 2 episodes of 100 steps per trial, 20 trials per iteration. */
     public static Config pointNavigation() {
       return new Config(20, 2, 100, 64, new int[0], -0.5, 5, 5, 1e-3, 0.2, 0.99, 0.97, 0.5);
+    }
+
+    /**
+     * The robot's velocity tracking ({@link RobotMetaRl#env()}): a trial is one continuous 10 s
+     * drive (a robot has no episodes: the done flag stays 0, as on the robot), and in half of them
+     * the robot changes at a random moment of the drive, so the policy learns to notice and
+     * re-infer. The log-std starts where the robot's meta-learners start.
+     */
+    public static Config robot() {
+      return new Config(
+          20,
+          1,
+          (int) (10 * RobotMetaRl.RATE_HZ),
+          64,
+          new int[0],
+          -1.0,
+          5,
+          5,
+          1e-3,
+          0.2,
+          0.99,
+          0.97,
+          0.5,
+          0.5);
     }
   }
 
@@ -323,7 +348,11 @@ public final class Rl2 {
       }
       rewards[t] = r;
       episodeReturns[episode] += r;
-      System.arraycopy(a, 0, prevAction, 0, d);
+      // the previous action as the environment applied it (clipped into the action space), as
+      // the robot's loop feeds back the action its safety layer applied
+      for (int j = 0; j < d; j++) {
+        prevAction[j] = env.actionSpace().clip(a[j], j);
+      }
       prevReward = r;
       episodeEnded = (t + 1) % c.horizon() == 0;
     }

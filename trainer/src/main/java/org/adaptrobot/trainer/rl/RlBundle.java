@@ -177,6 +177,82 @@ public final class RlBundle {
         metrics);
   }
 
+  /**
+   * An RL² policy as a bundle that adapts in its hidden state (mode {@code recurrent}): the GRU
+   * with its head (the action mean; the robot acts with it) as the policy graph, the extra inputs
+   * it was trained with (previous action, previous reward, episode done) and reset on activation,
+   * e-stop and command; the fixed observation normalisation it was trained under.
+   */
+  public static Bundle exportRecurrent(
+      Path target,
+      Rl2 learner,
+      double[] mean,
+      double[] std,
+      double controlRateHz,
+      RewardSpec reward,
+      double maxDutyChange,
+      Map<String, Object> hyperparameters,
+      long seed,
+      Map<String, Double> metrics)
+      throws IOException, BundleException {
+    var net = learner.network();
+    int o = SpecReward.DIFF_DRIVE_VELOCITY.size();
+    if (net.outputSize() != 2 || learner.inputSize() != o + 2 + 2) {
+      throw new IllegalArgumentException(
+          "a robot's recurrent bundle needs the velocity-tracking observation "
+              + SpecReward.DIFF_DRIVE_VELOCITY
+              + " with previous action, reward and done, and two duties; this policy has "
+              + learner.inputSize()
+              + " inputs and "
+              + net.outputSize()
+              + " outputs");
+    }
+    double[] low = new double[o];
+    double[] high = new double[o];
+    for (int i = 0; i < o; i++) {
+      low[i] = mean[i] - RunningMeanStd.CLIP * std[i];
+      high[i] = mean[i] + RunningMeanStd.CLIP * std[i];
+    }
+    Mlp head = net.headNetwork();
+    NetworkArchitecture.GruArchitecture arch =
+        new NetworkArchitecture.GruArchitecture(
+            learner.inputSize(),
+            net.hiddenSize(),
+            new NetworkArchitecture.MlpArchitecture(
+                head.layerSizes(), Arrays.asList(head.activations())),
+            NetworkArchitecture.GruArchitecture.EXTRA_INPUTS,
+            NetworkArchitecture.GruArchitecture.RESET_EVENTS);
+    Manifest.AdaptationSpec adaptation =
+        new Manifest.AdaptationSpec(
+            org.adaptrobot.models.bundle.AdaptationMode.RECURRENT,
+            Manifest.POLICY,
+            List.of(),
+            new double[0],
+            0,
+            0,
+            0,
+            null);
+    return write(
+        target,
+        "Recurrent wheel-duty policy meta-trained with RL² on the simulated robot's"
+            + " velocity-tracking task (changes while it drives); adapts in its hidden state from"
+            + " what it observes, its previous action and its reward.",
+        arch,
+        Arrays.copyOf(learner.parameters(), net.layout().size()),
+        low,
+        high,
+        mean,
+        std,
+        controlRateHz,
+        reward,
+        maxDutyChange,
+        adaptation,
+        "rl2",
+        hyperparameters,
+        seed,
+        metrics);
+  }
+
   private static Bundle write(
       Path target,
       String description,

@@ -1,0 +1,39 @@
+package org.adaptrobot.runtime.control;
+
+/**
+ * A policy controller that carries a hidden state (a GRU policy, mode {@code recurrent}): how big
+ * the state is and how fast it moves (how fast the policy is re-inferring what changed), how often
+ * it was reset, and a reset asked for from another thread (the {@code adaptation reset} command),
+ * taken up at the start of the next step.
+ */
+public interface RecurrentPolicy {
+
+  /** ‖h‖ after the last step. */
+  double hiddenNorm();
+
+  /**
+   * ‖h_t − h_{t−1}‖ per step, averaged over about the last ten steps (an exponential average with
+   * weight 0.1): near zero while the policy's inference has settled, large while it re-infers.
+   */
+  double hiddenChange();
+
+  /** Resets of the hidden state so far (any cause). */
+  long resets();
+
+  /** Whether the bundle asks for a reset on this event: activation, e_stop or command. */
+  boolean resetsOn(String event);
+
+  /** Asks for a reset at the start of the next step; safe from any thread, never waits. */
+  void requestReset();
+
+  /**
+   * Holds the hidden state from the next step on (true) or lets it move again (false): while held,
+   * the policy still acts on each observation, but through the hidden state it had inferred when
+   * the hold began — it stops re-inferring (the recurrent counterpart of running the meta-trained
+   * parameters without adapting). Any thread.
+   */
+  void hold(boolean on);
+
+  /** Whether the hidden state is held. */
+  boolean held();
+}
