@@ -85,6 +85,50 @@ class TelemetryTest {
     }
   }
 
+  @Test
+  void aRecurrentPolicyReportsItsHiddenStateAndAnswersTheAdaptationCommands() throws Exception {
+    String id = "rl2-bot";
+    try (MqttProbe probe = new MqttProbe(broker.url(), null, null);
+        RobotUnderTest robot =
+            new RobotUnderTest(
+                Path.of("../bundles/diffdrive-rl2"),
+                dir,
+                RuntimeConfig.Telemetry.to(broker.url(), id, 20),
+                50)) {
+      probe.subscribe(Topics.telemetry(id));
+      MqttProbe.awaitTrue(() -> robot.publisher().connected(), 5, "connection");
+      assertThat(probe.command(id, "set_mode", "{\"mode\":\"active\"}").get("accepted").asBoolean())
+          .isTrue();
+      robot.loop.targets().hold(0.25, 0.5);
+      Thread.sleep(600);
+      JsonNode h = probe.on(Topics.telemetry(id)).getLast().get("recurrent");
+      assertThat(h).as("telemetry of mode recurrent").isNotNull();
+      assertThat(h.get("hidden_norm").asDouble()).isPositive();
+      assertThat(h.get("hidden_change").asDouble()).isFinite();
+      long resets = h.get("resets").asLong();
+      assertThat(resets).isEqualTo(1); // activation
+
+      JsonNode r = probe.command(id, "adaptation", "{\"action\":\"trigger\"}");
+      assertThat(r.get("accepted").asBoolean()).isFalse();
+      assertThat(r.get("reason").asText()).contains("hidden state");
+      r = probe.command(id, "adaptation", "{\"action\":\"reset\"}");
+      assertThat(r.get("accepted").asBoolean()).as(r.toString()).isTrue();
+      MqttProbe.awaitTrue(
+          () -> {
+            JsonNode last = probe.on(Topics.telemetry(id)).getLast();
+            return last.get("recurrent").get("resets").asLong() == resets + 1;
+          },
+          3,
+          "the reset reported");
+      r = probe.command(id, "adaptation", "{\"action\":\"disable\"}");
+      assertThat(r.get("accepted").asBoolean()).isTrue();
+      MqttProbe.awaitTrue(() -> robot.loop.recurrent().held(), 2, "held");
+      r = probe.command(id, "adaptation", "{\"action\":\"enable\"}");
+      assertThat(r.get("accepted").asBoolean()).isTrue();
+      MqttProbe.awaitTrue(() -> !robot.loop.recurrent().held(), 2, "moving again");
+    }
+  }
+
   static void copyTree(Path from, Path to) throws java.io.IOException {
     try (var files = java.nio.file.Files.walk(from)) {
       for (Path f : (Iterable<Path>) files::iterator) {

@@ -280,8 +280,44 @@ class RlCommandTest {
         robot("train", "rl", "--algo", "rl2", "--env", "point-nav", "--switch-probability", "2");
     assertThat(badSwitch.exit()).isEqualTo(2);
     assertThat(badSwitch.err()).contains("--switch-probability must be in [0, 1]");
-    Run robotTask = robot("train", "rl", "--algo", "rl2", "--env", "diffdrive");
-    assertThat(robotTask.exit()).isEqualTo(2);
-    assertThat(robotTask.err()).contains("--algo rl2 trains on point-nav or pendulum");
+    Run notTheRobot =
+        robot("train", "rl", "--algo", "rl2", "--env", "point-nav", "--bundle", "/tmp/x");
+    assertThat(notTheRobot.exit()).isEqualTo(2);
+    assertThat(notTheRobot.err()).contains("--bundle", "--env diffdrive");
+  }
+
+  @Test
+  void rl2OnTheRobotWritesARecurrentBundle() throws Exception {
+    Path bundle = dir.resolve("rl2-bundle");
+    Run r =
+        robot(
+            "train",
+            "rl",
+            "--algo",
+            "rl2",
+            "--env",
+            "diffdrive",
+            "--iterations",
+            "1",
+            "--meta-batch",
+            "2",
+            "--eval-tasks",
+            "2",
+            "--bundle",
+            bundle.toString(),
+            "--out",
+            dir.resolve("rl2-robot").toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("episode 1:", "wrote bundle");
+    var b = org.adaptrobot.models.bundle.Bundle.load(bundle);
+    assertThat(b.manifest().adaptation().mode().id()).isEqualTo("recurrent");
+    var g =
+        (org.adaptrobot.models.nn.NetworkArchitecture.GruArchitecture)
+            b.manifest().graphs().get("policy").architecture();
+    assertThat(g.extraInputs())
+        .containsExactly("previous_action", "previous_reward", "episode_done");
+    assertThat(g.inputSize()).isEqualTo(13);
+    assertThat(b.manifest().provenance().hyperparameters())
+        .containsEntry("switch_probability", 0.5);
   }
 }

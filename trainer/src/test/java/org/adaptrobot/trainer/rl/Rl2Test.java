@@ -193,4 +193,59 @@ class Rl2Test {
     assertThat(steady.sample(steady.parameters().clone(), new double[] {0.5}, 1).switchStep())
         .isEqualTo(-1);
   }
+
+  @Test
+  void theRobotsRecurrentBundleComputesTheLearnersPolicyAndItsTrialsFeedTheAppliedAction()
+      throws Exception {
+    Rl2.Config r = Rl2.Config.robot();
+    Rl2.Config c =
+        new Rl2.Config(
+            2, 1, 100, 8, new int[0], r.initialLogStd(), 1, 1, 1e-3, 0.2, 0.99, 0.97, 0.5, 1.0);
+    Rl2 rl2 = new Rl2(RobotMetaRl.env(), c, 11);
+    Rl2.Trial t = rl2.sample(rl2.parameters().clone(), RobotMetaRl.env().get().task(), 5);
+    assertThat(t.switchStep()).as("switch probability 1: the robot changes").isBetween(1, 99);
+    int o = 9;
+    for (int step = 1; step < 100; step++) {
+      double[] x = t.inputs()[step];
+      for (int j = 0; j < 2; j++) {
+        double a = t.actions()[(step - 1) * 2 + j];
+        assertThat(x[o + j])
+            .as("the previous action as applied")
+            .isEqualTo(Math.max(-1, Math.min(1, a)));
+      }
+      assertThat(x[o + 2]).isEqualTo(t.rewards()[step - 1]);
+      assertThat(x[o + 3]).isZero();
+    }
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("rl2-bundle");
+    var b =
+        RlBundle.exportRecurrent(
+            dir.resolve("b"),
+            rl2,
+            RobotMetaRl.OBS_MEAN,
+            RobotMetaRl.OBS_STD,
+            RobotMetaRl.RATE_HZ,
+            org.adaptrobot.models.bundle.RewardSpec.standard(),
+            1.0,
+            java.util.Map.of(),
+            11,
+            java.util.Map.of());
+    var arch =
+        (org.adaptrobot.models.nn.NetworkArchitecture.GruArchitecture)
+            b.manifest().graphs().get("policy").architecture();
+    var exported = arch.build();
+    double[] q = b.graph("policy").parameters().values();
+    var mine = rl2.network();
+    double[] h1 = new double[8];
+    double[] h2 = new double[8];
+    double[] y1 = new double[2];
+    double[] y2 = new double[2];
+    var w1 = mine.newWorkspace();
+    var w2 = exported.newWorkspace();
+    for (int step = 0; step < 100; step++) {
+      mine.step(rl2.parameters(), t.inputs()[step], h1, h1, y1, w1);
+      exported.step(q, t.inputs()[step], h2, h2, y2, w2);
+      assertThat(y2[0]).isCloseTo(y1[0], offset(1e-5));
+      assertThat(y2[1]).isCloseTo(y1[1], offset(1e-5));
+    }
+  }
 }
