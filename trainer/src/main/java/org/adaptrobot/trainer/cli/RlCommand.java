@@ -164,6 +164,14 @@ public final class RlCommand implements Callable<Integer> {
   Double switchProbability;
 
   @Option(
+      names = "--multi-task",
+      description =
+          "PPO on diffdrive: train on the meta-learners' task distribution (a random robot per"
+              + " episode, changing inside it with the RL² trials' probability) instead of the"
+              + " nominal robot: the non-adaptive baseline of the adaptive policies.")
+  boolean multiTask;
+
+  @Option(
       names = "--checkpoint-every",
       defaultValue = "10",
       description =
@@ -242,7 +250,20 @@ public final class RlCommand implements Callable<Integer> {
     }
     boolean robot = env.equals("diffdrive");
     // meta-RL on the robot trains under the fixed normalisation its bundle carries
-    Supplier<Env> factory = robot && algo != Algorithm.PPO ? RobotMetaRl.env() : chosen;
+    if (multiTask && !(robot && algo == Algorithm.PPO)) {
+      err.println("error: --multi-task is for --algo ppo --env diffdrive");
+      return 2;
+    }
+    Supplier<Env> factory =
+        robot && algo != Algorithm.PPO
+            ? RobotMetaRl.env()
+            : multiTask
+                ? TaskEnvs.randomTask(
+                    chosen,
+                    false,
+                    Rl2.Config.robot().switchProbability(),
+                    Rl2.Config.robot().horizon())
+                : chosen;
     if (trajectories == null) {
       trajectories = robot ? RobotMetaRl.ROLLOUTS : 20;
     }
@@ -330,7 +351,15 @@ public final class RlCommand implements Callable<Integer> {
                     50,
                     org.adaptrobot.models.bundle.RewardSpec.standard(),
                     1.0,
-                    Map.of("steps", steps, "envs", c.envs(), "rollout", c.steps()),
+                    Map.of(
+                        "steps",
+                        steps,
+                        "envs",
+                        c.envs(),
+                        "rollout",
+                        c.steps(),
+                        "multi_task",
+                        multiTask),
                     seed,
                     Map.of("final_return", mean));
             o.println("bundle: " + b.source() + " (run it with --rate 50)");
@@ -661,7 +690,8 @@ public final class RlCommand implements Callable<Integer> {
     }
   }
 
-  static PpoRun.Config ppoConfig(String env, long steps) {
+  /** PPO's settings per environment (the robot's: diffdrive). */
+  public static PpoRun.Config ppoConfig(String env, long steps) {
     return switch (env) {
       case "cartpole" ->
           new PpoRun.Config(

@@ -26,12 +26,23 @@ public final class TaskEnvs {
 
   /** A random training task per episode; with {@code oracle} the task is observed too. */
   public static Supplier<Env> randomTask(Supplier<? extends Env> base, boolean oracle) {
-    return () -> new RandomTask(base.get(), oracle, null);
+    return () -> new RandomTask(base.get(), oracle, null, 0, 0);
+  }
+
+  /**
+   * A random training task per episode that, with probability {@code switchProbability}, changes to
+   * another at a uniform step in [1, horizon) — the episodes RL² trains on ({@link Rl2}), for the
+   * feed-forward policies trained on the same distribution (with {@code oracle}: observing the
+   * task, the new one from the change on).
+   */
+  public static Supplier<Env> randomTask(
+      Supplier<? extends Env> base, boolean oracle, double switchProbability, int horizon) {
+    return () -> new RandomTask(base.get(), oracle, null, switchProbability, horizon);
   }
 
   /** The oracle's view of a fixed task: the task appended to the observation. */
   public static Supplier<Env> observedTask(Supplier<? extends Env> base, double[] task) {
-    return () -> new RandomTask(base.get(), true, task.clone());
+    return () -> new RandomTask(base.get(), true, task.clone(), 0, 0);
   }
 
   /**
@@ -113,8 +124,13 @@ public final class TaskEnvs {
     private final double[] inner;
     private SplittableRandom random = new SplittableRandom(0);
 
-    RandomTask(Env env, boolean oracle, double[] fixedTask) {
+    private final double switchProbability;
+    private final int horizon;
+
+    RandomTask(Env env, boolean oracle, double[] fixedTask, double switchProbability, int horizon) {
       super(env);
+      this.switchProbability = switchProbability;
+      this.horizon = horizon;
       this.oracle = oracle;
       this.fixedTask = fixedTask;
       this.o = env.observationSpace().size();
@@ -142,6 +158,11 @@ public final class TaskEnvs {
       env.task(
           fixedTask != null ? fixedTask : env.tasks().sample(TaskDistribution.Split.TRAIN, random));
       env.reset(seed, inner);
+      if (switchProbability > 0 && random.nextDouble() < switchProbability) {
+        env.switchTaskAt(
+            1 + random.nextInt(horizon - 1),
+            env.tasks().sample(TaskDistribution.Split.TRAIN, random));
+      }
       copy(observation);
     }
 
