@@ -34,9 +34,12 @@ import org.adaptrobot.runtime.sim.ScenarioFile;
  * fine-tuned by the same engine; MPC with recursive least squares on a linear model; MPC with a
  * Bayesian last layer on features trained on pooled data (the meta-learning ablation); MPC with the
  * meta-trained (ALPaCA) Bayesian last layer; a MAML-RL (MAML-TRPO) wheel-duty policy not adapting
- * and taking its policy-gradient step on the robot; the ProMP policy taking it; and the oracle —
- * MPC with a model fitted offline to 60 s of the changed robot of that seed, swapped in at the
- * change. Each controller also drives the unchanged robot on every seed: its own yardstick.
+ * and taking its policy-gradient step on the robot; the ProMP policy taking it; a feed-forward PPO
+ * policy trained on the meta-learners' task distribution (the non-adaptive baseline of the adaptive
+ * policies); the RL² policy adapting in its hidden state, and the same with its hidden state held
+ * from the change on (it keeps what it inferred of the unchanged robot); and the oracle — MPC with
+ * a model fitted offline to 60 s of the changed robot of that seed, swapped in at the change. Each
+ * controller also drives the unchanged robot on every seed: its own yardstick.
  *
  * <p>Seeds vary the velocity profile (4 random 2.5 s segments; for the slippery floor an aggressive
  * profile that makes the wheels slip), the sensor noise, and the size of the change (each parameter
@@ -117,6 +120,21 @@ public final class RecoveryBenchmark {
               "promp",
               "ProMP policy + policy-gradient step on the robot",
               "bundles/diffdrive-promp",
+              Controller.ADAPTIVE),
+          new Row(
+              "ppo-mt",
+              "multi-task PPO policy (same task distribution, not adapting)",
+              "bundles/diffdrive-ppo-multitask",
+              Controller.FIXED),
+          new Row(
+              "rl2-held",
+              "RL² policy, hidden state held from the change",
+              "bundles/diffdrive-rl2",
+              Controller.FIXED),
+          new Row(
+              "rl2",
+              "RL² policy (adapts in its hidden state)",
+              "bundles/diffdrive-rl2",
               Controller.ADAPTIVE),
           new Row(
               "oracle",
@@ -530,6 +548,7 @@ public final class RecoveryBenchmark {
       case "bll", "bll-pooled", "rls" -> "bll-fixed";
       case "pi-ff" -> "pi";
       case "maml-rl" -> "maml-rl-fixed";
+      case "rl2" -> "rl2-held";
       default -> null;
     };
   }
