@@ -22,9 +22,19 @@ class MonitorTest {
                 dir.resolve("a"), RuntimeConfig.Telemetry.to(broker.url(), "alpha", 10), 100);
         RobotUnderTest b =
             new RobotUnderTest(
-                dir.resolve("b"), RuntimeConfig.Telemetry.to(broker.url(), "beta", 10), 100)) {
+                dir.resolve("b"), RuntimeConfig.Telemetry.to(broker.url(), "beta", 10), 100);
+        RobotUnderTest c =
+            new RobotUnderTest(
+                Path.of("../bundles/diffdrive-rl2"),
+                dir.resolve("c"),
+                RuntimeConfig.Telemetry.to(broker.url(), "gamma", 10),
+                50)) {
       MqttProbe.awaitTrue(
-          () -> a.publisher().connected() && b.publisher().connected(), 5, "robots online");
+          () -> a.publisher().connected() && b.publisher().connected() && c.publisher().connected(),
+          5,
+          "robots online");
+      c.loop.requestActivate();
+      c.loop.targets().hold(0.2, 0.5);
       a.loop.requestActivate();
       a.loop.targets().hold(0.3, 0.0);
       StringWriter out = new StringWriter();
@@ -47,7 +57,10 @@ class MonitorTest {
       assertThat(code).isZero();
       String last = out.toString().substring(out.toString().lastIndexOf("robot monitor"));
       assertThat(last)
-          .contains("2 robots")
+          .contains("3 robots")
+          .containsPattern("gamma\\s+online\\s+ACTIVE")
+          .containsPattern(
+              "recurrent: hidden ‖h‖ \\d+\\.\\d+, change \\d\\.\\d+ per step, 1 resets")
           .containsPattern("alpha\\s+online\\s+ACTIVE")
           .containsPattern("beta\\s+online\\s+INACTIVE\\s+YES")
           .contains("fault e-stop: pressed");

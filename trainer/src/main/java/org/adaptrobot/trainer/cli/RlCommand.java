@@ -396,10 +396,16 @@ public final class RlCommand implements Callable<Integer> {
           Rl2 m = new Rl2(factory, rc, seed);
           String run = runId(rc.toString(), rc.head());
           int start = resumeFrom(o, run, m::restore);
+          double updateSeconds = 0;
+          double iterationSeconds = 0;
+          int iterationsRun = 0;
           for (int i = start; i < iterations; i++) {
             var p = m.iterate(pool, threads);
             double[] ep = p.episodeReturns();
             csv.row(p.iteration(), p.envSteps(), ep[0], ep[ep.length - 1], p.seconds());
+            updateSeconds += p.updateSeconds();
+            iterationSeconds += p.seconds();
+            iterationsRun++;
             if (p.iteration() % 5 == 0 || p.iteration() == 1) {
               o.printf(
                   Locale.ROOT,
@@ -412,6 +418,32 @@ public final class RlCommand implements Callable<Integer> {
               o.flush();
             }
             checkpoint(p.iteration(), run, m.state());
+          }
+          if (iterationsRun > 0) {
+            double sampling = iterationSeconds - updateSeconds;
+            o.printf(
+                Locale.ROOT,
+                "speed: %.0f env steps/s (sampling and advantages), %.2f s per PPO update (%d trials × %d steps,"
+                    + " %d epochs), %.2f s per iteration, %d threads%n",
+                (double) iterationsRun
+                    * rc.trials()
+                    * rc.episodesPerTrial()
+                    * rc.horizon()
+                    / sampling,
+                updateSeconds / iterationsRun,
+                rc.trials(),
+                rc.episodesPerTrial() * rc.horizon(),
+                rc.epochs(),
+                iterationSeconds / iterationsRun,
+                threads);
+            summary.put(
+                "sampling_steps_per_second",
+                iterationsRun
+                    * (double) rc.trials()
+                    * rc.episodesPerTrial()
+                    * rc.horizon()
+                    / sampling);
+            summary.put("seconds_per_ppo_update", updateSeconds / iterationsRun);
           }
           for (int k : episodes == 1 ? new int[] {0} : new int[] {0, episodes - 1}) {
             plot.add(

@@ -114,8 +114,16 @@ public final class Rl2 {
     }
   }
 
-  /** One iteration's figures: the mean return of each episode of the trials. */
-  public record Point(int iteration, long envSteps, double[] episodeReturns, double seconds) {}
+  /**
+   * One iteration's figures: the mean return of each episode of the trials, the iteration's time
+   * and the part of it the PPO update took (the rest is sampling and advantages).
+   */
+  public record Point(
+      int iteration,
+      long envSteps,
+      double[] episodeReturns,
+      double seconds,
+      double updateSeconds) {}
 
   /**
    * One trial's record, time-major over its K·H steps; {@code switchStep} is the trial step from
@@ -199,13 +207,14 @@ public final class Rl2 {
     m.put("iteration", new double[] {iteration});
     m.put("env_steps", new double[] {envSteps});
     int k = c.episodesPerTrial();
-    double[] points = new double[curve.size() * (k + 3)];
+    double[] points = new double[curve.size() * (k + 4)];
     for (int i = 0; i < curve.size(); i++) {
       Point p = curve.get(i);
-      points[i * (k + 3)] = p.iteration();
-      points[i * (k + 3) + 1] = p.envSteps();
-      points[i * (k + 3) + 2] = p.seconds();
-      System.arraycopy(p.episodeReturns(), 0, points, i * (k + 3) + 3, k);
+      points[i * (k + 4)] = p.iteration();
+      points[i * (k + 4) + 1] = p.envSteps();
+      points[i * (k + 4) + 2] = p.seconds();
+      points[i * (k + 4) + 3] = p.updateSeconds();
+      System.arraycopy(p.episodeReturns(), 0, points, i * (k + 4) + 4, k);
     }
     m.put("curve", points);
     return m;
@@ -219,19 +228,20 @@ public final class Rl2 {
     envSteps = (long) require(state, "env_steps", 1)[0];
     int k = c.episodesPerTrial();
     double[] points = state.get("curve");
-    if (points == null || points.length % (k + 3) != 0) {
+    if (points == null || points.length % (k + 4) != 0) {
       throw new IllegalArgumentException(
-          "checkpoint: no learning curve of " + (k + 3) + "-value rows");
+          "checkpoint: no learning curve of " + (k + 4) + "-value rows");
     }
     curve.clear();
-    for (int i = 0; i < points.length / (k + 3); i++) {
-      int o0 = i * (k + 3);
+    for (int i = 0; i < points.length / (k + 4); i++) {
+      int o0 = i * (k + 4);
       curve.add(
           new Point(
               (int) points[o0],
               (long) points[o0 + 1],
-              Arrays.copyOfRange(points, o0 + 3, o0 + 3 + k),
-              points[o0 + 2]));
+              Arrays.copyOfRange(points, o0 + 4, o0 + 4 + k),
+              points[o0 + 2],
+              points[o0 + 3]));
     }
   }
 
@@ -255,6 +265,7 @@ public final class Rl2 {
       order[i] = i;
     }
     double[] grad = new double[params.length];
+    long u0 = System.nanoTime();
     for (int epoch = 0; epoch < c.epochs(); epoch++) {
       for (int i = order.length - 1; i > 0; i--) {
         int j = shuffle.nextInt(i + 1);
@@ -276,7 +287,8 @@ public final class Rl2 {
         episodes[k] += t.episodeReturns()[k] / trials.size();
       }
     }
-    Point p = new Point(iteration, envSteps, episodes, (System.nanoTime() - t0) * 1e-9);
+    long end = System.nanoTime();
+    Point p = new Point(iteration, envSteps, episodes, (end - t0) * 1e-9, (end - u0) * 1e-9);
     curve.add(p);
     return p;
   }
