@@ -230,9 +230,7 @@ class RecurrentLoopTest {
       System.out.printf(
           "ONNX Runtime vs Java over 1000 closed-loop steps: max |Δa| %.2e (steps 1-100 %.2e,"
               + " 901-1000 %.2e)%n",
-          all,
-          first,
-          last);
+          all, first, last);
       assertThat(all).as("float32 against double over 1000 steps").isLessThan(1e-4);
       assertThat(last).as("the error does not grow").isLessThan(Math.max(10 * first, 1e-5));
       assertThat(onnx.resets()).isZero();

@@ -164,6 +164,15 @@ public final class RlCommand implements Callable<Integer> {
   Double switchProbability;
 
   @Option(
+      names = "--critic",
+      defaultValue = "linear",
+      description =
+          "RL²: the advantages' baseline: linear (the linear feature baseline on the observation)"
+              + " or gru (a value function with its own GRU on the policy's inputs, trained on"
+              + " whole trials) (default: ${DEFAULT-VALUE}).")
+  String critic;
+
+  @Option(
       names = "--multi-task",
       description =
           "PPO on diffdrive: train on the meta-learners' task distribution (a random robot per"
@@ -250,6 +259,10 @@ public final class RlCommand implements Callable<Integer> {
     }
     boolean robot = env.equals("diffdrive");
     // meta-RL on the robot trains under the fixed normalisation its bundle carries
+    if (!critic.equals("linear") && !critic.equals("gru")) {
+      err.println("error: --critic: expected linear or gru, got '" + critic + "'");
+      return 2;
+    }
     if (multiTask && !(robot && algo == Algorithm.PPO)) {
       err.println("error: --multi-task is for --algo ppo --env diffdrive");
       return 2;
@@ -392,7 +405,8 @@ public final class RlCommand implements Callable<Integer> {
                   d.gamma(),
                   d.lambda(),
                   d.maxGradNorm(),
-                  switchProbability);
+                  switchProbability,
+                  critic.equals("gru"));
           Rl2 m = new Rl2(factory, rc, seed);
           String run = runId(rc.toString(), rc.head());
           int start = resumeFrom(o, run, m::restore);

@@ -23,10 +23,12 @@ import org.adaptrobot.sim.env.Env;
  * one task; the hidden state starts at zero at the start of a trial and is carried across its
  * episodes. The trial is the unit of everything: its return (over all K episodes) is what PPO
  * maximises, the advantages are GAE over the trial with the linear feature baseline (as MAML and
- * ProMP use it; step index = step in the trial), and PPO's gradient goes through the whole trial by
- * backpropagation through time — no truncation: the trials here are a few hundred steps, BPTT over
- * them costs one sequence pass, and a truncated gradient would cut exactly the dependence of late
- * episodes on what the first one revealed.
+ * ProMP use it; step index = step in the trial) or, with {@code recurrentCritic}, with a value
+ * function of its own GRU on the same inputs (it sees what the trial has revealed, which a baseline
+ * on the observation cannot), trained by regression on the GAE returns through whole trials; PPO's
+ * gradient goes through the whole trial by backpropagation through time — no truncation: the trials
+ * here are a few hundred steps, BPTT over them costs one sequence pass, and a truncated gradient
+ * would cut exactly the dependence of late episodes on what the first one revealed.
  *
  * <p>Parameters: the GRU with its MLP head (the action mean) followed by a state-independent {@code
  * log_std}. Sampling is per-trial seeded, so an iteration is bit-identical for any thread count.
@@ -50,7 +52,42 @@ public final class Rl2 {
       double gamma,
       double lambda,
       double maxGradNorm,
-      double switchProbability) {
+      double switchProbability,
+      boolean recurrentCritic) {
+
+    /** Settings with the linear feature baseline. */
+    public Config(
+        int trials,
+        int episodesPerTrial,
+        int horizon,
+        int hiddenSize,
+        int[] head,
+        double initialLogStd,
+        int epochs,
+        int minibatchTrials,
+        double learningRate,
+        double clip,
+        double gamma,
+        double lambda,
+        double maxGradNorm,
+        double switchProbability) {
+      this(
+          trials,
+          episodesPerTrial,
+          horizon,
+          hiddenSize,
+          head,
+          initialLogStd,
+          epochs,
+          minibatchTrials,
+          learningRate,
+          clip,
+          gamma,
+          lambda,
+          maxGradNorm,
+          switchProbability,
+          false);
+    }
 
     /** Settings whose trials keep one task throughout. */
     public Config(
@@ -87,6 +124,26 @@ public final class Rl2 {
     /** 2D navigation: 2 episodes of 100 steps per trial, 20 trials per iteration. */
     public static Config pointNavigation() {
       return new Config(20, 2, 100, 64, new int[0], -0.5, 5, 5, 1e-3, 0.2, 0.99, 0.97, 0.5);
+    }
+
+    /** The same settings with a recurrent critic (true) or the linear baseline (false). */
+    public Config withRecurrentCritic(boolean on) {
+      return new Config(
+          trials,
+          episodesPerTrial,
+          horizon,
+          hiddenSize,
+          head,
+          initialLogStd,
+          epochs,
+          minibatchTrials,
+          learningRate,
+          clip,
+          gamma,
+          lambda,
+          maxGradNorm,
+          switchProbability,
+          on);
     }
 
     /**
@@ -151,6 +208,9 @@ public final class Rl2 {
   private final int in;
   private final int steps;
   private final Adam adam;
+  private final GruNetwork critic;
+  private final double[] criticParams;
+  private final Adam criticAdam;
   private final List<Point> curve = new ArrayList<>();
   private long envSteps;
   private int iteration;
@@ -180,6 +240,20 @@ public final class Rl2 {
     }
     Arrays.fill(params, logStd, logStd + d, c.initialLogStd());
     this.adam = new Adam(params.length, c.learningRate());
+    if (c.recurrentCritic()) {
+      critic =
+          new GruNetwork(
+              in,
+              c.hiddenSize(),
+              GruNetwork.head(c.hiddenSize(), c.head(), 1, Activation.TANH, Activation.IDENTITY));
+      criticParams = new double[critic.layout().size()];
+      critic.initialise(criticParams, new SplittableRandom(seed ^ 0xC817L));
+      criticAdam = new Adam(criticParams.length, c.learningRate());
+    } else {
+      critic = null;
+      criticParams = null;
+      criticAdam = null;
+    }
   }
 
   public GruNetwork network() {
@@ -204,6 +278,10 @@ public final class Rl2 {
     java.util.Map<String, double[]> m = new java.util.LinkedHashMap<>();
     m.put("params", params.clone());
     putAdam(m, "adam", adam);
+    if (critic != null) {
+      m.put("critic", criticParams.clone());
+      putAdam(m, "critic_adam", criticAdam);
+    }
     m.put("iteration", new double[] {iteration});
     m.put("env_steps", new double[] {envSteps});
     int k = c.episodesPerTrial();
@@ -224,6 +302,11 @@ public final class Rl2 {
   public void restore(java.util.Map<String, double[]> state) {
     System.arraycopy(require(state, "params", params.length), 0, params, 0, params.length);
     restoreAdam(state, "adam", adam);
+    if (critic != null) {
+      System.arraycopy(
+          require(state, "critic", criticParams.length), 0, criticParams, 0, criticParams.length);
+      restoreAdam(state, "critic_adam", criticAdam);
+    }
     iteration = (int) require(state, "iteration", 1)[0];
     envSteps = (long) require(state, "env_steps", 1)[0];
     int k = c.episodesPerTrial();
@@ -258,7 +341,8 @@ public final class Rl2 {
             tasks.size(),
             i -> sample(theta, tasks.get(i), MetaBatch.taskSeed(seed, iteration, i)));
     envSteps += (long) c.trials() * steps;
-    double[] adv = advantages(trials);
+    double[] returns = critic == null ? null : new double[trials.size() * steps];
+    double[] adv = critic == null ? advantages(trials) : criticAdvantages(trials, returns);
     SplittableRandom shuffle = new SplittableRandom(seed * 31 + iteration);
     int[] order = new int[trials.size()];
     for (int i = 0; i < order.length; i++) {
@@ -279,6 +363,12 @@ public final class Rl2 {
         lossAndGradient(params, trials, adv, batch, grad);
         clip(grad, c.maxGradNorm());
         adam.step(params, grad);
+        if (critic != null) {
+          double[] cg = new double[criticParams.length];
+          criticLossAndGradient(criticParams, trials, returns, batch, cg);
+          clip(cg, c.maxGradNorm());
+          criticAdam.step(criticParams, cg);
+        }
       }
     }
     double[] episodes = new double[c.episodesPerTrial()];
@@ -421,6 +511,85 @@ public final class Rl2 {
     return out;
   }
 
+  /** The critic's values over each trial, [trial][t] (whole sequences from a zero state). */
+  double[][] values(double[] phi, List<Trial> trials) {
+    int n = trials.size();
+    double[][] inputs = stacked(trials, java.util.stream.IntStream.range(0, n).toArray());
+    GruNetwork.SequenceTape tape = critic.newSequenceTape(steps, n);
+    critic.forward(phi, inputs, null, steps, n, tape);
+    double[][] v = new double[n][steps];
+    for (int t = 0; t < steps; t++) {
+      double[] y = tape.output(t);
+      for (int b = 0; b < n; b++) {
+        v[b][t] = y[b];
+      }
+    }
+    return v;
+  }
+
+  /**
+   * GAE over each trial on the recurrent critic's values (the trial's end is terminal); writes the
+   * value targets (advantage + value) into {@code returns} and returns the normalised advantages,
+   * trial-major [trial][t].
+   */
+  double[] criticAdvantages(List<Trial> trials, double[] returns) {
+    double[][] v = values(criticParams, trials);
+    int n = trials.size();
+    double[] adv = new double[n * steps];
+    for (int i = 0; i < n; i++) {
+      double[] r = trials.get(i).rewards();
+      double gae = 0;
+      for (int t = steps - 1; t >= 0; t--) {
+        double next = t == steps - 1 ? 0 : v[i][t + 1];
+        double delta = r[t] + c.gamma() * next - v[i][t];
+        gae = delta + c.gamma() * c.lambda() * gae;
+        adv[i * steps + t] = gae;
+        returns[i * steps + t] = gae + v[i][t];
+      }
+    }
+    return Trpo.normalised(adv, adv.length);
+  }
+
+  /** ½·mean (V − target)² over the trials in {@code batch}; writes its gradient (BPTT). */
+  double criticLossAndGradient(
+      double[] phi, List<Trial> trials, double[] returns, int[] batch, double[] grad) {
+    int m = batch.length;
+    double[][] inputs = stacked(trials, batch);
+    GruNetwork.SequenceTape tape = critic.newSequenceTape(steps, m);
+    critic.forward(phi, inputs, null, steps, m, tape);
+    double[][] gradOut = new double[steps][m];
+    double count = (double) m * steps;
+    double loss = 0;
+    for (int t = 0; t < steps; t++) {
+      double[] y = tape.output(t);
+      for (int b = 0; b < m; b++) {
+        double e = y[b] - returns[batch[b] * steps + t];
+        loss += 0.5 * e * e / count;
+        gradOut[t][b] = e / count;
+      }
+    }
+    Arrays.fill(grad, 0);
+    critic.backward(phi, tape, gradOut, null, grad, null, null);
+    return loss;
+  }
+
+  /** The inputs of the trials in {@code batch}, time-major: [t][b·in + i]. */
+  private double[][] stacked(List<Trial> trials, int[] batch) {
+    double[][] inputs = new double[steps][batch.length * in];
+    for (int b = 0; b < batch.length; b++) {
+      Trial tr = trials.get(batch[b]);
+      for (int t = 0; t < steps; t++) {
+        System.arraycopy(tr.inputs()[t], 0, inputs[t], b * in, in);
+      }
+    }
+    return inputs;
+  }
+
+  /** The recurrent critic's parameters (a live view), or null with the linear baseline. */
+  public double[] criticParameters() {
+    return criticParams;
+  }
+
   /**
    * PPO's clipped surrogate over the trials in {@code batch} (whole sequences from a zero hidden
    * state), L = −mean min(ρA, clip(ρ)A); writes dL/dθ (BPTT through each trial) into {@code grad}
@@ -429,13 +598,7 @@ public final class Rl2 {
   double lossAndGradient(
       double[] theta, List<Trial> trials, double[] adv, int[] batch, double[] grad) {
     int m = batch.length;
-    double[][] inputs = new double[steps][m * in];
-    for (int b = 0; b < m; b++) {
-      Trial tr = trials.get(batch[b]);
-      for (int t = 0; t < steps; t++) {
-        System.arraycopy(tr.inputs()[t], 0, inputs[t], b * in, in);
-      }
-    }
+    double[][] inputs = stacked(trials, batch);
     GruNetwork.SequenceTape tape = net.newSequenceTape(steps, m);
     net.forward(theta, inputs, null, steps, m, tape);
     double[][] gradOut = new double[steps][m * d];

@@ -118,6 +118,86 @@ class Rl2Test {
   }
 
   @Test
+  void theRecurrentCriticsGradientThroughWholeTrialsMatchesFiniteDifferences() {
+    Rl2 rl2 = new Rl2(PointNavigation::new, small().withRecurrentCritic(true), 4);
+    double[] theta = rl2.parameters().clone();
+    List<double[]> tasks = MetaBatch.trainingTasks(PointNavigation::new, 4, 1, 3);
+    List<Rl2.Trial> trials = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      trials.add(rl2.sample(theta, tasks.get(i), 100 + i));
+    }
+    double[] returns = new double[3 * 8];
+    double[] adv = rl2.criticAdvantages(trials, returns);
+    assertThat(adv).hasSize(24);
+    // the targets: GAE on the critic's own values; a hand computation at the trial's end
+    double[][] v = rl2.values(rl2.criticParameters(), trials);
+    double last = trials.get(1).rewards()[7] - v[1][7];
+    assertThat(returns[8 + 7]).isCloseTo(last + v[1][7], offset(1e-12));
+    double[] phi = rl2.criticParameters().clone();
+    int[] batch = {0, 2};
+    double[] grad = new double[phi.length];
+    rl2.criticLossAndGradient(phi, trials, returns, batch, grad);
+    double h = 1e-6;
+    double[] scratch = new double[phi.length];
+    double worst = 0;
+    for (int i = 0; i < phi.length; i++) {
+      double[] plus = phi.clone();
+      double[] minus = phi.clone();
+      plus[i] += h;
+      minus[i] -= h;
+      double fd =
+          (rl2.criticLossAndGradient(plus, trials, returns, batch, scratch)
+                  - rl2.criticLossAndGradient(minus, trials, returns, batch, scratch))
+              / (2 * h);
+      assertThat(grad[i]).as("parameter %d", i).isCloseTo(fd, offset(1e-7 + 1e-5 * Math.abs(fd)));
+      worst = Math.max(worst, Math.abs(fd));
+    }
+    assertThat(worst).isGreaterThan(1e-4);
+  }
+
+  @Test
+  void withTheRecurrentCriticTheBanditIsLearnedTooAndRunsAreBitIdenticalAcrossThreads() {
+    Rl2.Config c =
+        new Rl2.Config(40, 4, 1, 16, new int[0], -0.5, 4, 10, 3e-3, 0.2, 0.99, 0.95, 0.5)
+            .withRecurrentCritic(true);
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      Rl2 rl2 = new Rl2(TwoArmedBandit::new, c, 7);
+      Rl2 three = new Rl2(TwoArmedBandit::new, c, 7);
+      for (int i = 0; i < 150; i++) {
+        rl2.iterate(pool, 1);
+        if (i < 3) {
+          three.iterate(pool, 3);
+        }
+        if (i == 2) {
+          assertThat(three.parameters()).containsExactly(rl2.parameters());
+          assertThat(three.criticParameters()).containsExactly(rl2.criticParameters());
+          Rl2 linear = new Rl2(TwoArmedBandit::new, c.withRecurrentCritic(false), 7);
+          for (int k = 0; k < 3; k++) {
+            linear.iterate(pool, 1);
+          }
+          assertThat(linear.parameters())
+              .as("the critic changes the updates")
+              .isNotEqualTo(rl2.parameters());
+        }
+      }
+      List<double[]> tasks =
+          MetaEval.tasks(TwoArmedBandit::new, TaskDistribution.Split.TRAIN, 200, 3);
+      double[][] r = rl2.evaluate(tasks, 11, pool, 2);
+      double first = 0;
+      double second = 0;
+      for (double[] row : r) {
+        first += row[0] / r.length;
+        second += row[1] / r.length;
+      }
+      System.out.printf("RL² bandit, recurrent critic: episode 1 %.3f, 2 %.3f%n", first, second);
+      assertThat(second).isGreaterThan(first + 0.3);
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  @Test
   void aSeededRunOnATwoArmedBanditLearnsToExploitAfterTheFirstEpisode() {
     Rl2.Config c =
         new Rl2.Config(40, 4, 1, 16, new int[0], -0.5, 4, 10, 3e-3, 0.2, 0.99, 0.95, 0.5);
