@@ -173,6 +173,13 @@ public final class RlCommand implements Callable<Integer> {
   String critic;
 
   @Option(
+      names = "--target-kl",
+      description =
+          "RL²: end an iteration's PPO epochs before a minibatch step whose approximate KL from"
+              + " the sampling policy exceeds 1.5 × this (default: none).")
+  Double targetKl;
+
+  @Option(
       names = "--multi-task",
       description =
           "PPO on diffdrive: train on the meta-learners' task distribution (a random robot per"
@@ -259,6 +266,10 @@ public final class RlCommand implements Callable<Integer> {
     }
     boolean robot = env.equals("diffdrive");
     // meta-RL on the robot trains under the fixed normalisation its bundle carries
+    if (targetKl != null && !(targetKl > 0)) {
+      err.println("error: --target-kl must be > 0, got " + targetKl);
+      return 2;
+    }
     if (!critic.equals("linear") && !critic.equals("gru")) {
       err.println("error: --critic: expected linear or gru, got '" + critic + "'");
       return 2;
@@ -406,7 +417,8 @@ public final class RlCommand implements Callable<Integer> {
                   d.lambda(),
                   d.maxGradNorm(),
                   switchProbability,
-                  critic.equals("gru"));
+                  critic.equals("gru"),
+                  targetKl == null ? Double.NaN : targetKl);
           Rl2 m = new Rl2(factory, rc, seed);
           String run = runId(rc.toString(), rc.head());
           int start = resumeFrom(o, run, m::restore);
@@ -458,6 +470,7 @@ public final class RlCommand implements Callable<Integer> {
                     * rc.horizon()
                     / sampling);
             summary.put("seconds_per_ppo_update", updateSeconds / iterationsRun);
+            summary.put("kl_early_stops", m.earlyStops());
           }
           for (int k : episodes == 1 ? new int[] {0} : new int[] {0, episodes - 1}) {
             plot.add(

@@ -53,9 +53,10 @@ public final class Rl2 {
       double lambda,
       double maxGradNorm,
       double switchProbability,
-      boolean recurrentCritic) {
+      boolean recurrentCritic,
+      double targetKl) {
 
-    /** Settings with the linear feature baseline. */
+    /** Settings with the linear feature baseline and no KL early stop. */
     public Config(
         int trials,
         int episodesPerTrial,
@@ -86,7 +87,8 @@ public final class Rl2 {
           lambda,
           maxGradNorm,
           switchProbability,
-          false);
+          false,
+          Double.NaN);
     }
 
     /** Settings whose trials keep one task throughout. */
@@ -128,6 +130,19 @@ public final class Rl2 {
 
     /** The same settings with a recurrent critic (true) or the linear baseline (false). */
     public Config withRecurrentCritic(boolean on) {
+      return with(on, targetKl);
+    }
+
+    /**
+     * The same settings with PPO's early stop (as Stable-Baselines3): an iteration's epochs end
+     * before a minibatch step whose approximate KL from the sampling policy exceeds 1.5 × this
+     * (NaN: never).
+     */
+    public Config withTargetKl(double kl) {
+      return with(recurrentCritic, kl);
+    }
+
+    private Config with(boolean critic, double kl) {
       return new Config(
           trials,
           episodesPerTrial,
@@ -143,7 +158,8 @@ public final class Rl2 {
           lambda,
           maxGradNorm,
           switchProbability,
-          on);
+          critic,
+          kl);
     }
 
     /**
@@ -211,6 +227,8 @@ public final class Rl2 {
   private final GruNetwork critic;
   private final double[] criticParams;
   private final Adam criticAdam;
+  private double lastKl;
+  private long earlyStops;
   private final List<Point> curve = new ArrayList<>();
   private long envSteps;
   private int iteration;
@@ -350,6 +368,7 @@ public final class Rl2 {
     }
     double[] grad = new double[params.length];
     long u0 = System.nanoTime();
+    epochs:
     for (int epoch = 0; epoch < c.epochs(); epoch++) {
       for (int i = order.length - 1; i > 0; i--) {
         int j = shuffle.nextInt(i + 1);
@@ -361,6 +380,10 @@ public final class Rl2 {
         int[] batch =
             Arrays.copyOfRange(order, start, Math.min(order.length, start + c.minibatchTrials()));
         lossAndGradient(params, trials, adv, batch, grad);
+        if (lastKl > 1.5 * c.targetKl()) { // false for NaN
+          earlyStops++;
+          break epochs;
+        }
         clip(grad, c.maxGradNorm());
         adam.step(params, grad);
         if (critic != null) {
@@ -585,6 +608,11 @@ public final class Rl2 {
     return inputs;
   }
 
+  /** Iterations whose epochs the KL early stop ended. */
+  public long earlyStops() {
+    return earlyStops;
+  }
+
   /** The recurrent critic's parameters (a live view), or null with the linear baseline. */
   public double[] criticParameters() {
     return criticParams;
@@ -604,6 +632,7 @@ public final class Rl2 {
     double[][] gradOut = new double[steps][m * d];
     Arrays.fill(grad, 0);
     double loss = 0;
+    double kl = 0;
     double count = (double) m * steps;
     for (int t = 0; t < steps; t++) {
       double[] y = tape.output(t);
@@ -616,6 +645,7 @@ public final class Rl2 {
           lp += -0.5 * u * u - s - 0.5 * Math.log(2 * Math.PI);
         }
         double ratio = Math.exp(lp - tr.logProbs()[t]);
+        kl += (ratio - 1 - (lp - tr.logProbs()[t])) / count;
         double a = adv[batch[b] * steps + t];
         double unclipped = ratio * a;
         double clipped = Math.max(1 - c.clip(), Math.min(1 + c.clip(), ratio)) * a;
@@ -633,6 +663,7 @@ public final class Rl2 {
       }
     }
     net.backward(theta, tape, gradOut, null, grad, null, null);
+    lastKl = kl;
     return loss;
   }
 

@@ -198,6 +198,33 @@ class Rl2Test {
   }
 
   @Test
+  void theKlEarlyStopEndsTheEpochsBeforeAStepThatMovesThePolicyTooFar() {
+    Rl2.Config twoEpochs =
+        new Rl2.Config(3, 2, 4, 3, new int[0], -0.4, 2, 3, 1e-2, 0.2, 0.99, 0.95, 1e9);
+    ExecutorService pool = Executors.newFixedThreadPool(1);
+    try {
+      Rl2 free = new Rl2(PointNavigation::new, twoEpochs, 4);
+      free.iterate(pool, 1);
+      assertThat(free.earlyStops()).isZero();
+      // the first minibatch is at the sampling policy (KL 0) and steps; the second is past any
+      // tiny bound and is not taken
+      Rl2 bounded = new Rl2(PointNavigation::new, twoEpochs.withTargetKl(1e-12), 4);
+      Rl2 oneEpoch =
+          new Rl2(
+              PointNavigation::new,
+              new Rl2.Config(3, 2, 4, 3, new int[0], -0.4, 1, 3, 1e-2, 0.2, 0.99, 0.95, 1e9),
+              4);
+      bounded.iterate(pool, 1);
+      oneEpoch.iterate(pool, 1);
+      assertThat(bounded.earlyStops()).isEqualTo(1);
+      assertThat(bounded.parameters()).containsExactly(oneEpoch.parameters());
+      assertThat(free.parameters()).isNotEqualTo(oneEpoch.parameters());
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  @Test
   void aSeededRunOnATwoArmedBanditLearnsToExploitAfterTheFirstEpisode() {
     Rl2.Config c =
         new Rl2.Config(40, 4, 1, 16, new int[0], -0.5, 4, 10, 3e-3, 0.2, 0.99, 0.95, 0.5);
