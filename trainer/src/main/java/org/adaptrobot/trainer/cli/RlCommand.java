@@ -51,15 +51,17 @@ public final class RlCommand implements Callable<Integer> {
     PPO,
     PROMP,
     MAML_TRPO,
-    RL2
+    RL2,
+    SAC
   }
 
   @Option(
       names = "--algo",
       defaultValue = "ppo",
       description =
-          "ppo, promp, maml_trpo or rl2 (a GRU policy adapting in its hidden state over a trial"
-              + " of --episodes episodes) (default: ${DEFAULT-VALUE}).")
+          "ppo, promp, maml_trpo, rl2 (a GRU policy adapting in its hidden state over a trial"
+              + " of --episodes episodes) or sac (soft actor-critic, rl-baselines3-zoo's pendulum"
+              + " settings with 64-64 networks) (default: ${DEFAULT-VALUE}).")
   Algorithm algo;
 
   @Option(
@@ -75,7 +77,7 @@ public final class RlCommand implements Callable<Integer> {
   @Option(
       names = "--steps",
       defaultValue = "100000",
-      description = "PPO: environment steps (default: ${DEFAULT-VALUE}).")
+      description = "PPO and SAC: environment steps (default: ${DEFAULT-VALUE}).")
   long steps;
 
   @Option(
@@ -265,7 +267,6 @@ public final class RlCommand implements Callable<Integer> {
       return 2;
     }
     boolean robot = env.equals("diffdrive");
-    // meta-RL on the robot trains under the fixed normalisation its bundle carries
     if (targetKl != null && !(targetKl > 0)) {
       err.println("error: --target-kl must be > 0, got " + targetKl);
       return 2;
@@ -278,6 +279,13 @@ public final class RlCommand implements Callable<Integer> {
       err.println("error: --multi-task is for --algo ppo --env diffdrive");
       return 2;
     }
+    if (algo == Algorithm.SAC && bundle != null) {
+      err.println(
+          "error: --bundle: SAC policies are not exported as bundles yet (PPO, ProMP, MAML-TRPO"
+              + " and RL² are)");
+      return 2;
+    }
+    // meta-RL on the robot trains under the fixed normalisation its bundle carries
     Supplier<Env> factory =
         robot && algo != Algorithm.PPO
             ? RobotMetaRl.env()
@@ -333,7 +341,9 @@ public final class RlCommand implements Callable<Integer> {
     try (RunFiles.Csv csv =
         new RunFiles.Csv(
             out.resolve("metrics.csv"),
-            "iteration,env_steps,return,after_step,seconds",
+            algo == Algorithm.SAC
+                ? "evaluation,env_steps,return,alpha,seconds"
+                : "iteration,env_steps,return,after_step,seconds",
             resume && Files.exists(out.resolve(CHECKPOINT)))) {
       switch (algo) {
         case PPO -> {
@@ -396,6 +406,34 @@ public final class RlCommand implements Callable<Integer> {
                   .mapToDouble(p -> Double.isNaN(p.trainReturn()) ? 0 : p.trainReturn())
                   .toArray());
           params = run.model().policyParams;
+        }
+        case SAC -> {
+          org.adaptrobot.trainer.rl.Sac sac =
+              new org.adaptrobot.trainer.rl.Sac(
+                  factory, org.adaptrobot.trainer.rl.Sac.Config.pendulum(steps), seed);
+          int[] evaluations = {0};
+          var curve =
+              sac.run(
+                  p -> {
+                    csv.row(
+                        p.envSteps() / 1000, p.envSteps(), p.evalReturn(), p.alpha(), p.seconds());
+                    o.printf(
+                        Locale.ROOT,
+                        "%8d steps: deterministic %.1f, α %.3f (%.0f s)%n",
+                        p.envSteps(),
+                        p.evalReturn(),
+                        p.alpha(),
+                        p.seconds());
+                    o.flush();
+                  });
+          plot.add(
+              "deterministic policy",
+              curve.stream().mapToDouble(p -> p.envSteps()).toArray(),
+              curve.stream().mapToDouble(p -> p.evalReturn()).toArray());
+          double last = curve.isEmpty() ? Double.NaN : curve.getLast().evalReturn();
+          o.printf(Locale.ROOT, "final: %.1f mean return over 10 deterministic episodes%n", last);
+          summary.put("final_return", last);
+          params = sac.actorParameters();
         }
         case RL2 -> {
           Rl2.Config d = robot ? Rl2.Config.robot() : Rl2.Config.pointNavigation();

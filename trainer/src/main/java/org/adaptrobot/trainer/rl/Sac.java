@@ -104,6 +104,11 @@ public final class Sac {
     return List.copyOf(curve);
   }
 
+  /** The actor's parameters (a live view): the network giving [μ, log σ]. */
+  public double[] actorParameters() {
+    return actorParams;
+  }
+
   public double alpha() {
     return Math.exp(logAlpha);
   }

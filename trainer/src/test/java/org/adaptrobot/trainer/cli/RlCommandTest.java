@@ -320,4 +320,28 @@ class RlCommandTest {
     assertThat(b.manifest().provenance().hyperparameters())
         .containsEntry("switch_probability", 0.5);
   }
+
+  @Test
+  void sacTrainsOnThePendulumAndRefusesABundle() throws Exception {
+    Path out = dir.resolve("sac");
+    Run r =
+        robot(
+            "train",
+            "rl",
+            "--algo",
+            "sac",
+            "--env",
+            "pendulum",
+            "--steps",
+            "1000",
+            "--out",
+            out.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("1000 steps: deterministic", "final:");
+    assertThat(Files.readAllLines(out.resolve("metrics.csv")).getFirst())
+        .isEqualTo("evaluation,env_steps,return,alpha,seconds");
+    Run b = robot("train", "rl", "--algo", "sac", "--env", "diffdrive", "--bundle", "/tmp/x");
+    assertThat(b.exit()).isEqualTo(2);
+    assertThat(b.err()).contains("SAC policies are not exported");
+  }
 }
