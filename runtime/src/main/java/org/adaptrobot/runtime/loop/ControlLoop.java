@@ -460,11 +460,21 @@ public final class ControlLoop implements AutoCloseable {
     announce(before);
   }
 
-  /** A recurrent policy that asks for it forgets what it inferred when the e-stop latches. */
+  /**
+   * A recurrent policy that asks for it forgets what it inferred when the e-stop latches (after it
+   * latched: a reset that fails is reported and changes nothing about the stop).
+   */
   private void resetHiddenOnEStop() {
     RecurrentPolicy r = controller.recurrentState();
     if (r != null && r.resetsOn("e_stop")) {
-      controller.reset();
+      try {
+        controller.reset();
+      } catch (RuntimeException e) {
+        faultText(
+            FAULT_KIND[Counter.CONTROLLER_ERROR.ordinal()],
+            "resetting the recurrent policy at the e-stop failed: ",
+            String.valueOf(e.getMessage()));
+      }
     }
   }
 

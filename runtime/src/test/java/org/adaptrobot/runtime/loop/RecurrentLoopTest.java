@@ -152,6 +152,80 @@ class RecurrentLoopTest {
   }
 
   @Test
+  void anEStopLatchesWithinOnePeriodEvenWhenTheHiddenStateResetFails() throws Exception {
+    Bundle b = Bundle.load(SHIPPED);
+    RuntimeConfig.Settings s = RuntimeConfig.Settings.defaults().withControlRate(50);
+    boolean[] failing = {false};
+    try (LoopFixture f =
+        new LoopFixture(
+            dir,
+            b,
+            RuntimeConfig.Executor.JAVA,
+            c ->
+                new org.adaptrobot.runtime.control.PolicyController() {
+                  @Override
+                  public int observationSize() {
+                    return c.observationSize();
+                  }
+
+                  @Override
+                  public int actionSize() {
+                    return c.actionSize();
+                  }
+
+                  @Override
+                  public void compute(double[] observation, double[] action) {
+                    c.compute(observation, action);
+                  }
+
+                  @Override
+                  public void reset() {
+                    if (failing[0]) {
+                      throw new IllegalStateException("injected: hidden buffer gone");
+                    }
+                    c.reset();
+                  }
+
+                  @Override
+                  public void publish(double[] parameters) {
+                    c.publish(parameters);
+                  }
+
+                  @Override
+                  public double[] parameters() {
+                    return c.parameters();
+                  }
+
+                  @Override
+                  public RecurrentPolicy recurrentState() {
+                    return c.recurrentState();
+                  }
+
+                  @Override
+                  public void close() {
+                    c.close();
+                  }
+                },
+            (c, sim) -> c,
+            s)) {
+      f.loop.requestActivate();
+      f.loop.targets().hold(0.3, 0.0);
+      f.run(2);
+      assertThat(f.sim.truth("forward_speed")).isGreaterThan(0.1);
+      failing[0] = true;
+      f.loop.requestEStop("operator");
+      f.loop.run(1);
+      assertThat(f.loop.lifecycle().eStopLatched()).as("latched in the next step").isTrue();
+      assertThat(f.motorsStopped()).isTrue();
+      assertThat(f.events())
+          .anySatisfy(e -> assertThat(e).contains("resetting the recurrent policy at the e-stop"));
+      f.run(1);
+      assertThat(f.loop.lifecycle().eStopLatched()).isTrue();
+      assertThat(f.motorsStopped()).isTrue();
+    }
+  }
+
+  @Test
   void aHeldHiddenStateStaysWhileThePolicyStillActsOnTheObservation() throws Exception {
     try (LoopFixture f = fixture(Bundle.load(SHIPPED), RuntimeConfig.Executor.JAVA)) {
       JavaPolicyController c = (JavaPolicyController) f.loop.recurrent();
@@ -195,11 +269,19 @@ class RecurrentLoopTest {
       f.loop.run(1_000);
       long resets = f.loop.recurrent().resets();
       long id = Thread.currentThread().threadId();
-      long before = threads.getThreadAllocatedBytes(id);
-      f.loop.run(2_000); // GRU steps with their extra inputs, statistics, resets
-      double perStep = (threads.getThreadAllocatedBytes(id) - before) / 2_000.0;
-      assertThat(f.loop.recurrent().resets() - resets).isEqualTo(20);
-      assertThat(perStep).isLessThan(0.5);
+      // per block of 100 steps, so that a recompilation elsewhere in the JVM (which briefly runs
+      // the loop interpreted, materialising what escape analysis had removed) shows as one block
+      long[] blocks = new long[40];
+      for (int k = 0; k < blocks.length; k++) {
+        long before = threads.getThreadAllocatedBytes(id);
+        f.loop.run(100); // GRU steps with their extra inputs, statistics, a reset
+        blocks[k] = threads.getThreadAllocatedBytes(id) - before;
+      }
+      long[] sorted = blocks.clone();
+      Arrays.sort(sorted);
+      System.out.println("recurrent loop, bytes per 100 steps: " + Arrays.toString(blocks));
+      assertThat(f.loop.recurrent().resets() - resets).isEqualTo(40);
+      assertThat(sorted[blocks.length / 2]).as("median block").isLessThan(50);
     }
   }
 
