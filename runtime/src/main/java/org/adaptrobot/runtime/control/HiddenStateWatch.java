@@ -4,11 +4,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.adaptrobot.models.nn.NetworkArchitecture.GruArchitecture;
 
 /**
- * The bookkeeping the two executors share for a recurrent policy: reset requests from other threads
- * (counted, so none is lost and none is taken twice), the reset count, and the hidden state's norm
- * and smoothed change, written on the loop thread and read by telemetry.
+ * The {@link RecurrentPolicy} of both executors' recurrent controllers: reset requests from other
+ * threads (counted, so none is lost and none is taken twice), the reset count, the hold, and the
+ * hidden state's norm and smoothed change, written on the loop thread and read by telemetry.
  */
-final class HiddenStateWatch {
+final class HiddenStateWatch implements RecurrentPolicy {
 
   private static final double SMOOTHING = 0.1;
 
@@ -34,7 +34,8 @@ final class HiddenStateWatch {
     return false;
   }
 
-  void request() {
+  @Override
+  public void requestReset() {
     requested.incrementAndGet();
   }
 
@@ -50,27 +51,38 @@ final class HiddenStateWatch {
     change += SMOOTHING * (Math.sqrt(changeSquared) - change);
   }
 
-  void hold(boolean on) {
+  /** After a step taken through the held state: it did not move. */
+  void heldStep() {
+    change -= SMOOTHING * change;
+  }
+
+  @Override
+  public void hold(boolean on) {
     held = on;
   }
 
-  boolean held() {
+  @Override
+  public boolean held() {
     return held;
   }
 
-  double norm() {
+  @Override
+  public double hiddenNorm() {
     return norm;
   }
 
-  double change() {
+  @Override
+  public double hiddenChange() {
     return change;
   }
 
-  long resets() {
+  @Override
+  public long resets() {
     return resets;
   }
 
-  boolean resetsOn(String event) {
+  @Override
+  public boolean resetsOn(String event) {
     return architecture.resetsOn(event);
   }
 }

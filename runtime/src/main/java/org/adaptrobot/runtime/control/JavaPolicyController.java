@@ -15,7 +15,7 @@ import org.adaptrobot.models.nn.NetworkArchitecture.MlpArchitecture;
  * ONNX Runtime session (bundle loading checks they agree), without allocation and in about half the
  * time. A Gaussian policy acts with its mean; a GRU policy carries its hidden state.
  */
-public final class JavaPolicyController implements PolicyController, RecurrentPolicy {
+public final class JavaPolicyController implements PolicyController {
 
   private final NetworkArchitecture architecture;
   private final Mlp mlp;
@@ -103,7 +103,7 @@ public final class JavaPolicyController implements PolicyController, RecurrentPo
         // act through the held state; the new state goes to scratch and is dropped
         gru.step(params, obs, hidden, hiddenBefore, act, gruWorkspace);
         System.arraycopy(act, 0, action, 0, actSize);
-        watch.stepped(watch.norm() * watch.norm(), 0);
+        watch.heldStep();
         return;
       }
       System.arraycopy(hidden, 0, hiddenBefore, 0, hidden.length);
@@ -138,46 +138,7 @@ public final class JavaPolicyController implements PolicyController, RecurrentPo
 
   @Override
   public RecurrentPolicy recurrentState() {
-    return watch == null ? null : this;
-  }
-
-  @Override
-  public double hiddenNorm() {
-    return watch == null ? Double.NaN : watch.norm();
-  }
-
-  @Override
-  public double hiddenChange() {
-    return watch == null ? Double.NaN : watch.change();
-  }
-
-  @Override
-  public long resets() {
-    return watch == null ? 0 : watch.resets();
-  }
-
-  @Override
-  public boolean resetsOn(String event) {
-    return watch != null && watch.resetsOn(event);
-  }
-
-  @Override
-  public void requestReset() {
-    if (watch != null) {
-      watch.request();
-    }
-  }
-
-  @Override
-  public void hold(boolean on) {
-    if (watch != null) {
-      watch.hold(on);
-    }
-  }
-
-  @Override
-  public boolean held() {
-    return watch != null && watch.held();
+    return watch;
   }
 
   /** The hidden state after the last step (loop thread; a copy for tests and benchmarks). */

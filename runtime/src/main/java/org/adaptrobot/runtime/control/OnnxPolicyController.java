@@ -28,7 +28,7 @@ import org.adaptrobot.models.onnx.OnnxNames;
  * allocates a few hundred bytes of bookkeeping per {@code run}; {@link JavaPolicyController} does
  * not.)
  */
-public final class OnnxPolicyController implements PolicyController, RecurrentPolicy {
+public final class OnnxPolicyController implements PolicyController {
 
   private final OrtSession session;
   private final List<OnnxTensor> tensors = new ArrayList<>();
@@ -144,7 +144,7 @@ public final class OnnxPolicyController implements PolicyController, RecurrentPo
           "ONNX Runtime failed to run the policy: " + e.getMessage(), e);
     }
     if (hiddenIn != null && watch.held()) {
-      watch.stepped(watch.norm() * watch.norm(), 0); // the held state stays the input
+      watch.heldStep(); // the held state stays the input
     } else if (hiddenIn != null) {
       double n = 0;
       double c = 0;
@@ -171,46 +171,7 @@ public final class OnnxPolicyController implements PolicyController, RecurrentPo
 
   @Override
   public RecurrentPolicy recurrentState() {
-    return watch == null ? null : this;
-  }
-
-  @Override
-  public double hiddenNorm() {
-    return watch == null ? Double.NaN : watch.norm();
-  }
-
-  @Override
-  public double hiddenChange() {
-    return watch == null ? Double.NaN : watch.change();
-  }
-
-  @Override
-  public long resets() {
-    return watch == null ? 0 : watch.resets();
-  }
-
-  @Override
-  public boolean resetsOn(String event) {
-    return watch != null && watch.resetsOn(event);
-  }
-
-  @Override
-  public void requestReset() {
-    if (watch != null) {
-      watch.request();
-    }
-  }
-
-  @Override
-  public void hold(boolean on) {
-    if (watch != null) {
-      watch.hold(on);
-    }
-  }
-
-  @Override
-  public boolean held() {
-    return watch != null && watch.held();
+    return watch;
   }
 
   /** The hidden state after the last step (loop thread; a copy for tests and benchmarks). */

@@ -23,6 +23,10 @@ final class LoopFixture implements AutoCloseable {
   final SimulatedHardware sim;
   final Bundle bundle;
   final ControlLoop loop;
+
+  /** The executor's controller, before any wrap. */
+  final PolicyController controller;
+
   private final java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** The loop's events so far, dispatched from its ring on this thread. */
@@ -72,6 +76,7 @@ final class LoopFixture implements AutoCloseable {
         executor == RuntimeConfig.Executor.JAVA
             ? new JavaPolicyController(bundle.graph("policy"))
             : new OnnxPolicyController(bundle.graph("policy"));
+    controller = c;
     LoopClock clock = clockWrap.wrap(new LockstepClock(sim, settings.periodNanos()), sim);
     loop =
         new ControlLoop(

@@ -228,11 +228,12 @@ class RecurrentLoopTest {
   @Test
   void aHeldHiddenStateStaysWhileThePolicyStillActsOnTheObservation() throws Exception {
     try (LoopFixture f = fixture(Bundle.load(SHIPPED), RuntimeConfig.Executor.JAVA)) {
-      JavaPolicyController c = (JavaPolicyController) f.loop.recurrent();
+      JavaPolicyController c = (JavaPolicyController) f.controller;
+      RecurrentPolicy r = f.loop.recurrent();
       f.loop.requestActivate();
       f.loop.targets().hold(0.3, 0.0);
       f.run(2);
-      new RecurrentControl(c).enabled(false);
+      new RecurrentControl(r).enabled(false);
       f.loop.run(1);
       double[] held = c.hiddenState();
       double[] a1 = new double[2];
@@ -240,11 +241,11 @@ class RecurrentLoopTest {
       f.loop.targets().hold(-0.2, 1.0);
       f.run(1);
       assertThat(c.hiddenState()).containsExactly(held);
-      assertThat(c.hiddenChange()).isLessThan(1e-4);
+      assertThat(r.hiddenChange()).isLessThan(1e-4);
       double[] a2 = new double[2];
       f.loop.rawAction(a2);
       assertThat(a2).isNotEqualTo(a1);
-      new RecurrentControl(c).enabled(true);
+      new RecurrentControl(r).enabled(true);
       f.run(0.2);
       assertThat(c.hiddenState()).isNotEqualTo(held);
     }
@@ -315,8 +316,8 @@ class RecurrentLoopTest {
           all, first, last);
       assertThat(all).as("float32 against double over 1000 steps").isLessThan(1e-4);
       assertThat(last).as("the error does not grow").isLessThan(Math.max(10 * first, 1e-5));
-      assertThat(onnx.resets()).isZero();
-      double[] hj = ((JavaPolicyController) f.loop.recurrent()).hiddenState();
+      assertThat(onnx.recurrentState().resets()).isZero();
+      double[] hj = ((JavaPolicyController) f.controller).hiddenState();
       double[] ho = onnx.hiddenState();
       for (int i = 0; i < hj.length; i++) {
         assertThat(ho[i]).isCloseTo(hj[i], org.assertj.core.data.Offset.offset(1e-4));
