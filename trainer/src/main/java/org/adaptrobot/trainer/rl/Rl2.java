@@ -56,42 +56,10 @@ public final class Rl2 {
       boolean recurrentCritic,
       double targetKl) {
 
-    /** Settings with the linear feature baseline and no KL early stop. */
-    public Config(
-        int trials,
-        int episodesPerTrial,
-        int horizon,
-        int hiddenSize,
-        int[] head,
-        double initialLogStd,
-        int epochs,
-        int minibatchTrials,
-        double learningRate,
-        double clip,
-        double gamma,
-        double lambda,
-        double maxGradNorm,
-        double switchProbability) {
-      this(
-          trials,
-          episodesPerTrial,
-          horizon,
-          hiddenSize,
-          head,
-          initialLogStd,
-          epochs,
-          minibatchTrials,
-          learningRate,
-          clip,
-          gamma,
-          lambda,
-          maxGradNorm,
-          switchProbability,
-          false,
-          Double.NaN);
-    }
-
-    /** Settings whose trials keep one task throughout. */
+    /**
+     * Settings whose trials keep one task throughout, with the linear feature baseline and no KL
+     * early stop.
+     */
     public Config(
         int trials,
         int episodesPerTrial,
@@ -120,7 +88,9 @@ public final class Rl2 {
           gamma,
           lambda,
           maxGradNorm,
-          0);
+          0,
+          false,
+          Double.NaN);
     }
 
     /** 2D navigation: 2 episodes of 100 steps per trial, 20 trials per iteration. */
@@ -128,9 +98,14 @@ public final class Rl2 {
       return new Config(20, 2, 100, 64, new int[0], -0.5, 5, 5, 1e-3, 0.2, 0.99, 0.97, 0.5);
     }
 
+    /** The same settings where a trial's task changes at a random step with probability p. */
+    public Config withSwitchProbability(double p) {
+      return with(p, recurrentCritic, targetKl);
+    }
+
     /** The same settings with a recurrent critic (true) or the linear baseline (false). */
     public Config withRecurrentCritic(boolean on) {
-      return with(on, targetKl);
+      return with(switchProbability, on, targetKl);
     }
 
     /**
@@ -139,10 +114,10 @@ public final class Rl2 {
      * (NaN: never).
      */
     public Config withTargetKl(double kl) {
-      return with(recurrentCritic, kl);
+      return with(switchProbability, recurrentCritic, kl);
     }
 
-    private Config with(boolean critic, double kl) {
+    private Config with(double switching, boolean critic, double kl) {
       return new Config(
           trials,
           episodesPerTrial,
@@ -157,7 +132,7 @@ public final class Rl2 {
           gamma,
           lambda,
           maxGradNorm,
-          switchProbability,
+          switching,
           critic,
           kl);
     }
@@ -170,20 +145,20 @@ public final class Rl2 {
      */
     public static Config robot() {
       return new Config(
-          20,
-          1,
-          (int) (10 * RobotMetaRl.RATE_HZ),
-          64,
-          new int[0],
-          -1.0,
-          5,
-          5,
-          1e-3,
-          0.2,
-          0.99,
-          0.97,
-          0.5,
-          0.5);
+              20,
+              1,
+              (int) (10 * RobotMetaRl.RATE_HZ),
+              64,
+              new int[0],
+              -1.0,
+              5,
+              5,
+              1e-3,
+              0.2,
+              0.99,
+              0.97,
+              0.5)
+          .withSwitchProbability(0.5);
     }
   }
 

@@ -46,16 +46,7 @@ public final class RlBundle {
       Map<String, Double> metrics)
       throws IOException, BundleException {
     int o = ac.policy.inputSize();
-    if (o != SpecReward.DIFF_DRIVE_VELOCITY.size() || ac.policy.actionSize() != 2) {
-      throw new IllegalArgumentException(
-          "a robot bundle needs the velocity-tracking observation "
-              + SpecReward.DIFF_DRIVE_VELOCITY
-              + " and two duties; this policy has "
-              + o
-              + " inputs and "
-              + ac.policy.actionSize()
-              + " outputs");
-    }
+    requireRobotShape(o, 0, ac.policy.actionSize());
     double[] mean = ac.norm == null ? new double[o] : ac.norm.mean();
     double[] std = new double[o];
     if (ac.norm == null) {
@@ -63,12 +54,8 @@ public final class RlBundle {
     } else {
       std = ac.norm.std();
     }
-    double[] low = new double[o];
-    double[] high = new double[o];
-    for (int i = 0; i < o; i++) {
-      low[i] = mean[i] - RunningMeanStd.CLIP * std[i];
-      high[i] = mean[i] + RunningMeanStd.CLIP * std[i];
-    }
+    double[] low = bound(mean, std, -1);
+    double[] high = bound(mean, std, 1);
     Mlp net = ac.policy.meanNetwork();
     List<Activation> acts = Arrays.asList(net.activations());
     NetworkArchitecture arch = new NetworkArchitecture.MlpArchitecture(net.layerSizes(), acts);
@@ -119,22 +106,9 @@ public final class RlBundle {
       Map<String, Double> metrics)
       throws IOException, BundleException {
     int o = policy.inputSize();
-    if (o != SpecReward.DIFF_DRIVE_VELOCITY.size() || policy.actionSize() != 2) {
-      throw new IllegalArgumentException(
-          "a robot bundle needs the velocity-tracking observation "
-              + SpecReward.DIFF_DRIVE_VELOCITY
-              + " and two duties; this policy has "
-              + o
-              + " inputs and "
-              + policy.actionSize()
-              + " outputs");
-    }
-    double[] low = new double[o];
-    double[] high = new double[o];
-    for (int i = 0; i < o; i++) {
-      low[i] = mean[i] - RunningMeanStd.CLIP * std[i];
-      high[i] = mean[i] + RunningMeanStd.CLIP * std[i];
-    }
+    requireRobotShape(o, 0, policy.actionSize());
+    double[] low = bound(mean, std, -1);
+    double[] high = bound(mean, std, 1);
     Mlp net = policy.meanNetwork();
     NetworkArchitecture arch =
         new NetworkArchitecture.GaussianPolicyArchitecture(
@@ -197,22 +171,9 @@ public final class RlBundle {
       throws IOException, BundleException {
     var net = learner.network();
     int o = SpecReward.DIFF_DRIVE_VELOCITY.size();
-    if (net.outputSize() != 2 || learner.inputSize() != o + 2 + 2) {
-      throw new IllegalArgumentException(
-          "a robot's recurrent bundle needs the velocity-tracking observation "
-              + SpecReward.DIFF_DRIVE_VELOCITY
-              + " with previous action, reward and done, and two duties; this policy has "
-              + learner.inputSize()
-              + " inputs and "
-              + net.outputSize()
-              + " outputs");
-    }
-    double[] low = new double[o];
-    double[] high = new double[o];
-    for (int i = 0; i < o; i++) {
-      low[i] = mean[i] - RunningMeanStd.CLIP * std[i];
-      high[i] = mean[i] + RunningMeanStd.CLIP * std[i];
-    }
+    requireRobotShape(learner.inputSize() - 4, 4, net.outputSize());
+    double[] low = bound(mean, std, -1);
+    double[] high = bound(mean, std, 1);
     Mlp head = net.headNetwork();
     NetworkArchitecture.GruArchitecture arch =
         new NetworkArchitecture.GruArchitecture(
@@ -251,6 +212,33 @@ public final class RlBundle {
         hyperparameters,
         seed,
         metrics);
+  }
+
+  /** mean + sign · {@link RunningMeanStd#CLIP} · std: where the trainer clipped observations. */
+  private static double[] bound(double[] mean, double[] std, int sign) {
+    double[] b = new double[mean.length];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = mean[i] + sign * RunningMeanStd.CLIP * std[i];
+    }
+    return b;
+  }
+
+  /**
+   * Refuses a policy that does not read the velocity-tracking observation (followed by {@code
+   * extra} recurrent inputs) or does not give the two duties.
+   */
+  private static void requireRobotShape(int observations, int extra, int actions) {
+    if (observations != SpecReward.DIFF_DRIVE_VELOCITY.size() || actions != 2) {
+      throw new IllegalArgumentException(
+          "a robot bundle needs the velocity-tracking observation "
+              + SpecReward.DIFF_DRIVE_VELOCITY
+              + (extra == 0 ? "" : " with previous action, reward and done")
+              + " and two duties; this policy has "
+              + (observations + extra)
+              + " inputs and "
+              + actions
+              + " outputs");
+    }
   }
 
   private static Bundle write(

@@ -276,7 +276,8 @@ class Rl2Test {
   void aTaskChangeInsideATrialTakesEffectAtItsStepAndStays() {
     // the bandit, 1-step episodes, 12 per trial, a change in every trial
     Rl2.Config c =
-        new Rl2.Config(4, 12, 1, 4, new int[0], 0.0, 1, 4, 1e-3, 0.2, 0.99, 0.95, 0.5, 1.0);
+        new Rl2.Config(4, 12, 1, 4, new int[0], 0.0, 1, 4, 1e-3, 0.2, 0.99, 0.95, 0.5)
+            .withSwitchProbability(1.0);
     Rl2 rl2 = new Rl2(TwoArmedBandit::new, c, 3);
     int flipped = 0;
     for (long seed = 1; seed <= 40; seed++) {
@@ -307,7 +308,8 @@ class Rl2Test {
     Rl2.Config r = Rl2.Config.robot();
     Rl2.Config c =
         new Rl2.Config(
-            2, 1, 100, 8, new int[0], r.initialLogStd(), 1, 1, 1e-3, 0.2, 0.99, 0.97, 0.5, 1.0);
+                2, 1, 100, 8, new int[0], r.initialLogStd(), 1, 1, 1e-3, 0.2, 0.99, 0.97, 0.5)
+            .withSwitchProbability(1.0);
     Rl2 rl2 = new Rl2(RobotMetaRl.env(), c, 11);
     Rl2.Trial t = rl2.sample(rl2.parameters().clone(), RobotMetaRl.env().get().task(), 5);
     assertThat(t.switchStep()).as("switch probability 1: the robot changes").isBetween(1, 99);
