@@ -58,18 +58,9 @@ class PearlEncoderTest {
     double[] grad = new double[theta.length];
     PearlEncoder.Pass p = e.sample(theta, c, n, noise);
     e.backward(theta, p, w, beta, grad);
-    double h = 1e-6;
-    double worst = 0;
-    for (int i = 0; i < theta.length; i++) {
-      double[] plus = theta.clone();
-      double[] minus = theta.clone();
-      plus[i] += h;
-      minus[i] -= h;
-      double fd =
-          (loss(e, plus, c, n, noise, w, beta) - loss(e, minus, c, n, noise, w, beta)) / (2 * h);
-      assertThat(grad[i]).as("parameter %d", i).isCloseTo(fd, offset(1e-7 + 1e-5 * Math.abs(fd)));
-      worst = Math.max(worst, Math.abs(fd));
-    }
+    double worst =
+        FiniteDifferences.assertGradient(
+            theta, grad, x -> loss(e, x, c, n, noise, w, beta), 1e-7, 1e-5);
     assertThat(worst).isGreaterThan(1e-3);
   }
 

@@ -80,21 +80,10 @@ class Rl2Test {
     int[] batch = {0, 1, 2};
     double[] grad = new double[at.length];
     rl2.lossAndGradient(at, trials, adv, batch, grad);
-    double h = 1e-6;
     double[] scratch = new double[at.length];
-    double worst = 0;
-    for (int i = 0; i < at.length; i++) {
-      double[] plus = at.clone();
-      double[] minus = at.clone();
-      plus[i] += h;
-      minus[i] -= h;
-      double fd =
-          (rl2.lossAndGradient(plus, trials, adv, batch, scratch)
-                  - rl2.lossAndGradient(minus, trials, adv, batch, scratch))
-              / (2 * h);
-      assertThat(grad[i]).as("parameter %d", i).isCloseTo(fd, offset(1e-7 + 1e-5 * Math.abs(fd)));
-      worst = Math.max(worst, Math.abs(fd));
-    }
+    double worst =
+        FiniteDifferences.assertGradient(
+            at, grad, x -> rl2.lossAndGradient(x, trials, adv, batch, scratch), 1e-7, 1e-5);
     assertThat(worst).as("the loss depends on the parameters").isGreaterThan(1e-4);
   }
 
@@ -137,21 +126,14 @@ class Rl2Test {
     int[] batch = {0, 2};
     double[] grad = new double[phi.length];
     rl2.criticLossAndGradient(phi, trials, returns, batch, grad);
-    double h = 1e-6;
     double[] scratch = new double[phi.length];
-    double worst = 0;
-    for (int i = 0; i < phi.length; i++) {
-      double[] plus = phi.clone();
-      double[] minus = phi.clone();
-      plus[i] += h;
-      minus[i] -= h;
-      double fd =
-          (rl2.criticLossAndGradient(plus, trials, returns, batch, scratch)
-                  - rl2.criticLossAndGradient(minus, trials, returns, batch, scratch))
-              / (2 * h);
-      assertThat(grad[i]).as("parameter %d", i).isCloseTo(fd, offset(1e-7 + 1e-5 * Math.abs(fd)));
-      worst = Math.max(worst, Math.abs(fd));
-    }
+    double worst =
+        FiniteDifferences.assertGradient(
+            phi,
+            grad,
+            x -> rl2.criticLossAndGradient(x, trials, returns, batch, scratch),
+            1e-7,
+            1e-5);
     assertThat(worst).isGreaterThan(1e-4);
   }
 

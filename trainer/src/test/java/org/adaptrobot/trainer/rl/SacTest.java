@@ -83,21 +83,10 @@ class SacTest {
     double[] grad = new double[theta.length];
     double[] logPi = new double[6];
     sac.actorLoss(theta, b, 0.3, logPi, grad);
-    double h = 1e-6;
     double[] scratch = new double[theta.length];
-    double worst = 0;
-    for (int i = 0; i < theta.length; i++) {
-      double[] plus = theta.clone();
-      double[] minus = theta.clone();
-      plus[i] += h;
-      minus[i] -= h;
-      double fd =
-          (sac.actorLoss(plus, b, 0.3, logPi, scratch)
-                  - sac.actorLoss(minus, b, 0.3, logPi, scratch))
-              / (2 * h);
-      assertThat(grad[i]).as("parameter %d", i).isCloseTo(fd, offset(1e-6 + 1e-4 * Math.abs(fd)));
-      worst = Math.max(worst, Math.abs(fd));
-    }
+    double worst =
+        FiniteDifferences.assertGradient(
+            theta, grad, x -> sac.actorLoss(x, b, 0.3, logPi, scratch), 1e-6, 1e-4);
     assertThat(worst).isGreaterThan(1e-4);
   }
 
