@@ -20,6 +20,7 @@ public final class PearlEncoder {
   private final int z;
   private final Mlp net;
   private final double[] params;
+  private final ModelTape rowTape;
 
   /** The forward pass of one context, kept for {@link #backward}. */
   public static final class Pass {
@@ -73,6 +74,24 @@ public final class PearlEncoder {
     this.net = Mlp.of(transitionSize, hidden, 2 * latentSize, Activation.RELU, Activation.IDENTITY);
     this.params = new double[net.layout().size()];
     net.initialise(params, new SplittableRandom(seed));
+    this.rowTape = net.newTape(1);
+  }
+
+  /** The network (one transition in, [μ, raw variance] out). */
+  public Mlp network() {
+    return net;
+  }
+
+  /**
+   * One transition's factor at θ: writes its mean and variance (the latent size each) — what the
+   * robot multiplies into its posterior per transition.
+   */
+  public void factor(double[] theta, double[] transition, double[] mean, double[] variance) {
+    double[] out = net.forward(theta, transition, 1, rowTape);
+    for (int j = 0; j < z; j++) {
+      mean[j] = out[j];
+      variance[j] = variance(out[z + j]);
+    }
   }
 
   public int latentSize() {

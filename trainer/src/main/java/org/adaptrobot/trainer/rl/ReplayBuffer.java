@@ -41,6 +41,12 @@ public final class ReplayBuffer {
     return capacity;
   }
 
+  /** Forgets every transition. */
+  public void clear() {
+    next = 0;
+    size = 0;
+  }
+
   /** Stores one transition (copies the arrays). */
   public void add(double[] obs, double[] action, double reward, double[] nextObs, boolean done) {
     System.arraycopy(obs, 0, s, next * o, o);

@@ -37,7 +37,8 @@ class SacTest {
       double u = 0.5 * Math.log((1 + a) / (1 - a));
       double eps = (u - mu) / sigma;
       double lp =
-          Sac.squashedLogProb(new double[] {mu}, new double[] {logStd}, new double[] {eps}, 0, 1);
+          SoftActorCritic.squashedLogProb(
+              new double[] {mu}, new double[] {logStd}, new double[] {eps}, 0, 1);
       assertThat(Math.exp(lp)).as("a = %s", a).isCloseTo(numeric, offset(1e-6 * (1 + numeric)));
     }
     // and it integrates to 1 over (−1, 1)
@@ -46,7 +47,7 @@ class SacTest {
       double a = -1 + (i + 0.5) * 2.0 / m;
       double u = 0.5 * Math.log((1 + a) / (1 - a));
       double lp =
-          Sac.squashedLogProb(
+          SoftActorCritic.squashedLogProb(
               new double[] {mu}, new double[] {logStd}, new double[] {(u - mu) / sigma}, 0, 1);
       total += Math.exp(lp) * 2.0 / m;
     }
@@ -56,10 +57,12 @@ class SacTest {
   @Test
   void theSoftBellmanTargetOnAHandComputedCase() {
     // r + γ (min(Q1′, Q2′) − α log π) = 1 + 0.9 (2 − 0.5·(−1)) = 3.25
-    assertThat(Sac.softTarget(1, false, 0.9, 2, 3, 0.5, -1)).isCloseTo(3.25, offset(1e-12));
-    assertThat(Sac.softTarget(1, false, 0.9, 3, 2, 0.5, -1)).isCloseTo(3.25, offset(1e-12));
+    assertThat(SoftActorCritic.softTarget(1, false, 0.9, 2, 3, 0.5, -1))
+        .isCloseTo(3.25, offset(1e-12));
+    assertThat(SoftActorCritic.softTarget(1, false, 0.9, 3, 2, 0.5, -1))
+        .isCloseTo(3.25, offset(1e-12));
     // a terminal transition has no future
-    assertThat(Sac.softTarget(1, true, 0.9, 2, 3, 0.5, -1)).isEqualTo(1.0);
+    assertThat(SoftActorCritic.softTarget(1, true, 0.9, 2, 3, 0.5, -1)).isEqualTo(1.0);
   }
 
   @Test
@@ -74,20 +77,53 @@ class SacTest {
       obs[1] = Math.sin(i);
       sac.buffer.add(obs, new double[] {r.nextDouble() - 0.5}, -r.nextDouble(), next, false);
     }
-    Sac.Batch b = sac.new Batch(6);
+    SoftActorCritic.Batch b = sac.agent.new Batch(6);
     sac.buffer.sample(6, r, b.s, b.a, b.r, b.s2, b.term);
     for (int k = 0; k < b.eps.length; k++) {
       b.eps[k] = 2 * r.nextDouble() - 1;
     }
-    double[] theta = sac.actorParams.clone();
+    double[] theta = sac.agent.actorParams.clone();
     double[] grad = new double[theta.length];
     double[] logPi = new double[6];
-    sac.actorLoss(theta, b, 0.3, logPi, grad);
+    sac.agent.actorLoss(theta, b, 0.3, logPi, grad);
     double[] scratch = new double[theta.length];
     double worst =
         FiniteDifferences.assertGradient(
-            theta, grad, x -> sac.actorLoss(x, b, 0.3, logPi, scratch), 1e-6, 1e-4);
+            theta, grad, x -> sac.agent.actorLoss(x, b, 0.3, logPi, scratch), 1e-6, 1e-4);
     assertThat(worst).isGreaterThan(1e-4);
+  }
+
+  @Test
+  void theCriticsStateGradientMatchesFiniteDifferences() {
+    // what trains PEARL's encoder: d(both critics' losses)/d(state), the latent being part of it
+    SoftActorCritic agent = new SoftActorCritic(4, 2, new int[] {8}, 1e-3, 0.005, 0.99, 0.3, 7);
+    SoftActorCritic.Batch b = agent.new Batch(5);
+    SplittableRandom r = new SplittableRandom(11);
+    for (int k = 0; k < b.s.length; k++) {
+      b.s[k] = 2 * r.nextDouble() - 1;
+    }
+    for (int k = 0; k < b.a.length; k++) {
+      b.a[k] = 2 * r.nextDouble() - 1;
+    }
+    for (int i = 0; i < b.n; i++) {
+      b.y[i] = r.nextDouble() - 0.5;
+    }
+    double[][] before = {agent.qParams[0].clone(), agent.qParams[1].clone()};
+    agent.criticStep(b, true);
+    double[] grad = b.stateGrad.clone();
+    double[] states = b.s.clone();
+    double worst =
+        FiniteDifferences.assertGradient(
+            states,
+            grad,
+            x -> {
+              System.arraycopy(x, 0, b.s, 0, x.length);
+              return agent.criticLoss(before, b);
+            },
+            1e-7,
+            1e-4);
+    assertThat(worst).isGreaterThan(1e-3);
+    assertThat(agent.qParams[0]).isNotEqualTo(before[0]); // and the critics took their step
   }
 
   @Test
