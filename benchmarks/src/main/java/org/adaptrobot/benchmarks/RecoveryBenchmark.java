@@ -137,6 +137,16 @@ public final class RecoveryBenchmark {
               "bundles/diffdrive-rl2",
               Controller.ADAPTIVE),
           new Row(
+              "rma-held",
+              "RMA policy, latent held from the change",
+              "bundles/diffdrive-rma",
+              Controller.FIXED),
+          new Row(
+              "rma",
+              "RMA policy (re-infers its latent from the last 0.5 s)",
+              "bundles/diffdrive-rma",
+              Controller.ADAPTIVE),
+          new Row(
               "oracle",
               "oracle (model fitted to the changed robot)",
               "bundles/diffdrive-grbal",
@@ -549,6 +559,7 @@ public final class RecoveryBenchmark {
       case "pi-ff" -> "pi";
       case "maml-rl" -> "maml-rl-fixed";
       case "rl2" -> "rl2-held";
+      case "rma" -> "rma-held";
       default -> null;
     };
   }

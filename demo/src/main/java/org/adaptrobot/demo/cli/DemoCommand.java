@@ -229,13 +229,15 @@ public final class DemoCommand implements Callable<Integer> {
     boolean planning = org.adaptrobot.runtime.RobotRuntime.plansWithDynamics(m);
     if (!planning
         && !org.adaptrobot.runtime.control.ControllerFactory.adaptsOnRobot(m)
-        && m.adaptation().mode() != org.adaptrobot.models.bundle.AdaptationMode.RECURRENT) {
+        && m.adaptation().mode() != org.adaptrobot.models.bundle.AdaptationMode.RECURRENT
+        && m.adaptation().mode() != org.adaptrobot.models.bundle.AdaptationMode.LATENT) {
       err.println(
           "error: "
               + cfg.bundle()
               + ": the demo needs a bundle that adapts on the robot (a dynamics graph with"
               + " adaptation.mode model-based or context-gradient, a policy graph with mode"
-              + " gradient or context-gradient, or a gru policy with mode recurrent), found "
+              + " gradient or context-gradient, a gru policy with mode recurrent, or an encoder"
+              + " with mode latent), found "
               + m.adaptation().mode().id()
               + " on graph "
               + m.adaptation().graph());
@@ -754,40 +756,47 @@ public final class DemoCommand implements Callable<Integer> {
                   instanceof org.adaptrobot.runtime.adaptation.BayesianLastLayerFeed;
       var recurrent = run.runtime() == null ? null : run.runtime().loop().recurrent();
       String adapt =
-          recurrent != null
+          recurrent != null && "latent".equals(recurrent.kind())
               ? String.format(
                   Locale.ROOT,
-                  "hidden state ‖h‖ %.2f, change %.3f per step%s",
+                  "latent ‖z‖ %.2f, shift %.2f over the window%s",
                   recurrent.hiddenNorm(),
-                  recurrent.hiddenChange(),
+                  recurrent.shift(),
                   recurrent.held() ? " (held)" : "")
-              : continuous
-                  ? "posterior updated every step"
-                      + (e == null ? "" : ", last alarm " + e.kind().replace('_', ' '))
-                  : e == null
-                      ? "no adaptation yet"
-                      : String.format(
-                          Locale.ROOT,
-                          "%d adaptations accepted, last %s%s",
-                          run.adaptations(),
-                          e.kind().replace('_', ' '),
-                          Double.isNaN(e.lossBefore())
-                              ? ""
-                              : run.runtime() != null
-                                      && run.runtime().adaptation()
-                                          instanceof
-                                          org.adaptrobot.runtime.adaptation.PolicyGradientFeed
-                                  // a policy-gradient round reports negative returns as losses
-                                  ? String.format(
-                                      Locale.ROOT,
-                                      " (return per rollout %.2g in use, %.2g with the step)",
-                                      -e.lossBefore(),
-                                      -e.lossAfter())
-                                  : String.format(
-                                      Locale.ROOT,
-                                      " (held-out loss %.2g -> %.2g)",
-                                      e.lossBefore(),
-                                      e.lossAfter()));
+              : recurrent != null
+                  ? String.format(
+                      Locale.ROOT,
+                      "hidden state ‖h‖ %.2f, change %.3f per step%s",
+                      recurrent.hiddenNorm(),
+                      recurrent.hiddenChange(),
+                      recurrent.held() ? " (held)" : "")
+                  : continuous
+                      ? "posterior updated every step"
+                          + (e == null ? "" : ", last alarm " + e.kind().replace('_', ' '))
+                      : e == null
+                          ? "no adaptation yet"
+                          : String.format(
+                              Locale.ROOT,
+                              "%d adaptations accepted, last %s%s",
+                              run.adaptations(),
+                              e.kind().replace('_', ' '),
+                              Double.isNaN(e.lossBefore())
+                                  ? ""
+                                  : run.runtime() != null
+                                          && run.runtime().adaptation()
+                                              instanceof
+                                              org.adaptrobot.runtime.adaptation.PolicyGradientFeed
+                                      // a policy-gradient round reports negative returns as losses
+                                      ? String.format(
+                                          Locale.ROOT,
+                                          " (return per rollout %.2g in use, %.2g with the step)",
+                                          -e.lossBefore(),
+                                          -e.lossAfter())
+                                      : String.format(
+                                          Locale.ROOT,
+                                          " (held-out loss %.2g -> %.2g)",
+                                          e.lossBefore(),
+                                          e.lossAfter()));
       String line =
           String.format(
               Locale.ROOT,

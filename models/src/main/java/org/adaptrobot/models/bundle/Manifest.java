@@ -46,6 +46,7 @@ public record Manifest(
   public static final String FORMAT_VERSION = "1.0";
   public static final String POLICY = "policy";
   public static final String DYNAMICS = "dynamics";
+  public static final String ENCODER = "encoder";
 
   /** The actuators' names for a two-wheel robot: the wheel duties. */
   public static final List<String> WHEEL_DUTIES = List.of("left", "right");
@@ -252,6 +253,7 @@ public record Manifest(
    * @param supportWindow most recent transitions adapted on (M)
    * @param queryWindow transitions held out to accept or reject an update (K)
    * @param loss {@code mse}, {@code gaussian_nll} or {@code policy_gradient}
+   * @param latent mode {@code latent}: how the encoder graph is fed; null otherwise
    */
   public record AdaptationSpec(
       AdaptationMode mode,
@@ -261,10 +263,39 @@ public record Manifest(
       int innerSteps,
       int supportWindow,
       int queryWindow,
-      String loss) {
+      String loss,
+      LatentSpec latent) {
     public AdaptationSpec {
       adaptableTensors = List.copyOf(adaptableTensors);
       innerLearningRates = innerLearningRates.clone();
+    }
+
+    /** Any mode but {@code latent}. */
+    public AdaptationSpec(
+        AdaptationMode mode,
+        String graph,
+        List<String> adaptableTensors,
+        double[] innerLearningRates,
+        int innerSteps,
+        int supportWindow,
+        int queryWindow,
+        String loss) {
+      this(
+          mode,
+          graph,
+          adaptableTensors,
+          innerLearningRates,
+          innerSteps,
+          supportWindow,
+          queryWindow,
+          loss,
+          null);
+    }
+
+    /** Mode {@code latent} with its encoder graph. */
+    public static AdaptationSpec latent(LatentSpec latent) {
+      return new AdaptationSpec(
+          AdaptationMode.LATENT, ENCODER, List.of(), new double[0], 0, 0, 0, null, latent);
     }
 
     /** No adaptation. */
@@ -298,12 +329,44 @@ public record Manifest(
           && a.innerSteps == innerSteps
           && a.supportWindow == supportWindow
           && a.queryWindow == queryWindow
-          && java.util.Objects.equals(a.loss, loss);
+          && java.util.Objects.equals(a.loss, loss)
+          && java.util.Objects.equals(a.latent, latent);
     }
 
     @Override
     public int hashCode() {
       return mode.hashCode() * 31 + adaptableTensors.hashCode();
+    }
+  }
+
+  /**
+   * Mode {@code latent}, RMA-style: the encoder graph maps the window of the last {@code window}
+   * normalised observations (oldest first; zeros before the first after a reset) to a latent of
+   * {@code size} values, re-encoded every {@code updateEvery} steps (from the first step after a
+   * reset on); the policy graph reads the normalised observation followed by the latent. The window
+   * starts afresh on the {@code resetOn} events among {@link #RESET_EVENTS}.
+   */
+  public record LatentSpec(int window, int updateEvery, int size, List<String> resetOn) {
+
+    /** When the runtime may restart the window: loop activation, e-stop, remote command. */
+    public static final List<String> RESET_EVENTS = List.of("activation", "e_stop", "command");
+
+    public LatentSpec {
+      resetOn = List.copyOf(resetOn);
+      if (window < 1 || updateEvery < 1 || size < 1) {
+        throw new IllegalArgumentException(
+            "a latent needs window, update_every and size >= 1, got "
+                + window
+                + ", "
+                + updateEvery
+                + ", "
+                + size);
+      }
+    }
+
+    /** Whether the window restarts on this event (one of {@link #RESET_EVENTS}). */
+    public boolean resetsOn(String event) {
+      return resetOn.contains(event);
     }
   }
 

@@ -131,7 +131,11 @@ public final class ManifestCodec {
               + " plans wheel duties with its dynamics model");
     }
     if (observation != null && action != null && graphs.containsKey(Manifest.POLICY)) {
-      r.policyShape(graphs.get(Manifest.POLICY).architecture(), observation, action);
+      r.policyShape(
+          graphs.get(Manifest.POLICY).architecture(), observation, action, r.declaredLatentSize);
+    }
+    if (observation != null && adaptation != null && adaptation.latent() != null) {
+      r.encoderShape(adaptation, graphs, observation);
     }
     if (observation != null && action != null && graphs.containsKey(Manifest.DYNAMICS)) {
       r.dynamicsShape(graphs.get(Manifest.DYNAMICS).architecture(), observation, action);
@@ -765,6 +769,9 @@ public final class ManifestCodec {
                 + o.javaExecutor()
                 + "); use mode none");
       }
+      if (mode == AdaptationMode.LATENT) {
+        return latentAdaptation(n, path, graph, spec, before);
+      }
       if (!mode.takesGradientSteps()) {
         return problems.size() == before
             ? new AdaptationSpec(mode, graph, List.of(), new double[0], 0, 0, 0, null)
@@ -911,8 +918,95 @@ public final class ManifestCodec {
       return out;
     }
 
-    void policyShape(NetworkArchitecture a, ObservationSpec obs, ActionSpec act) {
-      int extra = a instanceof GruArchitecture g ? g.extraWidth(act.size()) : 0;
+    /** Mode latent: the latent size declared (0 if none), for the policy's shape check. */
+    int declaredLatentSize;
+
+    /**
+     * Mode latent: an {@code mlp} encoder graph and {@code adaptation.latent} with the window, the
+     * re-encoding interval, the latent size (the encoder's output) and the reset events.
+     */
+    AdaptationSpec latentAdaptation(
+        JsonNode n, String path, String graph, GraphSpec spec, int before) {
+      if (spec != null && !(spec.architecture() instanceof MlpArchitecture)) {
+        problem(
+            path + ".graph",
+            "mode latent needs an mlp encoder graph, found " + spec.architecture().type());
+      }
+      JsonNode l = n.get("latent");
+      String lp = path + ".latent";
+      if (!object(l, lp)) {
+        return null;
+      }
+      int window = integer(l, "window", lp + ".window", 1);
+      int every = integer(l, "update_every", lp + ".update_every", 1);
+      int size = integer(l, "latent_size", lp + ".latent_size", 1);
+      declaredLatentSize = Math.max(0, size);
+      List<String> resets =
+          l.has("reset_on")
+              ? strings(l, "reset_on", lp + ".reset_on", true)
+              : Manifest.LatentSpec.RESET_EVENTS;
+      if (resets != null) {
+        for (int i = 0; i < resets.size(); i++) {
+          if (!Manifest.LatentSpec.RESET_EVENTS.contains(resets.get(i))) {
+            problem(
+                lp + ".reset_on[" + i + "]",
+                "expected one of "
+                    + Manifest.LatentSpec.RESET_EVENTS
+                    + ", found \""
+                    + resets.get(i)
+                    + "\"");
+          }
+        }
+      }
+      if (spec != null
+          && spec.architecture() instanceof MlpArchitecture m
+          && size >= 1
+          && m.outputSize() != size) {
+        problem(
+            "graphs." + graph + ".architecture",
+            "expected output size "
+                + size
+                + " (adaptation.latent.latent_size), found "
+                + m.outputSize());
+      }
+      if (problems.size() != before) {
+        return null;
+      }
+      return new AdaptationSpec(
+          AdaptationMode.LATENT,
+          graph,
+          List.of(),
+          new double[0],
+          0,
+          0,
+          0,
+          null,
+          new Manifest.LatentSpec(window, every, size, resets));
+    }
+
+    /** Mode latent: the encoder reads the window of observations. */
+    void encoderShape(AdaptationSpec a, Map<String, GraphSpec> graphs, ObservationSpec obs) {
+      GraphSpec g = graphs.get(a.graph());
+      if (g == null) {
+        return;
+      }
+      int expected = a.latent().window() * obs.size();
+      if (g.architecture().inputSize() != expected) {
+        problem(
+            "graphs." + a.graph() + ".architecture",
+            "expected input size "
+                + expected
+                + " (adaptation.latent.window "
+                + a.latent().window()
+                + " × "
+                + obs.size()
+                + " observation_spec names), found "
+                + g.architecture().inputSize());
+      }
+    }
+
+    void policyShape(NetworkArchitecture a, ObservationSpec obs, ActionSpec act, int latent) {
+      int extra = a instanceof GruArchitecture g ? g.extraWidth(act.size()) : latent;
       if (a.inputSize() != obs.size() + extra) {
         problem(
             "graphs.policy.architecture",
@@ -923,7 +1017,9 @@ public final class ManifestCodec {
                 + " names"
                 + (extra == 0
                     ? ""
-                    : ", extra_inputs " + ((GruArchitecture) a).extraInputs() + " " + extra)
+                    : a instanceof GruArchitecture g
+                        ? ", extra_inputs " + g.extraInputs() + " " + extra
+                        : ", then the latent's " + extra)
                 + "), found "
                 + a.inputSize());
       }
@@ -992,6 +1088,13 @@ public final class ManifestCodec {
     ad.put("mode", a.mode().id());
     if (a.mode() != AdaptationMode.NONE) {
       ad.put("graph", a.graph());
+    }
+    if (a.latent() != null) {
+      ObjectNode l = ad.putObject("latent");
+      l.put("window", a.latent().window());
+      l.put("update_every", a.latent().updateEvery());
+      l.put("latent_size", a.latent().size());
+      strings(l.putArray("reset_on"), a.latent().resetOn());
     }
     if (a.mode().takesGradientSteps()) {
       strings(ad.putArray("adaptable_tensors"), a.adaptableTensors());

@@ -226,6 +226,18 @@ public final class MonitorCommand implements Callable<Integer> {
                 l.path("interventions").asLong(),
                 l.path("period_error_p99_us").asDouble(),
                 l.path("compute_p99_us").asDouble()));
+        JsonNode z = t.path("latent");
+        if (z.isObject()) {
+          b.append(
+              String.format(
+                  Locale.ROOT,
+                  "    latent: ‖z‖ %.3f, change %.4f per encoding, shift %.3f over the window, %d"
+                      + " resets%n",
+                  z.path("z_norm").asDouble(),
+                  z.path("change").asDouble(),
+                  z.path("shift").asDouble(),
+                  z.path("resets").asLong()));
+        }
         JsonNode h = t.path("recurrent");
         if (h.isObject()) {
           b.append(

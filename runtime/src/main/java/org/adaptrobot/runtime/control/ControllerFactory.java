@@ -218,7 +218,7 @@ public final class ControllerFactory {
                 agents);
         return new Built(mpc, mpc, feed);
       }
-      PolicyController controller = executor(bundle.graph(Manifest.POLICY), o.executor());
+      PolicyController controller = policyController(bundle, o.executor());
       if (m.wheelSpeedLoop() != null) {
         controller = new WheelSpeedLoopController(controller, m);
       }
@@ -280,6 +280,30 @@ public final class ControllerFactory {
             && !(graph.spec().architecture() instanceof NetworkArchitecture.OnnxGraphArchitecture)
         ? new JavaPolicyController(graph)
         : new OnnxPolicyController(graph);
+  }
+
+  /**
+   * The controller of a bundle's policy graph: its executor, and for mode latent that executor
+   * inside the {@link LatentPolicyController} with the encoder graph on the same executor.
+   */
+  public static PolicyController policyController(Bundle bundle, RuntimeConfig.Executor executor) {
+    Manifest m = bundle.manifest();
+    PolicyController policy = executor(bundle.graph(Manifest.POLICY), executor);
+    if (m.adaptation().mode() != AdaptationMode.LATENT) {
+      return policy;
+    }
+    PolicyController encoder = null;
+    try {
+      encoder = executor(bundle.graph(m.adaptation().graph()), executor);
+      return new LatentPolicyController(
+          policy, encoder, m.adaptation().latent(), m.observation().size());
+    } catch (RuntimeException e) {
+      policy.close();
+      if (encoder != null) {
+        encoder.close();
+      }
+      throw e;
+    }
   }
 
   /** MPC on a model-based bundle's dynamics model (its planner not started). */

@@ -1,27 +1,41 @@
 package org.adaptrobot.runtime.control;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import org.adaptrobot.models.nn.NetworkArchitecture.GruArchitecture;
 
 /**
- * The {@link RecurrentPolicy} of both executors' recurrent controllers: reset requests from other
- * threads (counted, so none is lost and none is taken twice), the reset count, the hold, and the
- * hidden state's norm and smoothed change, written on the loop thread and read by telemetry.
+ * The {@link RecurrentPolicy} of both executors' recurrent controllers and of the latent one: reset
+ * requests from other threads (counted, so none is lost and none is taken twice), the reset count,
+ * the hold, and the hidden state's norm and smoothed change, written on the loop thread and read by
+ * telemetry.
  */
 final class HiddenStateWatch implements RecurrentPolicy {
 
   private static final double SMOOTHING = 0.1;
 
-  private final GruArchitecture architecture;
+  private final List<String> resetOn;
+  private final String kind;
   private final AtomicLong requested = new AtomicLong();
   private long taken;
   private volatile long resets;
   private volatile double norm;
   private volatile double change;
   private volatile boolean held;
+  private volatile double shift = Double.NaN;
 
-  HiddenStateWatch(GruArchitecture architecture) {
-    this.architecture = architecture;
+  /**
+   * @param kind {@code recurrent} (a GRU's hidden state) or {@code latent} (an inferred latent)
+   * @param resetOn the events the state restarts on
+   */
+  HiddenStateWatch(String kind, List<String> resetOn) {
+    this.kind = kind;
+    this.resetOn = List.copyOf(resetOn);
+    this.shift = "latent".equals(kind) ? 0 : Double.NaN;
+  }
+
+  @Override
+  public String kind() {
+    return kind;
   }
 
   /** At the start of a step: whether a requested reset is due now. */
@@ -56,6 +70,16 @@ final class HiddenStateWatch implements RecurrentPolicy {
     change -= SMOOTHING * change;
   }
 
+  /** A latent's shift over one window (see {@link RecurrentPolicy#shift}). */
+  void shifted(double value) {
+    shift = value;
+  }
+
+  @Override
+  public double shift() {
+    return shift;
+  }
+
   @Override
   public void hold(boolean on) {
     held = on;
@@ -83,6 +107,6 @@ final class HiddenStateWatch implements RecurrentPolicy {
 
   @Override
   public boolean resetsOn(String event) {
-    return architecture.resetsOn(event);
+    return resetOn.contains(event);
   }
 }

@@ -72,7 +72,10 @@ public final class JavaPolicyController implements PolicyController {
     this.gruWorkspace = gru == null ? null : gru.newWorkspace();
     this.hidden = gru == null ? null : new double[gru.hiddenSize()];
     this.hiddenBefore = gru == null ? null : new double[gru.hiddenSize()];
-    this.watch = architecture instanceof GruArchitecture g ? new HiddenStateWatch(g) : null;
+    this.watch =
+        architecture instanceof GruArchitecture g
+            ? new HiddenStateWatch("recurrent", g.resetOn())
+            : null;
     this.contextOffset =
         contextSize == 0 ? -1 : architecture.layout().slice(ContextMlp.CONTEXT).offset();
     this.joined = contextSize == 0 ? null : new double[obsSize + contextSize];

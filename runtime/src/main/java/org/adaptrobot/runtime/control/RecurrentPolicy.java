@@ -1,12 +1,21 @@
 package org.adaptrobot.runtime.control;
 
 /**
- * A policy controller that carries a hidden state (a GRU policy, mode {@code recurrent}): how big
- * the state is and how fast it moves (how fast the policy is re-inferring what changed), how often
- * it was reset, and a reset asked for from another thread (the {@code adaptation reset} command),
- * taken up at the start of the next step.
+ * A policy controller that carries a state it re-infers as it runs (a GRU policy, mode {@code
+ * recurrent}; an encoder's latent, mode {@code latent}): how big the state is and how fast it moves
+ * (how fast the policy is re-inferring what changed), how often it was reset, and a reset asked for
+ * from another thread (the {@code adaptation reset} command), taken up at the start of the next
+ * step.
  */
 public interface RecurrentPolicy {
+
+  /**
+   * {@code recurrent}: a GRU's hidden state (mode recurrent); {@code latent}: the latent an encoder
+   * infers from the last observations (mode latent), whose "hidden state" is that latent.
+   */
+  default String kind() {
+    return "recurrent";
+  }
 
   /** ‖h‖ after the last step. */
   double hiddenNorm();
@@ -16,6 +25,14 @@ public interface RecurrentPolicy {
    * weight 0.1): near zero while the policy's inference has settled, large while it re-infers.
    */
   double hiddenChange();
+
+  /**
+   * Mode latent: ‖z now − z one window ago‖ at the last encoding, 0 until a window has passed —
+   * large right after the robot changed, a change signal of its own. NaN for a recurrent policy.
+   */
+  default double shift() {
+    return Double.NaN;
+  }
 
   /** Resets of the hidden state so far (any cause). */
   long resets();

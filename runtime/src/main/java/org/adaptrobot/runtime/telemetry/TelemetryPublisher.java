@@ -670,7 +670,15 @@ public final class TelemetryPublisher
     m.put("battery_v", s.batteryVolts);
     m.put("battery_a", s.batteryAmps);
     m.put("pose", new double[] {s.x, s.y, s.heading});
-    if (s.recurrent) {
+    if (s.latent) {
+      // mode latent: the inferred latent's size, its change per encoding and over one window
+      Map<String, Object> h = new LinkedHashMap<>();
+      h.put("z_norm", s.hiddenNorm);
+      h.put("change", s.hiddenChange);
+      h.put("shift", s.latentShift);
+      h.put("resets", s.hiddenResets);
+      m.put("latent", h);
+    } else if (s.recurrent) {
       // mode recurrent: how big the policy's hidden state is and how fast it moves
       Map<String, Object> h = new LinkedHashMap<>();
       h.put("hidden_norm", s.hiddenNorm);

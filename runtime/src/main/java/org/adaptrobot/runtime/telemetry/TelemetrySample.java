@@ -27,6 +27,8 @@ final class TelemetrySample {
   double hiddenNorm;
   double hiddenChange;
   long hiddenResets;
+  boolean latent;
+  double latentShift;
 
   void copyFrom(ControlLoop loop, long now, double[] scratchAction) {
     timeNanos = now;
@@ -61,6 +63,8 @@ final class TelemetrySample {
       hiddenNorm = r.hiddenNorm();
       hiddenChange = r.hiddenChange();
       hiddenResets = r.resets();
+      latent = "latent".equals(r.kind());
+      latentShift = r.shift();
     }
   }
 }

@@ -9,8 +9,6 @@ import org.adaptrobot.models.bundle.Bundle;
 import org.adaptrobot.runtime.clock.LockstepClock;
 import org.adaptrobot.runtime.clock.LoopClock;
 import org.adaptrobot.runtime.config.RuntimeConfig;
-import org.adaptrobot.runtime.control.JavaPolicyController;
-import org.adaptrobot.runtime.control.OnnxPolicyController;
 import org.adaptrobot.runtime.control.PolicyController;
 import org.adaptrobot.runtime.control.TrackingControllerBundle;
 import org.adaptrobot.runtime.metrics.LoopMetrics;
@@ -73,9 +71,7 @@ final class LoopFixture implements AutoCloseable {
     sim = SimulatedHardware.provider().orElseThrow().create(hardware, 1);
     RobotIo io = RobotIo.open(sim.context(), hardware, sim.clock());
     PolicyController c =
-        executor == RuntimeConfig.Executor.JAVA
-            ? new JavaPolicyController(bundle.graph("policy"))
-            : new OnnxPolicyController(bundle.graph("policy"));
+        org.adaptrobot.runtime.control.ControllerFactory.policyController(bundle, executor);
     controller = c;
     LoopClock clock = clockWrap.wrap(new LockstepClock(sim, settings.periodNanos()), sim);
     loop =

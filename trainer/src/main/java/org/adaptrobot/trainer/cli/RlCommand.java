@@ -52,7 +52,8 @@ public final class RlCommand implements Callable<Integer> {
     PROMP,
     MAML_TRPO,
     RL2,
-    SAC
+    SAC,
+    RMA
   }
 
   @Option(
@@ -60,8 +61,10 @@ public final class RlCommand implements Callable<Integer> {
       defaultValue = "ppo",
       description =
           "ppo, promp, maml_trpo, rl2 (a GRU policy adapting in its hidden state over a trial"
-              + " of --episodes episodes) or sac (soft actor-critic, rl-baselines3-zoo's pendulum"
-              + " settings with 64-64 networks) (default: ${DEFAULT-VALUE}).")
+              + " of --episodes episodes), sac (soft actor-critic, rl-baselines3-zoo's pendulum"
+              + " settings with 64-64 networks) or rma (diffdrive: PPO told the robot's"
+              + " parameters for --steps, then an adaptation module that infers them from the last"
+              + " half second; --bundle writes a latent bundle) (default: ${DEFAULT-VALUE}).")
   Algorithm algo;
 
   @Option(
@@ -279,6 +282,10 @@ public final class RlCommand implements Callable<Integer> {
       err.println("error: --multi-task is for --algo ppo --env diffdrive");
       return 2;
     }
+    if (algo == Algorithm.RMA && !robot) {
+      err.println("error: --algo rma learns the robot's parameters: it needs --env diffdrive");
+      return 2;
+    }
     if (algo == Algorithm.SAC && bundle != null) {
       err.println(
           "error: --bundle: SAC policies are not exported as bundles yet (PPO, ProMP, MAML-TRPO"
@@ -435,6 +442,7 @@ public final class RlCommand implements Callable<Integer> {
           summary.put("final_return", last);
           params = sac.actorParameters();
         }
+        case RMA -> params = rma(pool, summary, csv, t0);
         case RL2 -> {
           Rl2.Config d = robot ? Rl2.Config.robot() : Rl2.Config.pointNavigation();
           int horizon =
@@ -733,6 +741,115 @@ public final class RlCommand implements Callable<Integer> {
   }
 
   static final String CHECKPOINT = "checkpoint.bin";
+
+  /**
+   * RMA on the robot: phase 1, PPO told the true parameters on the meta-learners' task distribution
+   * (changes inside drives) for --steps; phase 2, the adaptation module; then both on the held-out
+   * drives of {@link org.adaptrobot.trainer.rl.RobotDrives}, and the latent bundle.
+   */
+  private double[] rma(ExecutorService pool, Map<String, Object> summary, RunFiles.Csv csv, long t0)
+      throws java.io.IOException, org.adaptrobot.models.bundle.BundleException {
+    PrintWriter o = spec.commandLine().getOut();
+    Rl2.Config drive = Rl2.Config.robot();
+    PpoRun run =
+        new PpoRun(
+            TaskEnvs.randomTask(
+                RobotMetaRl.env(), true, drive.switchProbability(), drive.horizon()),
+            ppoConfig("diffdrive", steps),
+            seed);
+    int[] it = {0};
+    run.run(
+        pool,
+        threads,
+        p -> {
+          csv.row(++it[0], p.envSteps(), p.trainReturn(), p.evalReturn(), p.seconds());
+          if (it[0] % 20 == 0) {
+            o.printf(
+                Locale.ROOT,
+                "phase 1 (oracle) %8d steps: episodes %.1f (%.0f s)%n",
+                p.envSteps(),
+                p.trainReturn(),
+                p.seconds());
+            o.flush();
+          }
+        });
+    double oracleSeconds = (System.nanoTime() - t0) * 1e-9;
+    org.adaptrobot.trainer.rl.Rma rma =
+        new org.adaptrobot.trainer.rl.Rma(
+            run.model(), RobotMetaRl.env(), org.adaptrobot.trainer.rl.Rma.Config.robot(), seed);
+    rma.train(
+        pool,
+        threads,
+        r -> {
+          o.printf(
+              Locale.ROOT,
+              "phase 2 round %d: %d windows, latent error (mean square, normalised) %.3f on its"
+                  + " drives, %.3f held out (%.0f s)%n",
+              r.round(),
+              r.samples(),
+              r.trainMse(),
+              r.heldOutMse(),
+              r.seconds());
+          o.flush();
+        });
+    var ac = run.model();
+    var drives = org.adaptrobot.trainer.rl.RobotDrives.drives(40, 424242);
+    double[][] told =
+        org.adaptrobot.trainer.rl.RobotDrives.run(
+            org.adaptrobot.trainer.rl.RobotDrives.feedForward(
+                ac.policy, ac.policyParams, ac.norm, true),
+            drives,
+            77,
+            pool,
+            threads);
+    double[][] inferred =
+        org.adaptrobot.trainer.rl.RobotDrives.run(rma.driver(), drives, 77, pool, threads);
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    for (var e : Map.of("told", told, "inferred", inferred).entrySet()) {
+      double[][] r = e.getValue();
+      double whole = org.adaptrobot.trainer.rl.RobotDrives.mean(r, 0, r[0].length);
+      double after =
+          org.adaptrobot.trainer.rl.RobotDrives.mean(
+              r,
+              org.adaptrobot.trainer.rl.RobotDrives.CHANGE_SECOND,
+              org.adaptrobot.trainer.rl.RobotDrives.CHANGE_SECOND + 1);
+      o.printf(
+          Locale.ROOT,
+          "40 held-out drives, parameters %s: %.3f per drive, %.3f in the second after the"
+              + " change%n",
+          e.getKey(),
+          whole,
+          after);
+      metrics.put("drive_return_" + e.getKey(), whole);
+    }
+    summary.putAll(metrics);
+    summary.put("oracle_seconds", oracleSeconds);
+    if (bundle != null) {
+      var b =
+          org.adaptrobot.trainer.rl.RlBundle.exportLatent(
+              bundle,
+              ac,
+              rma,
+              RobotMetaRl.OBS_MEAN,
+              RobotMetaRl.OBS_STD,
+              RobotMetaRl.RATE_HZ,
+              org.adaptrobot.models.bundle.RewardSpec.standard(),
+              1.0,
+              Map.of(
+                  "oracle_steps",
+                  steps,
+                  "window",
+                  rma.config().window(),
+                  "update_every",
+                  rma.config().updateEvery(),
+                  "training_seconds",
+                  Math.round((System.nanoTime() - t0) * 1e-9)),
+              seed,
+              metrics);
+      o.println("bundle: " + b.source() + " (run it with --rate 50)");
+    }
+    return rma.moduleParameters().clone();
+  }
 
   /** What a checkpoint must match: algorithm, environment, seed and the learner's settings. */
   private String runId(String config, int[] hidden) {

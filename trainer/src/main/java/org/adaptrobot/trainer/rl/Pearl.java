@@ -80,7 +80,9 @@ public final class Pearl {
   /**
    * One evaluation on held-out tasks: env steps of meta-training so far, the mean return of the
    * first episode (z from the prior), of the second (z from the posterior of the first), of an
-   * episode whose posterior is updated after every transition (z its mean), α, seconds.
+   * episode whose posterior is updated after every transition (z its mean), how much of the task
+   * the posterior mean after the first episode holds (R² of the best linear map from it to the
+   * task's parameters, over the tasks), α, seconds.
    */
   public record Point(
       int iteration,
@@ -88,6 +90,7 @@ public final class Pearl {
       double priorReturn,
       double posteriorReturn,
       double onlineReturn,
+      double taskR2,
       double alpha,
       double seconds) {}
 
@@ -221,7 +224,14 @@ public final class Pearl {
         double[] r = evaluate(evalTasks, 1_000_003L * seed + 11);
         Point p =
             new Point(
-                iteration, envSteps, r[0], r[1], r[2], alpha(), (System.nanoTime() - t0) * 1e-9);
+                iteration,
+                envSteps,
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                alpha(),
+                (System.nanoTime() - t0) * 1e-9);
         curve.add(p);
         if (listener != null) {
           listener.accept(p);
@@ -393,27 +403,123 @@ public final class Pearl {
   /**
    * Mean returns over the tasks (deterministic actions): [first episode with z from the prior,
    * second with z from the posterior of the first's transitions, an episode with the posterior
-   * updated after every transition and z its mean].
+   * updated after every transition and z its mean], then the R² with which the posterior means
+   * after the first episodes linearly predict the tasks' parameters.
    */
   public double[] evaluate(List<double[]> evalTasks, long evalSeed) {
-    double[] sums = new double[3];
+    double[] sums = new double[4];
+    double[][] means = new double[evalTasks.size()][];
     for (int t = 0; t < evalTasks.size(); t++) {
       double[] r = evaluateTask(evalTasks.get(t), evalSeed + t);
       for (int k = 0; k < 3; k++) {
         sums[k] += r[k] / evalTasks.size();
       }
+      means[t] = java.util.Arrays.copyOfRange(r, 3, r.length);
     }
+    sums[3] = linearR2(means, evalTasks);
     return sums;
   }
 
-  /** The three returns of {@link #evaluate} on one task. */
+  /**
+   * R² of the least-squares linear map (with bias, a little ridge) from x to each column of y,
+   * averaged over the columns.
+   */
+  static double linearR2(double[][] x, List<double[]> y) {
+    int n = x.length;
+    int p = x[0].length + 1;
+    double[] a = new double[p * p];
+    for (double[] row : x) {
+      for (int i = 0; i < p; i++) {
+        for (int j = 0; j < p; j++) {
+          a[i * p + j] += feature(row, i) * feature(row, j);
+        }
+      }
+    }
+    for (int i = 0; i < p; i++) {
+      a[i * p + i] += 1e-9 * n;
+    }
+    double total = 0;
+    int columns = y.get(0).length;
+    for (int c = 0; c < columns; c++) {
+      double[] b = new double[p];
+      double mean = 0;
+      for (int k = 0; k < n; k++) {
+        mean += y.get(k)[c] / n;
+        for (int i = 0; i < p; i++) {
+          b[i] += feature(x[k], i) * y.get(k)[c];
+        }
+      }
+      double[] w = solve(a.clone(), b, p);
+      double sse = 0;
+      double sst = 0;
+      for (int k = 0; k < n; k++) {
+        double pred = 0;
+        for (int i = 0; i < p; i++) {
+          pred += w[i] * feature(x[k], i);
+        }
+        sse += (pred - y.get(k)[c]) * (pred - y.get(k)[c]);
+        sst += (y.get(k)[c] - mean) * (y.get(k)[c] - mean);
+      }
+      total += (sst == 0 ? 0 : 1 - sse / sst) / columns;
+    }
+    return total;
+  }
+
+  private static double feature(double[] row, int i) {
+    return i == row.length ? 1 : row[i];
+  }
+
+  /** Gaussian elimination with partial pivoting on a p×p system (small, well-posed). */
+  private static double[] solve(double[] a, double[] b, int p) {
+    for (int col = 0; col < p; col++) {
+      int pivot = col;
+      for (int r = col + 1; r < p; r++) {
+        if (Math.abs(a[r * p + col]) > Math.abs(a[pivot * p + col])) {
+          pivot = r;
+        }
+      }
+      for (int j = 0; j < p; j++) {
+        double t = a[col * p + j];
+        a[col * p + j] = a[pivot * p + j];
+        a[pivot * p + j] = t;
+      }
+      double t = b[col];
+      b[col] = b[pivot];
+      b[pivot] = t;
+      for (int r = col + 1; r < p; r++) {
+        double f = a[r * p + col] / a[col * p + col];
+        for (int j = col; j < p; j++) {
+          a[r * p + j] -= f * a[col * p + j];
+        }
+        b[r] -= f * b[col];
+      }
+    }
+    double[] w = new double[p];
+    for (int r = p - 1; r >= 0; r--) {
+      double v = b[r];
+      for (int j = r + 1; j < p; j++) {
+        v -= a[r * p + j] * w[j];
+      }
+      w[r] = v / a[r * p + r];
+    }
+    return w;
+  }
+
+  /**
+   * The three returns of {@link #evaluate} on one task, then the posterior mean after the first.
+   */
   public double[] evaluateTask(double[] task, long evalSeed) {
     SplittableRandom r = new SplittableRandom(evalSeed);
     Env env = factory.get();
     env.task(task);
     if (oracle) {
       double told = episode(env, r.nextLong(), task, null, null);
-      return new double[] {told, told, told};
+      double[] out = new double[3 + task.length];
+      out[0] = told;
+      out[1] = told;
+      out[2] = told;
+      System.arraycopy(task, 0, out, 3, task.length);
+      return out;
     }
     double[] latent = new double[z];
     for (int j = 0; j < z; j++) {
@@ -433,7 +539,12 @@ public final class Pearl {
     double second = episode(env, r.nextLong(), p.z(), null, null);
     GaussianPosterior online = new GaussianPosterior(z, 1 << 20);
     double third = episode(env, r.nextLong(), new double[z], null, online);
-    return new double[] {first, second, third};
+    double[] out = new double[3 + z];
+    out[0] = first;
+    out[1] = second;
+    out[2] = third;
+    System.arraycopy(p.mean(), 0, out, 3, z);
+    return out;
   }
 
   /**

@@ -214,6 +214,87 @@ public final class RlBundle {
         metrics);
   }
 
+  /**
+   * An RMA policy as a bundle that adapts in its latent (mode {@code latent}): the oracle's mean
+   * network over [observation, latent] as the policy graph, the adaptation module over the window
+   * of normalised observations as the encoder graph, the window, the re-encoding interval and reset
+   * on activation, e-stop and command. The oracle trained under two normalisations — the fixed one
+   * of {@link RobotMetaRl#env()} ({@code mean0}, {@code std0}), then its own running one — which
+   * the manifest carries as one: mean0 + std0·m, std0·s, bounded where either stage clipped.
+   */
+  public static Bundle exportLatent(
+      Path target,
+      ActorCritic oracle,
+      Rma rma,
+      double[] mean0,
+      double[] std0,
+      double controlRateHz,
+      RewardSpec reward,
+      double maxDutyChange,
+      Map<String, Object> hyperparameters,
+      long seed,
+      Map<String, Double> metrics)
+      throws IOException, BundleException {
+    int o = rma.observationSize();
+    requireRobotShape(o, 0, oracle.policy.actionSize());
+    double[] m1 = oracle.norm.mean();
+    double[] s1 = oracle.norm.std();
+    double[] mean = new double[o];
+    double[] std = new double[o];
+    double[] low = new double[o];
+    double[] high = new double[o];
+    for (int i = 0; i < o; i++) {
+      mean[i] = mean0[i] + std0[i] * m1[i];
+      std[i] = std0[i] * s1[i];
+      low[i] =
+          Math.max(
+              mean0[i] - RunningMeanStd.CLIP * std0[i],
+              mean0[i] + std0[i] * (m1[i] - RunningMeanStd.CLIP * s1[i]));
+      high[i] =
+          Math.min(
+              mean0[i] + RunningMeanStd.CLIP * std0[i],
+              mean0[i] + std0[i] * (m1[i] + RunningMeanStd.CLIP * s1[i]));
+    }
+    Mlp net = oracle.policy.meanNetwork();
+    Mlp module = rma.module();
+    Rma.Config rc = rma.config();
+    Manifest.AdaptationSpec adaptation =
+        Manifest.AdaptationSpec.latent(
+            new Manifest.LatentSpec(
+                rc.window(), rc.updateEvery(), rma.latentSize(), Manifest.LatentSpec.RESET_EVENTS));
+    return write(
+        target,
+        "Wheel-duty policy trained with PPO told the robot's parameters, driven by an RMA-style"
+            + " adaptation module that infers them from the last "
+            + rc.window()
+            + " observations (mode latent).",
+        Map.of(
+            Manifest.POLICY,
+            new BundleExport.GraphExport(
+                new NetworkArchitecture.MlpArchitecture(
+                    net.layerSizes(), Arrays.asList(net.activations())),
+                Arrays.copyOf(oracle.policyParams, net.layout().size()),
+                Set.of()),
+            Manifest.ENCODER,
+            new BundleExport.GraphExport(
+                new NetworkArchitecture.MlpArchitecture(
+                    module.layerSizes(), Arrays.asList(module.activations())),
+                rma.moduleParameters().clone(),
+                Set.of())),
+        low,
+        high,
+        mean,
+        std,
+        controlRateHz,
+        reward,
+        maxDutyChange,
+        adaptation,
+        "rma",
+        hyperparameters,
+        seed,
+        metrics);
+  }
+
   /** mean + sign · {@link RunningMeanStd#CLIP} · std: where the trainer clipped observations. */
   private static double[] bound(double[] mean, double[] std, int sign) {
     double[] b = new double[mean.length];
@@ -259,6 +340,43 @@ public final class RlBundle {
       long seed,
       Map<String, Double> metrics)
       throws IOException, BundleException {
+    return write(
+        target,
+        description,
+        Map.of(
+            Manifest.POLICY,
+            new BundleExport.GraphExport(arch, params, Set.copyOf(adaptation.adaptableTensors()))),
+        low,
+        high,
+        mean,
+        std,
+        controlRateHz,
+        reward,
+        maxDutyChange,
+        adaptation,
+        algorithm,
+        hyperparameters,
+        seed,
+        metrics);
+  }
+
+  private static Bundle write(
+      Path target,
+      String description,
+      Map<String, BundleExport.GraphExport> graphs,
+      double[] low,
+      double[] high,
+      double[] mean,
+      double[] std,
+      double controlRateHz,
+      RewardSpec reward,
+      double maxDutyChange,
+      Manifest.AdaptationSpec adaptation,
+      String algorithm,
+      Map<String, Object> hyperparameters,
+      long seed,
+      Map<String, Double> metrics)
+      throws IOException, BundleException {
     Manifest template =
         new Manifest(
             Manifest.FORMAT_VERSION,
@@ -287,11 +405,6 @@ public final class RlBundle {
             Map.of(),
             null,
             reward);
-    return BundleExport.write(
-        target,
-        template,
-        Map.of(
-            Manifest.POLICY,
-            new BundleExport.GraphExport(arch, params, Set.copyOf(adaptation.adaptableTensors()))));
+    return BundleExport.write(target, template, graphs);
   }
 }
