@@ -28,11 +28,23 @@ class MonitorTest {
                 Path.of("../bundles/diffdrive-rl2"),
                 dir.resolve("c"),
                 RuntimeConfig.Telemetry.to(broker.url(), "gamma", 10),
+                50);
+        RobotUnderTest d =
+            new RobotUnderTest(
+                Path.of("../bundles/diffdrive-rma"),
+                dir.resolve("d"),
+                RuntimeConfig.Telemetry.to(broker.url(), "delta", 10),
                 50)) {
       MqttProbe.awaitTrue(
-          () -> a.publisher().connected() && b.publisher().connected() && c.publisher().connected(),
+          () ->
+              a.publisher().connected()
+                  && b.publisher().connected()
+                  && c.publisher().connected()
+                  && d.publisher().connected(),
           5,
           "robots online");
+      d.loop.requestActivate();
+      d.loop.targets().hold(0.2, -0.5);
       c.loop.requestActivate();
       c.loop.targets().hold(0.2, 0.5);
       a.loop.requestActivate();
@@ -57,10 +69,14 @@ class MonitorTest {
       assertThat(code).isZero();
       String last = out.toString().substring(out.toString().lastIndexOf("robot monitor"));
       assertThat(last)
-          .contains("3 robots")
+          .contains("4 robots")
           .containsPattern("gamma\\s+online\\s+ACTIVE")
           .containsPattern(
               "recurrent: hidden ‖h‖ \\d+\\.\\d+, change \\d\\.\\d+ per step, 1 resets")
+          .containsPattern("delta\\s+online\\s+ACTIVE")
+          .containsPattern(
+              "latent: ‖z‖ \\d+\\.\\d+, change \\d\\.\\d+ per encoding, shift \\d+\\.\\d+ over the"
+                  + " window, 1 resets")
           .containsPattern("alpha\\s+online\\s+ACTIVE")
           .containsPattern("beta\\s+online\\s+INACTIVE\\s+YES")
           .contains("fault e-stop: pressed");

@@ -129,6 +129,53 @@ class TelemetryTest {
     }
   }
 
+  @Test
+  void aLatentPolicyReportsItsLatentAndAnswersTheAdaptationCommands() throws Exception {
+    String id = "rma-bot";
+    try (MqttProbe probe = new MqttProbe(broker.url(), null, null);
+        RobotUnderTest robot =
+            new RobotUnderTest(
+                Path.of("../bundles/diffdrive-rma"),
+                dir,
+                RuntimeConfig.Telemetry.to(broker.url(), id, 20),
+                50)) {
+      probe.subscribe(Topics.telemetry(id));
+      MqttProbe.awaitTrue(() -> robot.publisher().connected(), 5, "connection");
+      assertThat(probe.command(id, "set_mode", "{\"mode\":\"active\"}").get("accepted").asBoolean())
+          .isTrue();
+      robot.loop.targets().hold(0.25, 0.5);
+      MqttProbe.awaitTrue(
+          () -> {
+            JsonNode last = probe.on(Topics.telemetry(id)).getLast().get("latent");
+            return last != null && last.get("shift").asDouble() > 0;
+          },
+          5,
+          "a latent with a shift once a window has passed");
+      JsonNode z = probe.on(Topics.telemetry(id)).getLast().get("latent");
+      assertThat(probe.on(Topics.telemetry(id)).getLast().has("recurrent")).isFalse();
+      assertThat(z.get("z_norm").asDouble()).isPositive();
+      long resets = z.get("resets").asLong();
+      assertThat(resets).isEqualTo(1); // activation
+      JsonNode r = probe.command(id, "adaptation", "{\"action\":\"trigger\"}");
+      assertThat(r.get("accepted").asBoolean()).isFalse();
+      assertThat(r.get("reason").asText()).contains("latent");
+      r = probe.command(id, "adaptation", "{\"action\":\"reset\"}");
+      assertThat(r.get("accepted").asBoolean()).as(r.toString()).isTrue();
+      MqttProbe.awaitTrue(
+          () ->
+              probe.on(Topics.telemetry(id)).getLast().get("latent").get("resets").asLong()
+                  == resets + 1,
+          3,
+          "the restart reported");
+      r = probe.command(id, "adaptation", "{\"action\":\"disable\"}");
+      assertThat(r.get("accepted").asBoolean()).isTrue();
+      MqttProbe.awaitTrue(() -> robot.loop.recurrent().held(), 2, "held");
+      r = probe.command(id, "adaptation", "{\"action\":\"enable\"}");
+      assertThat(r.get("accepted").asBoolean()).isTrue();
+      MqttProbe.awaitTrue(() -> !robot.loop.recurrent().held(), 2, "moving again");
+    }
+  }
+
   static void copyTree(Path from, Path to) throws java.io.IOException {
     try (var files = java.nio.file.Files.walk(from)) {
       for (Path f : (Iterable<Path>) files::iterator) {
