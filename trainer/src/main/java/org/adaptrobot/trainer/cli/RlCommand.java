@@ -90,6 +90,20 @@ public final class RlCommand implements Callable<Integer> {
   int iterations;
 
   @Option(
+      names = "--rounds",
+      defaultValue = "5",
+      description =
+          "RMA: data rounds of the adaptation module (the first with the true parameters)"
+              + " (default: ${DEFAULT-VALUE}).")
+  int rounds;
+
+  @Option(
+      names = "--drives",
+      defaultValue = "600",
+      description = "RMA: 10 s drives per round, each on its own task (default: ${DEFAULT-VALUE}).")
+  int drives;
+
+  @Option(
       names = "--eval-tasks",
       defaultValue = "40",
       description = "Meta-RL: held-out goals of the final test (default: ${DEFAULT-VALUE}).")
@@ -284,6 +298,10 @@ public final class RlCommand implements Callable<Integer> {
     }
     if (algo == Algorithm.RMA && !robot) {
       err.println("error: --algo rma learns the robot's parameters: it needs --env diffdrive");
+      return 2;
+    }
+    if (rounds < 1 || drives < 1) {
+      err.println("error: --rounds and --drives must be >= 1, got " + rounds + " and " + drives);
       return 2;
     }
     if (algo == Algorithm.SAC && bundle != null) {
@@ -774,9 +792,22 @@ public final class RlCommand implements Callable<Integer> {
           }
         });
     double oracleSeconds = (System.nanoTime() - t0) * 1e-9;
+    org.adaptrobot.trainer.rl.Rma.Config standard = org.adaptrobot.trainer.rl.Rma.Config.robot();
     org.adaptrobot.trainer.rl.Rma rma =
         new org.adaptrobot.trainer.rl.Rma(
-            run.model(), RobotMetaRl.env(), org.adaptrobot.trainer.rl.Rma.Config.robot(), seed);
+            run.model(),
+            RobotMetaRl.env(),
+            new org.adaptrobot.trainer.rl.Rma.Config(
+                standard.window(),
+                standard.updateEvery(),
+                standard.hidden(),
+                standard.learningRate(),
+                standard.batch(),
+                standard.epochs(),
+                rounds,
+                drives,
+                standard.keepEvery()),
+            seed);
     rma.train(
         pool,
         threads,
@@ -784,26 +815,35 @@ public final class RlCommand implements Callable<Integer> {
           o.printf(
               Locale.ROOT,
               "phase 2 round %d: %d windows, latent error (mean square, normalised) %.3f on its"
-                  + " drives, %.3f held out (%.0f s)%n",
+                  + " drives, %.3f held out, per parameter %s (%.0f s)%n",
               r.round(),
               r.samples(),
               r.trainMse(),
               r.heldOutMse(),
+              perParameter(r.heldOutPerParameter()),
               r.seconds());
           o.flush();
         });
+    double[] read = rma.errorOnOracleDrives(50, 99);
+    o.printf(
+        Locale.ROOT,
+        "latent error per parameter on the oracle's own drives (no change, full windows): %s"
+            + " (normalised; battery, payload, traction, rolling resistance, left and right"
+            + " torque, sensor noise)%n",
+        perParameter(read));
+    summary.put("latent_error_oracle_drives", read);
     var ac = run.model();
-    var drives = org.adaptrobot.trainer.rl.RobotDrives.drives(40, 424242);
+    var testDrives = org.adaptrobot.trainer.rl.RobotDrives.drives(40, 424242);
     double[][] told =
         org.adaptrobot.trainer.rl.RobotDrives.run(
             org.adaptrobot.trainer.rl.RobotDrives.feedForward(
                 ac.policy, ac.policyParams, ac.norm, true),
-            drives,
+            testDrives,
             77,
             pool,
             threads);
     double[][] inferred =
-        org.adaptrobot.trainer.rl.RobotDrives.run(rma.driver(), drives, 77, pool, threads);
+        org.adaptrobot.trainer.rl.RobotDrives.run(rma.driver(), testDrives, 77, pool, threads);
     Map<String, Double> metrics = new LinkedHashMap<>();
     for (var e : Map.of("told", told, "inferred", inferred).entrySet()) {
       double[][] r = e.getValue();
@@ -842,6 +882,10 @@ public final class RlCommand implements Callable<Integer> {
                   rma.config().window(),
                   "update_every",
                   rma.config().updateEvery(),
+                  "rounds",
+                  rounds,
+                  "drives",
+                  drives,
                   "training_seconds",
                   Math.round((System.nanoTime() - t0) * 1e-9)),
               seed,
@@ -849,6 +893,14 @@ public final class RlCommand implements Callable<Integer> {
       o.println("bundle: " + b.source() + " (run it with --rate 50)");
     }
     return rma.moduleParameters().clone();
+  }
+
+  private static String perParameter(double[] mse) {
+    StringBuilder b = new StringBuilder("[");
+    for (int i = 0; i < mse.length; i++) {
+      b.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.2f", mse[i]));
+    }
+    return b.append("]").toString();
   }
 
   /** What a checkpoint must match: algorithm, environment, seed and the learner's settings. */

@@ -62,8 +62,18 @@ public final class Rma {
     }
   }
 
-  /** One round: its data, the mean squared error of the prediction on its drives and held out. */
-  public record Round(int round, int samples, double trainMse, double heldOutMse, double seconds) {}
+  /**
+   * One round: its data, the mean squared error of the prediction (normalised units) on its drives
+   * and on held-out drives, the latter per parameter too (1 − it is about the share of that
+   * parameter's spread the module explains).
+   */
+  public record Round(
+      int round,
+      int samples,
+      double trainMse,
+      double heldOutMse,
+      double[] heldOutPerParameter,
+      double seconds) {}
 
   private final ActorCritic oracle;
   private final Config c;
@@ -141,7 +151,10 @@ public final class Rma {
       double[] snapshot = params.clone();
       List<Drive> drives =
           MetaBatch.parallel(
-              pool, threads, c.drivesPerRound(), i -> drive(snapshot, student, base + i, true));
+              pool,
+              threads,
+              c.drivesPerRound(),
+              i -> drive(snapshot, student, base + i, true, true));
       double trainErr = 0;
       for (Drive d : drives) {
         windows.addAll(d.windows);
@@ -152,14 +165,24 @@ public final class Rma {
       double[] after = params.clone();
       List<Drive> held =
           MetaBatch.parallel(
-              pool, threads, 100, i -> drive(after, true, 9_000_000_000L + seed * 1000 + i, false));
+              pool,
+              threads,
+              100,
+              i -> drive(after, true, 9_000_000_000L + seed * 1000 + i, false, true));
       double heldErr = held.stream().mapToDouble(d -> d.squaredError).average().orElse(Double.NaN);
+      double[] heldPer = new double[t];
+      for (Drive d : held) {
+        for (int j = 0; j < t; j++) {
+          heldPer[j] += d.perParameter[j] / held.size();
+        }
+      }
       Round round =
           new Round(
               r,
               windows.size(),
               student ? trainErr : Double.NaN,
               heldErr,
+              heldPer,
               (System.nanoTime() - t0) * 1e-9);
       rounds.add(round);
       if (listener != null) {
@@ -169,14 +192,38 @@ public final class Rma {
     return rounds;
   }
 
-  /** One drive's windows, targets and the mean squared prediction error over its steps. */
-  private record Drive(List<double[]> windows, List<double[]> targets, double squaredError) {}
+  /**
+   * One drive's windows, targets and the mean squared prediction error over its steps (in all, and
+   * per parameter).
+   */
+  private record Drive(
+      List<double[]> windows, List<double[]> targets, double squaredError, double[] perParameter) {}
+
+  /**
+   * The module's mean squared error per parameter (normalised units) on {@code drives} drives of
+   * the oracle acting with the true parameters on tasks that do not change, over the steps with a
+   * full window: what the module reads off the robot's behaviour, without the drift of its own
+   * acting.
+   */
+  public double[] errorOnOracleDrives(int drives, long driveSeed) {
+    double[] params = this.params.clone();
+    double[] per = new double[t];
+    for (int i = 0; i < drives; i++) {
+      double[] d = drive(params, false, driveSeed + i, false, false).perParameter;
+      for (int j = 0; j < t; j++) {
+        per[j] += d[j] / drives;
+      }
+    }
+    return per;
+  }
 
   /**
    * One drive of the robot's horizon on a training task that changes at a random step with the
-   * robot's switch probability; acting with the module's latent ({@code student}) or the true one.
+   * robot's switch probability ({@code switches}); acting with the module's latent ({@code
+   * student}) or the true one. Errors count from the first full window on.
    */
-  private Drive drive(double[] theta, boolean student, long driveSeed, boolean keep) {
+  private Drive drive(
+      double[] theta, boolean student, long driveSeed, boolean keep, boolean switches) {
     Rl2.Config rc = Rl2.Config.robot();
     SplittableRandom random = new SplittableRandom(driveSeed);
     Env env = factory.get();
@@ -184,7 +231,7 @@ public final class Rma {
     env.task(dist.sample(TaskDistribution.Split.TRAIN, random));
     double[] obs = new double[o];
     env.reset(random.nextLong(), obs);
-    if (random.nextDouble() < rc.switchProbability()) {
+    if (switches && random.nextDouble() < rc.switchProbability()) {
       env.switchTaskAt(
           1 + random.nextInt(rc.horizon() - 1), dist.sample(TaskDistribution.Split.TRAIN, random));
     }
@@ -198,6 +245,7 @@ public final class Rma {
     List<double[]> windows = new ArrayList<>();
     List<double[]> targets = new ArrayList<>();
     double err = 0;
+    double[] per = new double[t];
     Env.Status st = new Env.Status();
     for (int step = 0; step < rc.horizon(); step++) {
       System.arraycopy(obs, 0, in, 0, o);
@@ -210,9 +258,13 @@ public final class Rma {
         targets.add(target.clone());
       }
       double[] z = w.latent();
-      for (int j = 0; j < t; j++) {
-        double e = z[j] - target[j];
-        err += e * e / (t * rc.horizon());
+      if (step >= c.window() - 1) {
+        int counted = rc.horizon() - c.window() + 1;
+        for (int j = 0; j < t; j++) {
+          double e = z[j] - target[j];
+          err += e * e / (t * counted);
+          per[j] += e * e / counted;
+        }
       }
       if (student) {
         System.arraycopy(z, 0, x, o, t);
@@ -220,7 +272,7 @@ public final class Rma {
       oracle.policy.mean(oracle.policyParams, x, action, ws);
       env.step(action, obs, st);
     }
-    return new Drive(windows, targets, err);
+    return new Drive(windows, targets, err, per);
   }
 
   /**

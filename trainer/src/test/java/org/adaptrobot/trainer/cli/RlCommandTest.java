@@ -322,6 +322,41 @@ class RlCommandTest {
   }
 
   @Test
+  void rmaOnTheRobotWritesALatentBundleThatComputesWhatTheTrainerDrove() throws Exception {
+    Path bundle = dir.resolve("rma-bundle");
+    Run r =
+        robot(
+            "train",
+            "rl",
+            "--algo",
+            "rma",
+            "--env",
+            "diffdrive",
+            "--steps",
+            "20000",
+            "--rounds",
+            "1",
+            "--drives",
+            "20",
+            "--bundle",
+            bundle.toString(),
+            "--out",
+            dir.resolve("rma-robot").toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("phase 2 round 0", "parameters inferred", "parameters told");
+    var b = org.adaptrobot.models.bundle.Bundle.load(bundle);
+    var m = b.manifest();
+    assertThat(m.adaptation().mode().id()).isEqualTo("latent");
+    assertThat(m.adaptation().latent().window()).isEqualTo(25);
+    assertThat(m.graphs().get("encoder").architecture().inputSize()).isEqualTo(25 * 9);
+    assertThat(m.graphs().get("policy").architecture().inputSize()).isEqualTo(9 + 7);
+    assertThat(m.provenance().hyperparameters()).containsEntry("rounds", 1L);
+    Run bad = robot("train", "rl", "--algo", "rma", "--env", "point-nav");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("--algo rma", "--env diffdrive");
+  }
+
+  @Test
   void sacTrainsOnThePendulumAndRefusesABundle() throws Exception {
     Path out = dir.resolve("sac");
     Run r =
