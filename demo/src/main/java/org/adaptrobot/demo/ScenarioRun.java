@@ -215,6 +215,7 @@ public final class ScenarioRun {
               manifest.observation().size(),
               manifest.action().size());
       this.trace = trace;
+      this.shift = new double[steps];
       SimulatedHardware sim = rt.simulation();
       MpcController mb = rt.mpc();
       ScenarioFile.Player player =
@@ -239,6 +240,8 @@ public final class ScenarioRun {
               return;
             }
             var target = l.effectiveTarget();
+            var state = l.recurrent();
+            shift[i] = state == null ? Double.NaN : state.shift();
             l.observation(trace.observationScratch());
             l.appliedAction(trace.actionScratch());
             trace.record(
@@ -400,4 +403,14 @@ public final class ScenarioRun {
   public int changeStep() {
     return changeStep;
   }
+
+  /**
+   * Mode latent: the latent's shift over one window after each step (NaN for other modes), the
+   * change signal {@code LatentShiftDetection} measures.
+   */
+  public double[] shiftTrace() {
+    return shift == null ? new double[0] : java.util.Arrays.copyOf(shift, recorded);
+  }
+
+  private double[] shift;
 }
