@@ -756,7 +756,8 @@ public final class DemoCommand implements Callable<Integer> {
                   instanceof org.adaptrobot.runtime.adaptation.BayesianLastLayerFeed;
       var recurrent = run.runtime() == null ? null : run.runtime().loop().recurrent();
       String adapt =
-          recurrent != null && "latent".equals(recurrent.kind())
+          recurrent != null
+                  && org.adaptrobot.runtime.control.RecurrentPolicy.LATENT.equals(recurrent.kind())
               ? String.format(
                   Locale.ROOT,
                   "latent ‖z‖ %.2f, shift %.2f over the window%s",

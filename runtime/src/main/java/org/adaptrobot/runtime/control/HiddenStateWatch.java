@@ -30,7 +30,7 @@ final class HiddenStateWatch implements RecurrentPolicy {
   HiddenStateWatch(String kind, List<String> resetOn) {
     this.kind = kind;
     this.resetOn = List.copyOf(resetOn);
-    this.shift = "latent".equals(kind) ? 0 : Double.NaN;
+    this.shift = LATENT.equals(kind) ? 0 : Double.NaN;
   }
 
   @Override

@@ -74,7 +74,7 @@ public final class JavaPolicyController implements PolicyController {
     this.hiddenBefore = gru == null ? null : new double[gru.hiddenSize()];
     this.watch =
         architecture instanceof GruArchitecture g
-            ? new HiddenStateWatch("recurrent", g.resetOn())
+            ? new HiddenStateWatch(RecurrentPolicy.RECURRENT, g.resetOn())
             : null;
     this.contextOffset =
         contextSize == 0 ? -1 : architecture.layout().slice(ContextMlp.CONTEXT).offset();

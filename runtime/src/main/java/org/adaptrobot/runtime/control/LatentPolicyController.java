@@ -72,7 +72,7 @@ public final class LatentPolicyController implements PolicyController {
     this.fresh = new double[z];
     this.input = new double[o + z];
     this.past = new double[Math.max(1, (window + every - 1) / every)][z];
-    this.watch = new HiddenStateWatch("latent", spec.resetOn());
+    this.watch = new HiddenStateWatch(RecurrentPolicy.LATENT, spec.resetOn());
   }
 
   @Override

@@ -69,7 +69,7 @@ public final class OnnxPolicyController implements PolicyController {
         hiddenOut = buffer(g.hiddenSize());
         inputs.put(OnnxNames.HIDDEN_IN, tensor(env, hiddenIn, 1, g.hiddenSize()));
         outputs.put(OnnxNames.HIDDEN_OUT, tensor(env, hiddenOut, 1, g.hiddenSize()));
-        watch = new HiddenStateWatch("recurrent", g.resetOn());
+        watch = new HiddenStateWatch(RecurrentPolicy.RECURRENT, g.resetOn());
       } else {
         hiddenIn = null;
         hiddenOut = null;

@@ -20,7 +20,7 @@ public final class RecurrentControl implements AdaptationControl {
 
   @Override
   public String refusal(String action) {
-    boolean latent = "latent".equals(policy.kind());
+    boolean latent = RecurrentPolicy.LATENT.equals(policy.kind());
     return switch (action) {
       case "reset" ->
           policy.resetsOn("command")

@@ -9,12 +9,18 @@ package org.adaptrobot.runtime.control;
  */
 public interface RecurrentPolicy {
 
+  /** {@link #kind()} of a GRU's hidden state. */
+  String RECURRENT = "recurrent";
+
+  /** {@link #kind()} of an encoder's latent. */
+  String LATENT = "latent";
+
   /**
    * {@code recurrent}: a GRU's hidden state (mode recurrent); {@code latent}: the latent an encoder
    * infers from the last observations (mode latent), whose "hidden state" is that latent.
    */
   default String kind() {
-    return "recurrent";
+    return RECURRENT;
   }
 
   /** ‖h‖ after the last step. */

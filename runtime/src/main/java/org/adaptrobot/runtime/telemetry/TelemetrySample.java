@@ -63,7 +63,7 @@ final class TelemetrySample {
       hiddenNorm = r.hiddenNorm();
       hiddenChange = r.hiddenChange();
       hiddenResets = r.resets();
-      latent = "latent".equals(r.kind());
+      latent = org.adaptrobot.runtime.control.RecurrentPolicy.LATENT.equals(r.kind());
       latentShift = r.shift();
     }
   }

@@ -14,6 +14,7 @@ import org.adaptrobot.models.bundle.Manifest;
 import org.adaptrobot.runtime.config.RuntimeConfig;
 import org.adaptrobot.runtime.control.JavaPolicyController;
 import org.adaptrobot.runtime.control.LatentPolicyController;
+import org.adaptrobot.runtime.control.PolicyController;
 import org.adaptrobot.runtime.control.RecurrentControl;
 import org.adaptrobot.runtime.control.RecurrentPolicy;
 import org.adaptrobot.runtime.lifecycle.LifecycleState;
@@ -189,6 +190,112 @@ class LatentLoopTest {
       f.run(0.2);
       c.latent(now);
       assertThat(now).as("re-infers from the window it kept filling").isNotEqualTo(held);
+    }
+  }
+
+  /** The shipped bundle's latent controller with an encoder that fails on demand. */
+  private LoopFixture withFailingEncoder(Bundle b, int[] mode) throws Exception {
+    RuntimeConfig.Settings s = RuntimeConfig.Settings.defaults().withControlRate(50);
+    Manifest m = b.manifest();
+    return new LoopFixture(
+        dir,
+        b,
+        RuntimeConfig.Executor.JAVA,
+        c -> {
+          c.close();
+          PolicyController encoder = new JavaPolicyController(b.graph(Manifest.ENCODER));
+          PolicyController failing =
+              new PolicyController() {
+                @Override
+                public int observationSize() {
+                  return encoder.observationSize();
+                }
+
+                @Override
+                public int actionSize() {
+                  return encoder.actionSize();
+                }
+
+                @Override
+                public void compute(double[] in, double[] out) {
+                  encoder.compute(in, out);
+                  if (mode[0] == 1) {
+                    throw new IllegalStateException("injected: encoder session lost");
+                  }
+                  if (mode[0] == 2) {
+                    out[0] = Double.NaN;
+                  }
+                }
+
+                @Override
+                public void reset() {}
+
+                @Override
+                public void publish(double[] parameters) {}
+
+                @Override
+                public double[] parameters() {
+                  return encoder.parameters();
+                }
+
+                @Override
+                public void close() {
+                  encoder.close();
+                }
+              };
+          return new LatentPolicyController(
+              new JavaPolicyController(b.graph(Manifest.POLICY)),
+              failing,
+              m.adaptation().latent(),
+              m.observation().size());
+        },
+        (c, sim) -> c,
+        s);
+  }
+
+  @Test
+  void aFailingEncoderStopsTheMotorsAndSaysWhy() throws Exception {
+    int[] mode = {0};
+    try (LoopFixture f = withFailingEncoder(Bundle.load(SHIPPED), mode)) {
+      f.loop.requestActivate();
+      f.loop.targets().hold(0.3, 0.0);
+      f.run(2);
+      assertThat(f.sim.truth("forward_speed")).isGreaterThan(0.1);
+      mode[0] = 1;
+      f.loop.run(5); // an encoding falls in every 5 steps
+      assertThat(f.events())
+          .anySatisfy(e -> assertThat(e).contains("injected: encoder session lost"));
+      assertThat(
+              f.loop
+                  .metrics()
+                  .get(org.adaptrobot.runtime.metrics.LoopMetrics.Counter.CONTROLLER_ERROR))
+          .isPositive();
+      // a controller fault deactivates the loop: the motors hold the safe action
+      assertThat(f.loop.lifecycle().state()).isEqualTo(LifecycleState.INACTIVE);
+      assertThat(f.motorsStopped()).isTrue();
+      // with the encoder back, activation restarts the window and the robot drives on
+      mode[0] = 0;
+      long restarts = f.loop.recurrent().resets();
+      f.loop.requestActivate();
+      f.run(2);
+      assertThat(f.loop.lifecycle().state()).isEqualTo(LifecycleState.ACTIVE);
+      assertThat(f.loop.recurrent().resets()).isEqualTo(restarts + 1);
+      assertThat(f.sim.truth("forward_speed")).isGreaterThan(0.1);
+    }
+  }
+
+  @Test
+  void aNonFiniteLatentEndsInTheEStopAfterTheConfiguredFaults() throws Exception {
+    int[] mode = {0};
+    try (LoopFixture f = withFailingEncoder(Bundle.load(SHIPPED), mode)) {
+      f.loop.requestActivate();
+      f.loop.targets().hold(0.3, 0.0);
+      f.run(1);
+      mode[0] = 2; // the latent turns NaN: every action is non-finite until the next restart
+      f.run(1);
+      assertThat(f.loop.lifecycle().eStopLatched()).isTrue();
+      assertThat(f.motorsStopped()).isTrue();
+      assertThat(f.events()).anySatisfy(e -> assertThat(e).contains("non-finite"));
     }
   }
 
