@@ -53,7 +53,8 @@ public final class RlCommand implements Callable<Integer> {
     MAML_TRPO,
     RL2,
     SAC,
-    RMA
+    RMA,
+    PEARL
   }
 
   @Option(
@@ -64,7 +65,9 @@ public final class RlCommand implements Callable<Integer> {
               + " of --episodes episodes), sac (soft actor-critic, rl-baselines3-zoo's pendulum"
               + " settings with 64-64 networks) or rma (diffdrive: PPO told the robot's"
               + " parameters for --steps, then an adaptation module that infers them from the last"
-              + " half second; --bundle writes a latent bundle) (default: ${DEFAULT-VALUE}).")
+              + " half second; --bundle writes a latent bundle) or pearl (point-nav: SAC on the"
+              + " observation and a latent task posterior, --iterations) (default:"
+              + " ${DEFAULT-VALUE}).")
   Algorithm algo;
 
   @Option(
@@ -300,6 +303,10 @@ public final class RlCommand implements Callable<Integer> {
       err.println("error: --algo rma learns the robot's parameters: it needs --env diffdrive");
       return 2;
     }
+    if (algo == Algorithm.PEARL && !env.equals("point-nav")) {
+      err.println("error: --algo pearl trains on 2D navigation here: it needs --env point-nav");
+      return 2;
+    }
     if (rounds < 1 || drives < 1) {
       err.println("error: --rounds and --drives must be >= 1, got " + rounds + " and " + drives);
       return 2;
@@ -461,6 +468,39 @@ public final class RlCommand implements Callable<Integer> {
           params = sac.actorParameters();
         }
         case RMA -> params = rma(pool, summary, csv, t0);
+        case PEARL -> {
+          org.adaptrobot.trainer.rl.Pearl pearl =
+              new org.adaptrobot.trainer.rl.Pearl(
+                  factory, org.adaptrobot.trainer.rl.Pearl.Config.pointNav(), seed);
+          List<double[]> goals = MetaEval.tasks(factory, evalSplit, evalTasks, 424242);
+          pearl.train(
+              iterations,
+              1,
+              goals,
+              p -> {
+                csv.row(
+                    p.iteration(), p.envSteps(), p.priorReturn(), p.posteriorReturn(), p.seconds());
+                o.printf(
+                    Locale.ROOT,
+                    "iteration %3d, %7d env steps: episode 1 (prior) %.1f, episode 2 (posterior)"
+                        + " %.1f, online posterior %.1f, goal R² of the posterior %.2f, α %.3f"
+                        + " (%.0f s)%n",
+                    p.iteration(),
+                    p.envSteps(),
+                    p.priorReturn(),
+                    p.posteriorReturn(),
+                    p.onlineReturn(),
+                    p.taskR2(),
+                    p.alpha(),
+                    p.seconds());
+                o.flush();
+                summary.put("episode_1", p.priorReturn());
+                summary.put("episode_2", p.posteriorReturn());
+                summary.put("online", p.onlineReturn());
+                summary.put("goal_r2", p.taskR2());
+              });
+          params = pearl.actorParameters().clone();
+        }
         case RL2 -> {
           Rl2.Config d = robot ? Rl2.Config.robot() : Rl2.Config.pointNavigation();
           int horizon =

@@ -53,25 +53,30 @@ public final class Pearl {
       double rewardScale,
       int bufferPerTask) {
 
-    /** 2D navigation: the paper's point-robot schedule scaled to our 100-step episodes. */
+    /**
+     * 2D navigation: the paper's point-robot schedule scaled to our 100-step episodes (40 training
+     * goals; per iteration 5 tasks × (2 prior + 2 posterior episodes) and 1,000 gradient steps on
+     * 16 tasks × 32 transitions, 64 context transitions each), γ 0.9 (goals are reached within
+     * about ten steps), rewards ×10 for the critics.
+     */
     public static Config pointNav() {
       return new Config(
           40,
           5,
           new int[] {64, 64},
           new int[] {64, 64},
-          3e-4,
-          8,
-          128,
+          1e-3,
+          16,
+          32,
           64,
           0.1,
           2,
           5,
           2,
           2,
-          500,
+          1000,
           0.005,
-          0.99,
+          0.9,
           10,
           100_000);
     }

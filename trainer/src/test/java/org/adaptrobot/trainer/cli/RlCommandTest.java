@@ -357,6 +357,31 @@ class RlCommandTest {
   }
 
   @Test
+  void pearlTrainsOnTwoDimensionalNavigationOnly() throws Exception {
+    Path out = dir.resolve("pearl");
+    Run r =
+        robot(
+            "train",
+            "rl",
+            "--algo",
+            "pearl",
+            "--env",
+            "point-nav",
+            "--iterations",
+            "1",
+            "--eval-tasks",
+            "3",
+            "--out",
+            out.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("episode 1 (prior)", "episode 2 (posterior)", "goal R²");
+    assertThat(Files.readAllLines(out.resolve("metrics.csv"))).hasSize(2);
+    Run bad = robot("train", "rl", "--algo", "pearl", "--env", "diffdrive");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("--algo pearl", "--env point-nav");
+  }
+
+  @Test
   void sacTrainsOnThePendulumAndRefusesABundle() throws Exception {
     Path out = dir.resolve("sac");
     Run r =
