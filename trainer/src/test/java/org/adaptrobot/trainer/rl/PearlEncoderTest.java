@@ -73,4 +73,45 @@ class PearlEncoderTest {
     }
     return l;
   }
+
+  @Test
+  void theProductOfFactorsCanRepresentTheGoalOfATwoDimensionalNavigationContext() {
+    // regression straight onto the goal: what the critics' signal would have to teach it
+    int n = 64;
+    PearlEncoder enc = new PearlEncoder(7, 5, new int[] {64, 64}, 1);
+    org.adaptrobot.models.optim.Adam adam =
+        new org.adaptrobot.models.optim.Adam(enc.parameters().length, 1e-3);
+    java.util.SplittableRandom r = new java.util.SplittableRandom(2);
+    double[] grad = new double[enc.parameters().length];
+    double loss = Double.NaN;
+    for (int step = 0; step < 800; step++) {
+      java.util.Arrays.fill(grad, 0);
+      loss = 0;
+      for (int task = 0; task < 8; task++) {
+        double gx = r.nextDouble() - 0.5;
+        double gy = r.nextDouble() - 0.5;
+        double[] ctx = new double[n * 7];
+        for (int k = 0; k < n; k++) {
+          double sx = 1.4 * r.nextDouble() - 0.7;
+          double sy = 1.4 * r.nextDouble() - 0.7;
+          double ax = 2 * r.nextDouble() - 1;
+          double ay = 2 * r.nextDouble() - 1;
+          double nx = sx + 0.1 * ax;
+          double ny = sy + 0.1 * ay;
+          double[] t = {sx, sy, ax, ay, -Math.hypot(nx - gx, ny - gy), nx, ny};
+          System.arraycopy(t, 0, ctx, k * 7, 7);
+        }
+        PearlEncoder.Pass p = enc.sample(enc.parameters(), ctx, n, null);
+        double[] z = p.z();
+        double[] d = new double[5];
+        d[0] = (z[0] - gx) / 8;
+        d[1] = (z[1] - gy) / 8;
+        loss += 0.5 * ((z[0] - gx) * (z[0] - gx) + (z[1] - gy) * (z[1] - gy)) / 8;
+        enc.backward(enc.parameters(), p, d, 0, grad);
+      }
+      adam.step(enc.parameters(), grad);
+    }
+    // predicting the centre would leave ½ · 2 · 1/12 = 0.083
+    assertThat(loss).isLessThan(0.01);
+  }
 }
