@@ -65,7 +65,8 @@ public final class PearlPointNav {
             seeds));
     md.append(
         "| run | env steps | episode 1 (prior z) | episode 2 (posterior) | online posterior |"
-            + " goal R² | α | seconds |\n|---|---|---|---|---|---|---|---|\n");
+            + " goal R² | posterior σ | spread of its mean | α | seconds |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|\n");
     Map<String, Object> json = new LinkedHashMap<>();
     for (var e : jobs.entrySet()) {
       List<Pearl.Point> curve = e.getValue().get();
@@ -74,7 +75,7 @@ public final class PearlPointNav {
         md.append(
             String.format(
                 Locale.ROOT,
-                "| %s it %d | %d | %.1f | %.1f | %.1f | %.2f | %.3f | %.0f |%n",
+                "| %s it %d | %d | %.1f | %.1f | %.1f | %.2f | %.3f | %.3f | %.3f | %.0f |%n",
                 e.getKey(),
                 p.iteration(),
                 p.envSteps(),
@@ -82,6 +83,8 @@ public final class PearlPointNav {
                 p.posteriorReturn(),
                 p.onlineReturn(),
                 p.taskR2(),
+                p.posteriorStd(),
+                p.meanSpread(),
                 p.alpha(),
                 p.seconds()));
         rows.add(
@@ -92,6 +95,8 @@ public final class PearlPointNav {
                 "posterior", p.posteriorReturn(),
                 "online", p.onlineReturn(),
                 "goal_r2", p.taskR2(),
+                "posterior_std", p.posteriorStd(),
+                "mean_spread", p.meanSpread(),
                 "seconds", p.seconds()));
       }
       long reached = -1;
@@ -104,7 +109,7 @@ public final class PearlPointNav {
       md.append(
           String.format(
               Locale.ROOT,
-              "| %s: 80 %% of the oracle (−9.6) first reached | %s | | | | | | |%n",
+              "| %s: 80 %% of the oracle (−9.6) first reached | %s | | | | | | | | |%n",
               e.getKey(),
               reached < 0 ? "not reached" : String.valueOf(reached)));
       json.put(e.getKey(), Map.of("curve", rows, "env_steps_to_80pct", reached));

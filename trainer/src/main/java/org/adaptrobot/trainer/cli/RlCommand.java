@@ -483,14 +483,16 @@ public final class RlCommand implements Callable<Integer> {
                 o.printf(
                     Locale.ROOT,
                     "iteration %3d, %7d env steps: episode 1 (prior) %.1f, episode 2 (posterior)"
-                        + " %.1f, online posterior %.1f, goal R² of the posterior %.2f, α %.3f"
-                        + " (%.0f s)%n",
+                        + " %.1f, online posterior %.1f, goal R² of the posterior %.2f (σ %.3f,"
+                        + " its mean spread across goals %.3f), α %.3f (%.0f s)%n",
                     p.iteration(),
                     p.envSteps(),
                     p.priorReturn(),
                     p.posteriorReturn(),
                     p.onlineReturn(),
                     p.taskR2(),
+                    p.posteriorStd(),
+                    p.meanSpread(),
                     p.alpha(),
                     p.seconds());
                 o.flush();

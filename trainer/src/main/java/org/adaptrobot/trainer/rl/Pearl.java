@@ -87,7 +87,10 @@ public final class Pearl {
    * first episode (z from the prior), of the second (z from the posterior of the first), of an
    * episode whose posterior is updated after every transition (z its mean), how much of the task
    * the posterior mean after the first episode holds (R² of the best linear map from it to the
-   * task's parameters, over the tasks), α, seconds.
+   * task's parameters, over the tasks), the posterior's standard deviation after the first episode
+   * and the spread of its mean across tasks (both averaged over the latent's dimensions: a spread
+   * far below the standard deviation means the posterior has collapsed onto one z for every task),
+   * α, seconds.
    */
   public record Point(
       int iteration,
@@ -96,6 +99,8 @@ public final class Pearl {
       double posteriorReturn,
       double onlineReturn,
       double taskR2,
+      double posteriorStd,
+      double meanSpread,
       double alpha,
       double seconds) {}
 
@@ -235,6 +240,8 @@ public final class Pearl {
                 r[1],
                 r[2],
                 r[3],
+                r[4],
+                r[5],
                 alpha(),
                 (System.nanoTime() - t0) * 1e-9);
         curve.add(p);
@@ -409,19 +416,38 @@ public final class Pearl {
    * Mean returns over the tasks (deterministic actions): [first episode with z from the prior,
    * second with z from the posterior of the first's transitions, an episode with the posterior
    * updated after every transition and z its mean], then the R² with which the posterior means
-   * after the first episodes linearly predict the tasks' parameters.
+   * after the first episodes linearly predict the tasks' parameters, the posterior's standard
+   * deviation (mean over tasks and dimensions) and the standard deviation of its mean across tasks
+   * (mean over dimensions).
    */
   public double[] evaluate(List<double[]> evalTasks, long evalSeed) {
-    double[] sums = new double[4];
-    double[][] means = new double[evalTasks.size()][];
-    for (int t = 0; t < evalTasks.size(); t++) {
+    int n = evalTasks.size();
+    double[] sums = new double[6];
+    double[][] means = new double[n][];
+    for (int t = 0; t < n; t++) {
       double[] r = evaluateTask(evalTasks.get(t), evalSeed + t);
+      int w = (r.length - 3) / 2;
       for (int k = 0; k < 3; k++) {
-        sums[k] += r[k] / evalTasks.size();
+        sums[k] += r[k] / n;
       }
-      means[t] = java.util.Arrays.copyOfRange(r, 3, r.length);
+      means[t] = java.util.Arrays.copyOfRange(r, 3, 3 + w);
+      for (int j = 0; j < w; j++) {
+        sums[4] += r[3 + w + j] / (n * w);
+      }
     }
     sums[3] = linearR2(means, evalTasks);
+    int w = means[0].length;
+    for (int j = 0; j < w; j++) {
+      double m = 0;
+      for (double[] row : means) {
+        m += row[j] / n;
+      }
+      double v = 0;
+      for (double[] row : means) {
+        v += (row[j] - m) * (row[j] - m) / n;
+      }
+      sums[5] += Math.sqrt(v) / w;
+    }
     return sums;
   }
 
@@ -519,7 +545,7 @@ public final class Pearl {
     env.task(task);
     if (oracle) {
       double told = episode(env, r.nextLong(), task, null, null);
-      double[] out = new double[3 + task.length];
+      double[] out = new double[3 + 2 * task.length];
       out[0] = told;
       out[1] = told;
       out[2] = told;
@@ -544,11 +570,14 @@ public final class Pearl {
     double second = episode(env, r.nextLong(), p.z(), null, null);
     GaussianPosterior online = new GaussianPosterior(z, 1 << 20);
     double third = episode(env, r.nextLong(), new double[z], null, online);
-    double[] out = new double[3 + z];
+    double[] out = new double[3 + 2 * z];
     out[0] = first;
     out[1] = second;
     out[2] = third;
     System.arraycopy(p.mean(), 0, out, 3, z);
+    for (int j = 0; j < z; j++) {
+      out[3 + z + j] = Math.sqrt(p.variance()[j]);
+    }
     return out;
   }
 

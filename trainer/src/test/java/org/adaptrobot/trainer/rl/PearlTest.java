@@ -54,6 +54,8 @@ class PearlTest {
     assertThat(last.posteriorReturn()).isGreaterThan(-20.0); // staying at the start: about −38
     assertThat(last.posteriorReturn()).isGreaterThan(before + 15);
     assertThat(last.taskR2()).as("the oracle's latent is the goal").isCloseTo(1.0, offset(1e-9));
+    assertThat(last.posteriorStd()).isZero();
+    assertThat(last.meanSpread()).as("goals in U[−0.5, 0.5]²: std 0.29").isBetween(0.2, 0.4);
   }
 
   @Test
@@ -68,6 +70,8 @@ class PearlTest {
       assertThat(r).isFinite().isNegative();
     }
     assertThat(p.taskR2()).isBetween(0.0, 1.0);
+    assertThat(p.posteriorStd()).isPositive();
+    assertThat(p.meanSpread()).isPositive();
     // the same seed evaluates the same way
     assertThat(pearl.evaluate(goals, 3)).containsExactly(pearl.evaluate(goals, 3));
   }
