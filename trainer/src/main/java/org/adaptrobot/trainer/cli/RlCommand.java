@@ -93,6 +93,14 @@ public final class RlCommand implements Callable<Integer> {
   int iterations;
 
   @Option(
+      names = "--reward-decoder",
+      defaultValue = "0",
+      description =
+          "PEARL: weight of a reward-prediction loss on (s, z, a) that also trains the encoder"
+              + " through z; 0 is PEARL as published (default: ${DEFAULT-VALUE}).")
+  double rewardDecoder;
+
+  @Option(
       names = "--rounds",
       defaultValue = "5",
       description =
@@ -307,6 +315,10 @@ public final class RlCommand implements Callable<Integer> {
       err.println("error: --algo pearl trains on 2D navigation here: it needs --env point-nav");
       return 2;
     }
+    if (!(rewardDecoder >= 0)) {
+      err.println("error: --reward-decoder must be >= 0, got " + rewardDecoder);
+      return 2;
+    }
     if (rounds < 1 || drives < 1) {
       err.println("error: --rounds and --drives must be >= 1, got " + rounds + " and " + drives);
       return 2;
@@ -471,7 +483,10 @@ public final class RlCommand implements Callable<Integer> {
         case PEARL -> {
           org.adaptrobot.trainer.rl.Pearl pearl =
               new org.adaptrobot.trainer.rl.Pearl(
-                  factory, org.adaptrobot.trainer.rl.Pearl.Config.pointNav(), seed);
+                  factory,
+                  org.adaptrobot.trainer.rl.Pearl.Config.pointNav()
+                      .withRewardDecoder(rewardDecoder),
+                  seed);
           List<double[]> goals = MetaEval.tasks(factory, evalSplit, evalTasks, 424242);
           pearl.train(
               iterations,

@@ -31,7 +31,9 @@ public final class Pearl {
   /**
    * Settings; the paper's names where it has them. The critics learn on rewards times {@code
    * rewardScale} (with the temperature starting at 1, the scale sets how much entropy weighs at
-   * first); the encoder reads the rewards as they are.
+   * first); the encoder reads the rewards as they are. {@code rewardDecoder} > 0 adds what PEARL
+   * does not have: a network predicting each RL-batch transition's reward from (s, z, a), whose
+   * squared error, times this weight, also trains the encoder through z (0: PEARL as published).
    */
   public record Config(
       int trainTasks,
@@ -51,7 +53,32 @@ public final class Pearl {
       double tau,
       double gamma,
       double rewardScale,
-      int bufferPerTask) {
+      int bufferPerTask,
+      double rewardDecoder) {
+
+    /** The same settings with a reward decoder of this weight (0: none). */
+    public Config withRewardDecoder(double weight) {
+      return new Config(
+          trainTasks,
+          latentSize,
+          hidden,
+          encoderHidden,
+          learningRate,
+          metaBatch,
+          rlBatch,
+          contextBatch,
+          klWeight,
+          initialEpisodes,
+          tasksPerIteration,
+          priorEpisodes,
+          posteriorEpisodes,
+          gradientSteps,
+          tau,
+          gamma,
+          rewardScale,
+          bufferPerTask,
+          weight);
+    }
 
     /**
      * 2D navigation: the paper's point-robot schedule scaled to our 100-step episodes (40 training
@@ -78,7 +105,8 @@ public final class Pearl {
           0.005,
           0.9,
           10,
-          100_000);
+          100_000,
+          0);
     }
   }
 
@@ -117,6 +145,9 @@ public final class Pearl {
   final SoftActorCritic agent;
   final PearlEncoder encoder;
   private final Adam encoderAdam;
+  private final org.adaptrobot.models.nn.Mlp decoder;
+  private final double[] decoderParams;
+  private final Adam decoderAdam;
   private final ReplayBuffer[] rl;
   private final ReplayBuffer[] context;
   private final SplittableRandom random;
@@ -161,6 +192,16 @@ public final class Pearl {
         new SoftActorCritic(o + z, d, c.hidden(), c.learningRate(), c.tau(), c.gamma(), 1.0, seed);
     this.encoder = new PearlEncoder(transitionSize, z, c.encoderHidden(), seed + 1);
     this.encoderAdam = new Adam(encoder.parameters().length, c.learningRate());
+    this.decoder =
+        org.adaptrobot.models.nn.Mlp.of(
+            o + z + d,
+            c.hidden(),
+            1,
+            org.adaptrobot.models.nn.Activation.RELU,
+            org.adaptrobot.models.nn.Activation.IDENTITY);
+    this.decoderParams = new double[decoder.layout().size()];
+    decoder.initialise(decoderParams, new SplittableRandom(seed + 2));
+    this.decoderAdam = new Adam(decoderParams.length, c.learningRate());
     this.rl = new ReplayBuffer[c.trainTasks()];
     this.context = new ReplayBuffer[c.trainTasks()];
     for (int i = 0; i < c.trainTasks(); i++) {
@@ -319,6 +360,12 @@ public final class Pearl {
     final PearlEncoder.Pass[] passes = new PearlEncoder.Pass[c.metaBatch()];
     final double[] encoderGrad = new double[encoder.parameters().length];
     final double[] dLdz = new double[z];
+    final int rows = c.metaBatch() * c.rlBatch();
+    final double[] decoderIn = new double[rows * (o + z + d)];
+    final double[] decoderGradOut = new double[rows];
+    final double[] decoderGradIn = new double[rows * (o + z + d)];
+    final double[] decoderGrad = new double[decoderParams.length];
+    final org.adaptrobot.models.nn.ModelTape decoderTape = decoder.newTape(rows);
   }
 
   /** A meta-batch of distinct tasks: context → z per task, the SAC step on [s, z], the encoder. */
@@ -352,18 +399,48 @@ public final class Pearl {
     if (oracle) {
       return;
     }
+    boolean decoding = c.rewardDecoder() > 0;
+    if (decoding) {
+      decoderStep(b, st);
+    }
     java.util.Arrays.fill(st.encoderGrad, 0);
+    int di = o + z + d;
     for (int t = 0; t < m; t++) {
       java.util.Arrays.fill(st.dLdz, 0);
       for (int k = 0; k < n; k++) {
         int row = t * n + k;
         for (int j = 0; j < z; j++) {
           st.dLdz[j] += b.stateGrad[row * w + o + j];
+          if (decoding) {
+            st.dLdz[j] += st.decoderGradIn[row * di + o + j];
+          }
         }
       }
       encoder.backward(encoder.parameters(), st.passes[t], st.dLdz, c.klWeight(), st.encoderGrad);
     }
     encoderAdam.step(encoder.parameters(), st.encoderGrad);
+  }
+
+  /**
+   * The reward decoder's step on the RL batch: ½ weight · mean (r̂(s, z, a) − r)² with r the
+   * critics' (scaled) reward; its gradient with respect to z is left in {@code decoderGradIn}.
+   */
+  private void decoderStep(SoftActorCritic.Batch b, Step st) {
+    int rows = b.n;
+    int w = o + z;
+    int di = w + d;
+    for (int i = 0; i < rows; i++) {
+      System.arraycopy(b.s, i * w, st.decoderIn, i * di, w);
+      System.arraycopy(b.a, i * d, st.decoderIn, i * di + w, d);
+    }
+    double[] pred = decoder.forward(decoderParams, st.decoderIn, rows, st.decoderTape);
+    for (int i = 0; i < rows; i++) {
+      st.decoderGradOut[i] = c.rewardDecoder() * (pred[i] - b.r[i]) / rows;
+    }
+    java.util.Arrays.fill(st.decoderGrad, 0);
+    decoder.backward(
+        decoderParams, st.decoderTape, st.decoderGradOut, st.decoderGrad, st.decoderGradIn);
+    decoderAdam.step(decoderParams, st.decoderGrad);
   }
 
   /** Distinct training tasks (a partial shuffle). */

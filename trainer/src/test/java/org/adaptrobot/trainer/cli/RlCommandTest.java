@@ -379,6 +379,10 @@ class RlCommandTest {
     Run bad = robot("train", "rl", "--algo", "pearl", "--env", "diffdrive");
     assertThat(bad.exit()).isEqualTo(2);
     assertThat(bad.err()).contains("--algo pearl", "--env point-nav");
+    Run negative =
+        robot("train", "rl", "--algo", "pearl", "--env", "point-nav", "--reward-decoder", "-1");
+    assertThat(negative.exit()).isEqualTo(2);
+    assertThat(negative.err()).contains("--reward-decoder must be >= 0");
   }
 
   @Test

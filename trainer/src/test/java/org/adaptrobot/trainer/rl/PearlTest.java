@@ -37,7 +37,8 @@ class PearlTest {
         c.tau(),
         c.gamma(),
         c.rewardScale(),
-        20_000);
+        20_000,
+        0);
   }
 
   @Test
