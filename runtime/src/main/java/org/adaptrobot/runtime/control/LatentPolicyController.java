@@ -30,7 +30,7 @@ public final class LatentPolicyController implements PolicyController {
   private final double[] input;
   private final double[][] past;
   private int pastHead;
-  private int step;
+  private long step;
   private long updates;
   private final HiddenStateWatch watch;
 
