@@ -392,24 +392,7 @@ public final class RlCommand implements Callable<Integer> {
       switch (algo) {
         case PPO -> {
           PpoRun.Config c = ppoConfig(env, steps);
-          PpoRun run = new PpoRun(factory, c, seed);
-          int[] it = {0};
-          run.run(
-              pool,
-              threads,
-              p -> {
-                csv.row(++it[0], p.envSteps(), p.trainReturn(), p.evalReturn(), p.seconds());
-                if (it[0] % 20 == 0) {
-                  o.printf(
-                      Locale.ROOT,
-                      "%8d steps: episodes %.1f, deterministic %.1f (%.0f s)%n",
-                      p.envSteps(),
-                      p.trainReturn(),
-                      p.evalReturn(),
-                      p.seconds());
-                  o.flush();
-                }
-              });
+          PpoRun run = ppo(factory, c, pool, csv, "");
           double[] eval =
               Sampler.evaluate(
                   factory,
@@ -817,6 +800,36 @@ public final class RlCommand implements Callable<Integer> {
 
   static final String CHECKPOINT = "checkpoint.bin";
 
+  /** A PPO run to its end, a metrics row per iteration and a progress line every 20th. */
+  private PpoRun ppo(
+      Supplier<? extends Env> factory,
+      PpoRun.Config c,
+      ExecutorService pool,
+      RunFiles.Csv csv,
+      String label) {
+    PrintWriter o = spec.commandLine().getOut();
+    PpoRun run = new PpoRun(factory, c, seed);
+    int[] it = {0};
+    run.run(
+        pool,
+        threads,
+        p -> {
+          csv.row(++it[0], p.envSteps(), p.trainReturn(), p.evalReturn(), p.seconds());
+          if (it[0] % 20 == 0) {
+            o.printf(
+                Locale.ROOT,
+                "%s%8d steps: episodes %.1f, deterministic %.1f (%.0f s)%n",
+                label,
+                p.envSteps(),
+                p.trainReturn(),
+                p.evalReturn(),
+                p.seconds());
+            o.flush();
+          }
+        });
+    return run;
+  }
+
   /**
    * RMA on the robot: phase 1, PPO told the true parameters on the meta-learners' task distribution
    * (changes inside drives) for --steps; phase 2, the adaptation module; then both on the held-out
@@ -827,43 +840,19 @@ public final class RlCommand implements Callable<Integer> {
     PrintWriter o = spec.commandLine().getOut();
     Rl2.Config drive = Rl2.Config.robot();
     PpoRun run =
-        new PpoRun(
+        ppo(
             TaskEnvs.randomTask(
                 RobotMetaRl.env(), true, drive.switchProbability(), drive.horizon()),
             ppoConfig("diffdrive", steps),
-            seed);
-    int[] it = {0};
-    run.run(
-        pool,
-        threads,
-        p -> {
-          csv.row(++it[0], p.envSteps(), p.trainReturn(), p.evalReturn(), p.seconds());
-          if (it[0] % 20 == 0) {
-            o.printf(
-                Locale.ROOT,
-                "phase 1 (oracle) %8d steps: episodes %.1f (%.0f s)%n",
-                p.envSteps(),
-                p.trainReturn(),
-                p.seconds());
-            o.flush();
-          }
-        });
+            pool,
+            csv,
+            "phase 1 (oracle) ");
     double oracleSeconds = (System.nanoTime() - t0) * 1e-9;
-    org.adaptrobot.trainer.rl.Rma.Config standard = org.adaptrobot.trainer.rl.Rma.Config.robot();
     org.adaptrobot.trainer.rl.Rma rma =
         new org.adaptrobot.trainer.rl.Rma(
             run.model(),
             RobotMetaRl.env(),
-            new org.adaptrobot.trainer.rl.Rma.Config(
-                standard.window(),
-                standard.updateEvery(),
-                standard.hidden(),
-                standard.learningRate(),
-                standard.batch(),
-                standard.epochs(),
-                rounds,
-                drives,
-                standard.keepEvery()),
+            org.adaptrobot.trainer.rl.Rma.Config.robot().withData(rounds, drives),
             seed);
     rma.train(
         pool,

@@ -459,8 +459,14 @@ public final class Pearl {
   }
 
   private PearlEncoder.Pass encodeContext(int i, double[] eps) {
-    return encodeContext(i, eps, new Step());
+    if (collecting == null) {
+      collecting = new Step();
+    }
+    return encodeContext(i, eps, collecting);
   }
+
+  /** Scratch of the context encodings while collecting (made once). */
+  private Step collecting;
 
   private PearlEncoder.Pass encodeContext(int i, double[] eps, Step st) {
     int n = c.contextBatch();
@@ -694,24 +700,5 @@ public final class Pearl {
       }
     } while (!st.done());
     return total;
-  }
-
-  /**
-   * The deterministic action on [observation, latent] (squashed into [−1, 1]) — for tests of what
-   * the policy does with an inferred latent.
-   */
-  public void meanAction(double[] observation, double[] latent, double[] action) {
-    double[] state = new double[o + z];
-    System.arraycopy(observation, 0, state, 0, o);
-    System.arraycopy(latent, 0, state, o, z);
-    agent.mean(state, action);
-  }
-
-  /** One transition's factor under the current encoder (see {@link PearlEncoder#factor}). */
-  public void factor(
-      double[] s, double[] a, double r, double[] s2, double[] mean, double[] variance) {
-    double[] transition = new double[transitionSize];
-    writeTransition(s, 0, a, 0, r, s2, 0, transition, 0);
-    encoder.factor(encoder.parameters(), transition, mean, variance);
   }
 }

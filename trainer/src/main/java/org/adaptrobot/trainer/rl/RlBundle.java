@@ -63,8 +63,7 @@ public final class RlBundle {
     return write(
         target,
         "Wheel-duty policy trained with PPO on the simulated robot's velocity-tracking task.",
-        arch,
-        params,
+        policyGraph(arch, params, Manifest.AdaptationSpec.none()),
         low,
         high,
         mean,
@@ -135,8 +134,7 @@ public final class RlBundle {
             + algorithm
             + " on the simulated robot's velocity-tracking task; adapts on the robot by a"
             + " policy-gradient step from its own reward.",
-        arch,
-        params.clone(),
+        policyGraph(arch, params.clone(), adaptation),
         low,
         high,
         mean,
@@ -198,8 +196,7 @@ public final class RlBundle {
         "Recurrent wheel-duty policy meta-trained with RL² on the simulated robot's"
             + " velocity-tracking task (changes while it drives); adapts in its hidden state from"
             + " what it observes, its previous action and its reward.",
-        arch,
-        Arrays.copyOf(learner.parameters(), net.layout().size()),
+        policyGraph(arch, Arrays.copyOf(learner.parameters(), net.layout().size()), adaptation),
         low,
         high,
         mean,
@@ -322,42 +319,12 @@ public final class RlBundle {
     }
   }
 
-  private static Bundle write(
-      Path target,
-      String description,
-      NetworkArchitecture arch,
-      double[] params,
-      double[] low,
-      double[] high,
-      double[] mean,
-      double[] std,
-      double controlRateHz,
-      RewardSpec reward,
-      double maxDutyChange,
-      Manifest.AdaptationSpec adaptation,
-      String algorithm,
-      Map<String, Object> hyperparameters,
-      long seed,
-      Map<String, Double> metrics)
-      throws IOException, BundleException {
-    return write(
-        target,
-        description,
-        Map.of(
-            Manifest.POLICY,
-            new BundleExport.GraphExport(arch, params, Set.copyOf(adaptation.adaptableTensors()))),
-        low,
-        high,
-        mean,
-        std,
-        controlRateHz,
-        reward,
-        maxDutyChange,
-        adaptation,
-        algorithm,
-        hyperparameters,
-        seed,
-        metrics);
+  /** The policy graph alone, its adaptable tensors those of {@code adaptation}. */
+  private static Map<String, BundleExport.GraphExport> policyGraph(
+      NetworkArchitecture arch, double[] params, Manifest.AdaptationSpec adaptation) {
+    return Map.of(
+        Manifest.POLICY,
+        new BundleExport.GraphExport(arch, params, Set.copyOf(adaptation.adaptableTensors())));
   }
 
   private static Bundle write(

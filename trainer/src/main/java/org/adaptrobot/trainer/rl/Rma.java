@@ -56,6 +56,12 @@ public final class Rma {
       int drivesPerRound,
       int keepEvery) {
 
+    /** The same settings with {@code rounds} rounds of {@code drives} drives. */
+    public Config withData(int rounds, int drives) {
+      return new Config(
+          window, updateEvery, hidden, learningRate, batch, epochs, rounds, drives, keepEvery);
+    }
+
     /** The robot: half a second of observations at 50 Hz, re-encoded at 10 Hz. */
     public static Config robot() {
       return new Config(25, 5, new int[] {128, 64}, 1e-3, 256, 10, 5, 600, 10);
@@ -340,12 +346,6 @@ public final class Rma {
             oracle.policy.mean(oracle.policyParams, x, act, ws);
           }
         };
-  }
-
-  /** The module's output for one window (oldest observation first), into {@code z}. */
-  public void encode(double[] window, double[] z) {
-    ModelTape tape = module.newTape(1);
-    System.arraycopy(module.forward(params, window, 1, tape), 0, z, 0, t);
   }
 
   /** Minibatch Adam on ½ mean squared error over the aggregated windows. */
