@@ -1,6 +1,5 @@
 package org.adaptrobot.benchmarks;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.adaptrobot.models.bundle.Bundle;
@@ -10,7 +9,6 @@ import org.adaptrobot.runtime.config.RuntimeConfig;
 import org.adaptrobot.runtime.control.ControllerFactory;
 import org.adaptrobot.runtime.control.PolicyController;
 import org.adaptrobot.runtime.loop.ControlLoop;
-import org.adaptrobot.runtime.loop.RuntimeEvents;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -56,30 +54,13 @@ public class LatentStepBenchmark {
   private final double[] action = new double[2];
   private long n;
 
-  static Path bundle() {
-    Path b = Path.of("bundles/diffdrive-rma");
-    return Files.exists(b) ? b : Path.of("..").resolve(b);
-  }
-
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    Path config = Path.of("src/examples/diffbot-sim.yaml");
-    if (!Files.exists(config)) {
-      config = Path.of("..").resolve(config);
-    }
-    RuntimeConfig c = RuntimeConfig.load(config);
     RuntimeConfig.Executor e = RuntimeConfig.Executor.valueOf(executor.toUpperCase());
-    c =
-        new RuntimeConfig(
-            c.hardware(),
-            bundle(),
-            c.runtime().withControlRate(50).withExecutor(e),
-            RuntimeConfig.Telemetry.none());
-    runtime = RobotRuntime.start(c, true, 1, RuntimeEvents.NONE);
+    Path bundle = RecurrentStepBenchmark.repo("bundles/diffdrive-rma");
+    runtime = RecurrentStepBenchmark.activeSimulation(bundle, e);
     loop = runtime.loop();
-    loop.requestActivate();
-    loop.targets().hold(0.3, 0.5);
-    Bundle b = Bundle.load(bundle());
+    Bundle b = Bundle.load(bundle);
     controller = ControllerFactory.policyController(b, e);
     encoder = ControllerFactory.executor(b.graph(Manifest.ENCODER), e);
     for (int i = 0; i < window.length; i++) {

@@ -54,30 +54,37 @@ public class RecurrentStepBenchmark {
   private final double[] action = new double[2];
   private long n;
 
-  static Path bundle() {
-    Path b = Path.of("bundles/diffdrive-rl2");
-    return Files.exists(b) ? b : Path.of("..").resolve(b);
+  /** A repository path from the root or from a module directory. */
+  static Path repo(String path) {
+    Path p = Path.of(path);
+    return Files.exists(p) ? p : Path.of("..").resolve(p);
+  }
+
+  /**
+   * The simulated robot at 50 Hz running {@code bundle} on {@code executor}, lockstep, active and
+   * tracking (0.3 m/s, 0.5 rad/s).
+   */
+  static RobotRuntime activeSimulation(Path bundle, RuntimeConfig.Executor executor)
+      throws Exception {
+    RuntimeConfig c = RuntimeConfig.load(repo("src/examples/diffbot-sim.yaml"));
+    c =
+        new RuntimeConfig(
+            c.hardware(),
+            bundle,
+            c.runtime().withControlRate(50).withExecutor(executor),
+            RuntimeConfig.Telemetry.none());
+    RobotRuntime runtime = RobotRuntime.start(c, true, 1, RuntimeEvents.NONE);
+    runtime.loop().requestActivate();
+    runtime.loop().targets().hold(0.3, 0.5);
+    return runtime;
   }
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    Path config = Path.of("src/examples/diffbot-sim.yaml");
-    if (!Files.exists(config)) {
-      config = Path.of("..").resolve(config);
-    }
-    RuntimeConfig c = RuntimeConfig.load(config);
     RuntimeConfig.Executor e = RuntimeConfig.Executor.valueOf(executor.toUpperCase());
-    c =
-        new RuntimeConfig(
-            c.hardware(),
-            bundle(),
-            c.runtime().withControlRate(50).withExecutor(e),
-            RuntimeConfig.Telemetry.none());
-    runtime = RobotRuntime.start(c, true, 1, RuntimeEvents.NONE);
+    runtime = activeSimulation(repo("bundles/diffdrive-rl2"), e);
     loop = runtime.loop();
-    loop.requestActivate();
-    loop.targets().hold(0.3, 0.5);
-    Bundle b = Bundle.load(bundle());
+    Bundle b = Bundle.load(repo("bundles/diffdrive-rl2"));
     controller =
         e == RuntimeConfig.Executor.JAVA
             ? new JavaPolicyController(b.graph(Manifest.POLICY))

@@ -23,15 +23,9 @@ class LatentManifestTest {
     return (ObjectNode) m.path("adaptation").path("latent");
   }
 
+  /** What the codec names wrong in {@code m} (it must not parse). */
   static List<String> problems(ObjectNode m) {
-    try {
-      ManifestCodec.parse(JSON.writeValueAsBytes(m));
-    } catch (BundleException e) {
-      return e.problems();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("parsed: " + m);
+    return RecurrentManifestTest.problems(m);
   }
 
   @Test

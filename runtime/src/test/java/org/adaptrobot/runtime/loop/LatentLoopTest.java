@@ -34,11 +34,7 @@ class LatentLoopTest {
   @TempDir Path dir;
 
   private LoopFixture fixture(Bundle b, RuntimeConfig.Executor executor) throws Exception {
-    RuntimeConfig.Settings s =
-        RuntimeConfig.Settings.defaults()
-            .withControlRate(b.manifest().controlRateHz())
-            .withExecutor(executor);
-    return new LoopFixture(dir, b, executor, c -> c, (c, sim) -> c, s);
+    return LoopFixture.of(dir, b, executor);
   }
 
   @Test

@@ -105,6 +105,15 @@ final class LoopFixture implements AutoCloseable {
     LoopClock wrap(LoopClock c, SimulatedHardware sim);
   }
 
+  /** The loop running {@code b} at its control rate on {@code executor}, nothing wrapped. */
+  static LoopFixture of(Path dir, Bundle b, RuntimeConfig.Executor executor) throws Exception {
+    RuntimeConfig.Settings s =
+        RuntimeConfig.Settings.defaults()
+            .withControlRate(b.manifest().controlRateHz())
+            .withExecutor(executor);
+    return new LoopFixture(dir, b, executor, c -> c, (c, sim) -> c, s);
+  }
+
   static LoopFixture of(Path dir) throws Exception {
     return new LoopFixture(
         dir, RuntimeConfig.Executor.JAVA, c -> c, (c, s) -> c, RuntimeConfig.Settings.defaults());

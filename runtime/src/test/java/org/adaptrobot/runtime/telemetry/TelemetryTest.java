@@ -120,12 +120,7 @@ class TelemetryTest {
           },
           3,
           "the reset reported");
-      r = probe.command(id, "adaptation", "{\"action\":\"disable\"}");
-      assertThat(r.get("accepted").asBoolean()).isTrue();
-      MqttProbe.awaitTrue(() -> robot.loop.recurrent().held(), 2, "held");
-      r = probe.command(id, "adaptation", "{\"action\":\"enable\"}");
-      assertThat(r.get("accepted").asBoolean()).isTrue();
-      MqttProbe.awaitTrue(() -> !robot.loop.recurrent().held(), 2, "moving again");
+      disableHoldsAndEnableReleases(probe, id, robot);
     }
   }
 
@@ -167,13 +162,19 @@ class TelemetryTest {
                   == resets + 1,
           3,
           "the restart reported");
-      r = probe.command(id, "adaptation", "{\"action\":\"disable\"}");
-      assertThat(r.get("accepted").asBoolean()).isTrue();
-      MqttProbe.awaitTrue(() -> robot.loop.recurrent().held(), 2, "held");
-      r = probe.command(id, "adaptation", "{\"action\":\"enable\"}");
-      assertThat(r.get("accepted").asBoolean()).isTrue();
-      MqttProbe.awaitTrue(() -> !robot.loop.recurrent().held(), 2, "moving again");
+      disableHoldsAndEnableReleases(probe, id, robot);
     }
+  }
+
+  /** {@code adaptation disable} holds the re-inferred state, {@code enable} lets it move again. */
+  static void disableHoldsAndEnableReleases(MqttProbe probe, String id, RobotUnderTest robot)
+      throws Exception {
+    JsonNode r = probe.command(id, "adaptation", "{\"action\":\"disable\"}");
+    assertThat(r.get("accepted").asBoolean()).isTrue();
+    MqttProbe.awaitTrue(() -> robot.loop.recurrent().held(), 2, "held");
+    r = probe.command(id, "adaptation", "{\"action\":\"enable\"}");
+    assertThat(r.get("accepted").asBoolean()).isTrue();
+    MqttProbe.awaitTrue(() -> !robot.loop.recurrent().held(), 2, "moving again");
   }
 
   static void copyTree(Path from, Path to) throws java.io.IOException {
