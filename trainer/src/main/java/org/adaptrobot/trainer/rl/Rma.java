@@ -288,7 +288,6 @@ public final class Rma {
   private final class Window {
     final double[] theta;
     final double[] ring = new double[c.window() * o];
-    final double[] flat = new double[c.window() * o];
     final double[] z = new double[t];
     final ModelTape tape = module.newTape(1);
 
@@ -304,9 +303,9 @@ public final class Rma {
       }
     }
 
+    /** A copy of the window, oldest observation first. */
     double[] flat() {
-      System.arraycopy(ring, 0, flat, 0, ring.length);
-      return flat.clone();
+      return ring.clone();
     }
 
     double[] latent() {
