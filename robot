@@ -8,8 +8,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$ROOT/.mvn/jdk.sh"
 
 # Modules whose jars and dependencies make up the command line's class path. The runtime is what a
-# robot needs; sim-bridge, demo and trainer add the simulator, the demo and the training commands where they are built.
-MODULES=(runtime sim-bridge demo trainer)
+# robot needs; sim-bridge, demo, trainer and cluster add the simulator, the demo, the training commands and the workers where they are built.
+MODULES=(runtime sim-bridge demo trainer cluster)
 
 needs_build() {
   local stamp=$ROOT/runtime/target/classpath.txt
@@ -27,6 +27,8 @@ if needs_build; then
     echo "robot: the build failed; run './mvnw -DskipTests package' to see why" >&2
     exit 1
   fi
+  # The class path file is rewritten only when it changes: mark this build as the newest.
+  touch "$ROOT/runtime/target/classpath.txt"
 fi
 
 cp=""
@@ -48,5 +50,10 @@ if [ "${major:-0}" -ge 24 ]; then
   # protobuf 3.x reads arrays through sun.misc.Unsafe; allow it without a warning per run.
   jvm_opts+=(--sun-misc-unsafe-memory-access=allow)
 fi
+# Hazelcast (robot worker, train --cluster) reads these internals; say so instead of a warning.
+jvm_opts+=(--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens java.management/sun.management=ALL-UNNAMED
+  --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED)
 exec "$JAVA_HOME/bin/java" "${jvm_opts[@]}" ${ROBOT_JAVA_OPTS:-} -Drobot.home="$ROOT" -cp "$cp" \
   org.adaptrobot.runtime.cli.RobotCommand "$@"

@@ -22,10 +22,8 @@ import org.adaptrobot.models.nn.ContextMlp;
 import org.adaptrobot.models.nn.Mlp;
 import org.adaptrobot.models.nn.NetworkArchitecture;
 import org.adaptrobot.models.nn.ParameterSlice;
-import org.adaptrobot.trainer.dynamics.DiffDriveDynamics;
 import org.adaptrobot.trainer.dynamics.DynamicsDomain;
 import org.adaptrobot.trainer.dynamics.DynamicsExperiment;
-import org.adaptrobot.trainer.dynamics.PendulumDynamics;
 import org.adaptrobot.trainer.eval.SinusoidExperiment.Estimate;
 import org.adaptrobot.trainer.meta.MetaLearner;
 import org.adaptrobot.trainer.meta.TaskData;
@@ -108,6 +106,8 @@ public final class DynamicsCommand implements Callable<Integer> {
   @Option(names = "--json", description = "write a JSON summary here")
   Path json;
 
+  @picocli.CommandLine.Mixin ClusterOption clusterOption = new ClusterOption();
+
   static final long EVAL_SEED = 0xE7A1L;
 
   @Override
@@ -125,14 +125,7 @@ public final class DynamicsCommand implements Callable<Integer> {
     }
     // pretrained: the model trained on pooled data without meta-learning (the baseline itself)
     boolean withBaseline = !noBaseline && !algorithm.equals("pretrained");
-    DynamicsDomain domain =
-        switch (env) {
-          case "diffdrive" -> new DiffDriveDynamics();
-          case "pendulum" -> new PendulumDynamics();
-          default ->
-              throw new IllegalArgumentException(
-                  "--env: expected diffdrive or pendulum, got '" + env + "'");
-        };
+    DynamicsDomain domain = DynamicsExperiment.domain(env);
     int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
     Files.createDirectories(out);
     TaskData[] validation = DynamicsExperiment.windows(domain, null, 100, window, EVAL_SEED + 1);
@@ -151,14 +144,18 @@ public final class DynamicsCommand implements Callable<Integer> {
     summary.put("threads", nThreads);
     summary.put("code_version", RunFiles.codeVersion());
 
-    try (MetaLearner meta = learner(algorithm, domain, nThreads);
-        MetaLearner base = withBaseline ? learner("pretrained", domain, nThreads) : null) {
+    try (org.adaptrobot.trainer.cluster.Cluster c = clusterOption.connect();
+        MetaLearner meta = learner(algorithm, domain, nThreads, c);
+        MetaLearner base = withBaseline ? learner("pretrained", domain, nThreads, c) : null) {
       TrainingLoop.Result metaResult = train(meta, domain, validation);
       summary.put("training_seconds", metaResult.totalSeconds());
       summary.put("ms_per_iteration", metaResult.msPerIteration());
       if (base != null) {
         TrainingLoop.Result baseResult = train(base, domain, validation);
         summary.put("baseline_training_seconds", baseResult.totalSeconds());
+      }
+      if (c != null) {
+        summary.put("cluster", ClusterOption.provenance(clusterOption.address, c));
       }
       List<Map<String, Object>> rows = table(domain, meta, base);
       summary.put("scenarios", rows);
@@ -183,9 +180,18 @@ public final class DynamicsCommand implements Callable<Integer> {
     return 0;
   }
 
-  private MetaLearner learner(String name, DynamicsDomain domain, int nThreads) {
-    return DynamicsExperiment.learner(
-        name, domain, innerRate, contextRate, innerSteps, seed, nThreads, window);
+  private MetaLearner learner(
+      String name, DynamicsDomain domain, int nThreads, org.adaptrobot.trainer.cluster.Cluster c) {
+    MetaLearner l =
+        DynamicsExperiment.learner(
+            name, domain, innerRate, contextRate, innerSteps, seed, nThreads, window);
+    if (c != null) {
+      l.distribute(
+          c,
+          new DynamicsExperiment.Recipe(
+              env, name, innerRate, contextRate, innerSteps, seed, window));
+    }
+    return l;
   }
 
   private TrainingLoop.Result train(MetaLearner learner, DynamicsDomain domain, TaskData[] val)

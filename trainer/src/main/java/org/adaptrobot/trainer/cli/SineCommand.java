@@ -105,6 +105,10 @@ public final class SineCommand implements Callable<Integer> {
               + " (default: ${DEFAULT-VALUE})")
   int seeds;
 
+  @picocli.CommandLine.Mixin ClusterOption clusterOption = new ClusterOption();
+
+  private org.adaptrobot.trainer.cluster.Cluster cluster;
+
   static final long EVAL_SEED = 0x5EED_E7A1L;
   static final int MAX_STEPS = 10;
 
@@ -121,6 +125,17 @@ public final class SineCommand implements Callable<Integer> {
     }
     int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
     Files.createDirectories(out);
+    cluster = clusterOption.connect();
+    try {
+      return train(nThreads);
+    } finally {
+      if (cluster != null) {
+        cluster.close();
+      }
+    }
+  }
+
+  private int train(int nThreads) throws Exception {
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("benchmark", "sinusoid");
     summary.put("iterations", iterations);
@@ -181,6 +196,9 @@ public final class SineCommand implements Callable<Integer> {
       plot.write(out.resolve("mse-vs-steps-k" + k + ".png"));
     }
     summary.put("results", rows);
+    if (cluster != null) {
+      summary.put("cluster", ClusterOption.provenance(clusterOption.address, cluster));
+    }
     printTable(rows, oracle);
     RunFiles.json(out.resolve("summary.json"), summary);
     if (json != null) {
@@ -197,6 +215,9 @@ public final class SineCommand implements Callable<Integer> {
         String.format(
             Locale.ROOT, "sine %s K=%d meta-batch=%d seed=%d", algorithm, k, metaBatch, seed);
     try (MetaLearner learner = SinusoidExperiment.learner(algorithm, seed, nThreads, k)) {
+      if (cluster != null) {
+        learner.distribute(cluster, new SinusoidExperiment.Recipe(algorithm, seed, k));
+      }
       TrainingLoop.Result result =
           TrainingLoop.run(
               learner,

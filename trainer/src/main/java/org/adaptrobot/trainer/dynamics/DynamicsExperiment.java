@@ -37,6 +37,39 @@ public final class DynamicsExperiment {
         inputs, new int[] {HIDDEN, HIDDEN}, outputs, Activation.TANH, Activation.IDENTITY);
   }
 
+  /** The dynamics domain of {@code --env}: diffdrive or pendulum. */
+  public static DynamicsDomain domain(String env) {
+    return switch (env) {
+      case "diffdrive" -> new DiffDriveDynamics();
+      case "pendulum" -> new PendulumDynamics();
+      default ->
+          throw new IllegalArgumentException(
+              "--env: expected diffdrive or pendulum, got '" + env + "'");
+    };
+  }
+
+  /** How cluster members rebuild a dynamics run's learner. */
+  public record Recipe(
+      String env,
+      String algorithm,
+      double innerRate,
+      double contextRate,
+      int innerSteps,
+      long seed,
+      int window)
+      implements org.adaptrobot.trainer.meta.MetaRecipe {
+    @Override
+    public MetaLearner learner() {
+      return DynamicsExperiment.learner(
+          algorithm, domain(env), innerRate, contextRate, innerSteps, seed, 1, window);
+    }
+
+    @Override
+    public TaskSampler sampler() {
+      return DynamicsExperiment.sampler(domain(env), window);
+    }
+  }
+
   /**
    * A learner: {@code maml} (exact second order), {@code fomaml}, {@code tensor-rate} (MAML with a
    * learned rate per tensor), {@code cavia} (context only, rate {@code contextRate}) or {@code

@@ -51,6 +51,20 @@ public final class SinusoidExperiment {
     return Mlp.of(inputs, new int[] {40, 40}, 1, Activation.RELU, Activation.IDENTITY);
   }
 
+  /** How cluster members rebuild a sinusoid run's learner. */
+  public record Recipe(String algorithm, long seed, int k)
+      implements org.adaptrobot.trainer.meta.MetaRecipe {
+    @Override
+    public MetaLearner learner() {
+      return SinusoidExperiment.learner(algorithm, seed, 1, k);
+    }
+
+    @Override
+    public TaskSampler sampler() {
+      return SinusoidExperiment.sampler();
+    }
+  }
+
   /** Builds a learner by name: maml, fomaml, reptile, metasgd, cavia, pretrained. */
   public static MetaLearner learner(String algorithm, long seed, int threads, int k) {
     int maxBatch = Math.max(2 * k, GRID);

@@ -2,6 +2,7 @@ package org.adaptrobot.trainer.meta;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -10,6 +11,7 @@ import org.adaptrobot.models.loss.MeanSquaredError;
 import org.adaptrobot.models.nn.DifferentiableModel;
 import org.adaptrobot.models.nn.Objective;
 import org.adaptrobot.models.optim.Adam;
+import org.adaptrobot.trainer.cluster.Cluster;
 
 /**
  * What the meta-learning algorithms share: the meta-parameters θ, Adam as outer optimiser with meta
@@ -42,6 +44,9 @@ public abstract class MetaLearner implements AutoCloseable {
   private final int maxBatch;
   private final ExecutorService pool;
   private final ThreadLocal<Workspace> workspaces;
+  private Cluster cluster;
+  private MetaRecipe recipe;
+  private String run;
 
   protected MetaLearner(
       DifferentiableModel model,
@@ -163,40 +168,67 @@ public abstract class MetaLearner implements AutoCloseable {
   }
 
   /**
+   * Task {@code index} of meta-iteration {@code iteration}: its random generator derived from
+   * (seed, iteration, index), K support and query points, the meta-gradient at the current
+   * parameters. What the trainer's threads and cluster members compute alike.
+   */
+  public TaskResult task(int iteration, int index, TaskSampler sampler, int k) {
+    TaskData d = sampler.sample(new SplittableRandom(mix(seed, iteration, index)), k);
+    double[] g = new double[theta.length];
+    double[] extra = newExtra();
+    double loss = taskGradient(workspaces.get(), d, g, extra);
+    return new TaskResult(g, extra, loss);
+  }
+
+  /**
+   * From now on sends the tasks of each meta-iteration to {@code cluster} instead of the local
+   * threads; {@code recipe} rebuilds this learner on the members. The result is the same.
+   */
+  public void distribute(Cluster cluster, MetaRecipe recipe) {
+    this.cluster = cluster;
+    this.recipe = recipe;
+    this.run = java.util.UUID.randomUUID().toString();
+  }
+
+  /**
    * One meta-iteration (Algorithm 1/2 of MAML, line "sample batch of tasks" to "update θ"): tasks
-   * in parallel, gradients averaged in task order, one outer step. Returns the mean post-adaptation
-   * query loss.
+   * in parallel (threads, or the cluster's members), gradients averaged in task order, one outer
+   * step. Returns the mean post-adaptation query loss.
    */
   public double metaIteration(int iteration, TaskSampler sampler, int metaBatch, int k) {
-    List<Future<double[][]>> futures = new ArrayList<>(metaBatch);
-    for (int i = 0; i < metaBatch; i++) {
-      long taskSeed = mix(seed, iteration, i);
-      futures.add(
-          pool.submit(
-              () -> {
-                TaskData d = sampler.sample(new SplittableRandom(taskSeed), k);
-                double[] g = new double[theta.length];
-                double[] extra = newExtra();
-                double loss = taskGradient(workspaces.get(), d, g, extra);
-                return new double[][] {g, extra, {loss}};
-              }));
+    List<TaskResult> results = new ArrayList<>(metaBatch);
+    if (cluster != null) {
+      Map<String, double[]> now = state();
+      List<RemoteTask> jobs = new ArrayList<>(metaBatch);
+      for (int i = 0; i < metaBatch; i++) {
+        jobs.add(new RemoteTask(run, recipe, iteration, now, i, k));
+      }
+      results.addAll(cluster.runInOrder(jobs));
+    } else {
+      List<Future<TaskResult>> futures = new ArrayList<>(metaBatch);
+      for (int i = 0; i < metaBatch; i++) {
+        int index = i;
+        futures.add(pool.submit(() -> task(iteration, index, sampler, k)));
+      }
+      try {
+        for (Future<TaskResult> f : futures) {
+          results.add(f.get());
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException("meta-batch failed: " + e.getMessage(), e);
+      }
     }
     double[] mean = new double[theta.length];
     List<double[]> extras = new ArrayList<>();
     double loss = 0;
-    try {
-      for (Future<double[][]> f : futures) {
-        double[][] r = f.get();
-        for (int j = 0; j < mean.length; j++) {
-          mean[j] += r[0][j];
-        }
-        if (r[1] != null) {
-          extras.add(r[1]);
-        }
-        loss += r[2][0];
+    for (TaskResult r : results) {
+      for (int j = 0; j < mean.length; j++) {
+        mean[j] += r.gradient()[j];
       }
-    } catch (Exception e) {
-      throw new IllegalStateException("meta-batch failed: " + e.getMessage(), e);
+      if (r.extra() != null) {
+        extras.add(r.extra());
+      }
+      loss += r.loss();
     }
     for (int j = 0; j < mean.length; j++) {
       mean[j] /= metaBatch;
