@@ -191,4 +191,29 @@ class MetaLearnerTest {
     assertThat(after2).containsExactly(after1);
     assertThat(trained).isLessThan(0.7 * untrained);
   }
+
+  /**
+   * A dynamics task depends on its random generator only, not on the windows a thread's domain drew
+   * before: 1 and 2 threads (and cluster members, each with its own history) agree bit for bit. The
+   * diff-drive explorer once carried its duty target from one window into the next.
+   */
+  @Test
+  void seededDynamicsRunsAreTheSameForOneAndTwoThreads() {
+    for (String env : new String[] {"diffdrive", "pendulum"}) {
+      var domain = org.adaptrobot.trainer.dynamics.DynamicsExperiment.domain(env);
+      var sampler = org.adaptrobot.trainer.dynamics.DynamicsExperiment.sampler(domain, 16);
+      double[][] p = new double[2][];
+      for (int threads = 1; threads <= 2; threads++) {
+        try (MetaLearner l =
+            org.adaptrobot.trainer.dynamics.DynamicsExperiment.learner(
+                "maml", domain, 0.1, 1.0, 1, 3, threads, 16)) {
+          for (int it = 0; it < 30; it++) {
+            l.metaIteration(it, sampler, 8, 16);
+          }
+          p[threads - 1] = l.parameters().clone();
+        }
+      }
+      assertThat(p[1]).as(env).containsExactly(p[0]);
+    }
+  }
 }
