@@ -17,11 +17,18 @@ final class Engine {
 
   private Engine() {}
 
-  /** Hazelcast logs through java.util.logging: warnings and worse only, no phoning home. */
-  static void quiet() {
+  /** Held: java.util.logging keeps loggers weakly, and a collected logger forgets its level. */
+  private static final Logger HAZELCAST = Logger.getLogger("com.hazelcast");
+
+  /**
+   * Hazelcast logs through java.util.logging, {@code level} and worse only (a worker shows
+   * warnings; the trainer's client only errors, its own messages say what went wrong), and does not
+   * phone home.
+   */
+  static void quiet(Level level) {
     System.setProperty("hazelcast.logging.type", "jdk");
     System.setProperty("hazelcast.phone.home.enabled", "false");
-    Logger.getLogger("com.hazelcast").setLevel(Level.WARNING);
+    HAZELCAST.setLevel(level);
   }
 
   /** host:port[,host:port...] as a list, each checked. */
@@ -56,6 +63,8 @@ final class Engine {
     return m.getAddress().getHost()
         + ":"
         + m.getAddress().getPort()
-        + (threads != null ? " (" + threads + " threads)" : "");
+        + (threads != null
+            ? " (" + threads + (threads.equals("1") ? " thread)" : " threads)")
+            : "");
   }
 }

@@ -46,7 +46,7 @@ final class HazelcastCluster implements Cluster {
   }
 
   static HazelcastCluster connect(List<String> addresses, PrintStream log) {
-    Engine.quiet();
+    Engine.quiet(java.util.logging.Level.SEVERE);
     ClientConfig config = new ClientConfig();
     config.setClusterName(Engine.CLUSTER_NAME);
     config.getNetworkConfig().setAddresses(addresses);
@@ -67,7 +67,7 @@ final class HazelcastCluster implements Cluster {
     }
     HazelcastCluster c = new HazelcastCluster(client, log);
     try {
-      c.eligible(Set.of());
+      c.eligible(Set.of(), 0);
     } catch (RuntimeException e) {
       client.shutdown();
       throw e;
@@ -76,11 +76,11 @@ final class HazelcastCluster implements Cluster {
   }
 
   /**
-   * Members that take jobs, waiting up to {@link #WAIT_MILLIS} for one when there is none; members
-   * in {@code avoid} only when nothing else is there.
+   * Members that take jobs except those in {@code avoid} (one that just failed to answer), waiting
+   * up to {@code waitMillis} for one when there is none.
    */
-  private List<Member> eligible(Set<Member> avoid) {
-    long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+  private List<Member> eligible(Set<Member> avoid, long waitMillis) {
+    long deadline = System.currentTimeMillis() + waitMillis;
     boolean waited = false;
     while (true) {
       List<Member> ok = new ArrayList<>();
@@ -102,11 +102,10 @@ final class HazelcastCluster implements Cluster {
       if (!preferred.isEmpty()) {
         return preferred;
       }
-      if (System.currentTimeMillis() > deadline) {
+      if (System.currentTimeMillis() >= deadline) {
         throw new IllegalStateException(
-            "cluster: no member takes jobs after "
-                + WAIT_MILLIS / 1000
-                + " s"
+            "cluster: no member takes jobs"
+                + (waitMillis > 0 ? " after waiting " + waitMillis / 1000 + " s" : "")
                 + (refused.isEmpty()
                     ? " (none is left)"
                     : "; refused, other code or configuration: "
@@ -135,7 +134,7 @@ final class HazelcastCluster implements Cluster {
 
   @Override
   public <T extends Serializable> List<T> runInOrder(List<? extends Job<T>> jobs) {
-    List<Member> members = eligible(Set.of());
+    List<Member> members = eligible(Set.of(), WAIT_MILLIS);
     List<Future<T>> futures = new ArrayList<>(jobs.size());
     List<Member> at = new ArrayList<>(jobs.size());
     for (Job<T> job : jobs) {
@@ -156,7 +155,7 @@ final class HazelcastCluster implements Cluster {
                 "job " + i + " failed on member " + Engine.describe(lost) + ": " + e.getCause(),
                 e.getCause());
           }
-          Member other = eligible(Set.of(lost)).get(0);
+          Member other = eligible(Set.of(lost), WAIT_MILLIS).get(0);
           log.printf(
               "cluster: member %s left before answering job %d; running it on %s%n",
               Engine.describe(lost), i, Engine.describe(other));
@@ -188,7 +187,7 @@ final class HazelcastCluster implements Cluster {
 
   @Override
   public List<String> members() {
-    return eligible(Set.of()).stream().map(Engine::describe).toList();
+    return eligible(Set.of(), WAIT_MILLIS).stream().map(Engine::describe).toList();
   }
 
   @Override

@@ -45,7 +45,13 @@ record RemoteTask(
   public TaskResult call() {
     Replica r;
     synchronized (REPLICAS) {
-      r = REPLICAS.computeIfAbsent(run, x -> new Replica(recipe));
+      r =
+          REPLICAS.computeIfAbsent(
+              run,
+              x -> {
+                System.out.printf("worker: tasks of run %s: %s%n", run, recipe);
+                return new Replica(recipe);
+              });
     }
     r.lock.readLock().lock();
     try {
