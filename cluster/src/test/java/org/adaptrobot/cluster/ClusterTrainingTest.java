@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterTrainingTest {
 
   @TempDir Path dir;
-  private final Workers workers = new Workers();
+  private final LocalWorkers workers = new LocalWorkers();
 
   @AfterEach
   void stop() {
@@ -113,13 +113,13 @@ class ClusterTrainingTest {
     Run local = sine(dir.resolve("local"), "--threads", "2");
     assertThat(local.exit()).as(local.err()).isZero();
 
-    Workers.Worker a = workers.start(Workers.classPath(), null);
+    LocalWorkers.Worker a = workers.start(LocalWorkers.classPath(), null);
     Run one = sine(dir.resolve("one"), "--cluster", a.address());
     assertThat(one.exit()).as(one.err()).isZero();
     assertThat(summary(dir.resolve("one")).at("/cluster/members")).hasSize(1);
 
-    workers.start(Workers.classPath(), a);
-    workers.start(Workers.classPath(), a);
+    workers.start(LocalWorkers.classPath(), a);
+    workers.start(LocalWorkers.classPath(), a);
     Run three = sine(dir.resolve("three"), "--cluster", a.address());
     assertThat(three.exit()).as(three.err()).isZero();
     assertThat(three.err()).contains("3 members take tasks");
@@ -155,9 +155,9 @@ class ClusterTrainingTest {
     Run local = robot(concat(dynamics, "--out", dir.resolve("local").toString()));
     assertThat(local.exit()).as(local.err()).isZero();
 
-    Workers.Worker a = workers.start(Workers.classPath(), null);
-    workers.start(Workers.classPath(), a);
-    Workers.Worker victim = workers.start(Workers.classPath(), a);
+    LocalWorkers.Worker a = workers.start(LocalWorkers.classPath(), null);
+    workers.start(LocalWorkers.classPath(), a);
+    LocalWorkers.Worker victim = workers.start(LocalWorkers.classPath(), a);
     CompletableFuture<Run> run =
         CompletableFuture.supplyAsync(
             () ->
@@ -187,7 +187,7 @@ class ClusterTrainingTest {
   }
 
   /** The victim says so when it takes its first task of a run. */
-  private static boolean victimBusy(Workers.Worker w) {
+  private static boolean victimBusy(LocalWorkers.Worker w) {
     return w.output().contains("worker: tasks of run");
   }
 
@@ -198,10 +198,10 @@ class ClusterTrainingTest {
     Path marker = extra.resolve("org/adaptrobot/cluster/Marker.class");
     Files.createDirectories(marker.getParent());
     Files.write(marker, new byte[] {(byte) 0xCA, (byte) 0xFE, 1, 2, 3});
-    String otherCp = extra + java.io.File.pathSeparator + Workers.classPath();
+    String otherCp = extra + java.io.File.pathSeparator + LocalWorkers.classPath();
 
-    Workers.Worker a = workers.start(Workers.classPath(), null);
-    Workers.Worker other = workers.start(otherCp, a);
+    LocalWorkers.Worker a = workers.start(LocalWorkers.classPath(), null);
+    LocalWorkers.Worker other = workers.start(otherCp, a);
     assertThat(other.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(other.process.exitValue()).as(other.output()).isEqualTo(2);
     assertThat(other.output())
@@ -209,7 +209,7 @@ class ClusterTrainingTest {
         .contains("Every member needs the same build");
 
     // a cluster of other code: the trainer names it and trains nothing
-    Workers.Worker lone = workers.start(otherCp, null);
+    LocalWorkers.Worker lone = workers.start(otherCp, null);
     Run refused = sine(dir.resolve("refused"), "--cluster", lone.address());
     assertThat(refused.exit()).isNotZero();
     assertThat(refused.err())
@@ -221,7 +221,7 @@ class ClusterTrainingTest {
 
     // nobody there
     assertThatThrownBy(
-            () -> ClusterProvider.connectAny("127.0.0.1:" + Workers.freePort(), System.err))
+            () -> ClusterProvider.connectAny("127.0.0.1:" + LocalWorkers.freePort(), System.err))
         .hasMessageContaining("no worker answered within 15 s");
   }
 
@@ -233,7 +233,7 @@ class ClusterTrainingTest {
         List.of(
             "-verbose:class",
             "-cp",
-            Workers.classPath(),
+            LocalWorkers.classPath(),
             "org.adaptrobot.runtime.cli.RobotCommand",
             "train",
             "sine",

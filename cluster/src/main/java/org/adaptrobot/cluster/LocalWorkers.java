@@ -13,12 +13,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** {@code robot worker} processes on loopback, each in its own JVM, stopped by {@link #close}. */
-final class Workers implements AutoCloseable {
+/**
+ * {@code robot worker} processes on this machine's loopback, each in its own JVM with this JVM's
+ * class path and module flags, killed by {@link #close}: a real cluster for tests and benchmarks.
+ */
+public final class LocalWorkers implements AutoCloseable {
 
   /** One worker process and everything it printed. */
-  static final class Worker {
-    final Process process;
+  public static final class Worker {
+    public final Process process;
     final List<String> log = new CopyOnWriteArrayList<>();
     int port;
 
@@ -26,30 +29,35 @@ final class Workers implements AutoCloseable {
       this.process = process;
     }
 
-    String address() {
+    /** Whether it said it is up (false: it ended first, see its exit code and output). */
+    public boolean up() {
+      return port > 0;
+    }
+
+    public String address() {
       return "127.0.0.1:" + port;
     }
 
-    String output() {
+    public String output() {
       return String.join("\n", log);
     }
   }
 
   private final List<Worker> started = new ArrayList<>();
 
-  static String classPath() {
+  public static String classPath() {
     return System.getProperty("java.class.path");
   }
 
   /** A free loopback port (the worker takes the next one if it is gone by then). */
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
   }
 
   /** Starts a worker joining {@code join} (null: a new cluster); waits until it is up or ended. */
-  Worker start(String classPath, Worker join) throws Exception {
+  public Worker start(String classPath, Worker join) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(
