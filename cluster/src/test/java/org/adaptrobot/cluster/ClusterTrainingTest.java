@@ -134,6 +134,55 @@ class ClusterTrainingTest {
   }
 
   @Test
+  void theMetaRlLearnersSampleTheirTasksOnTheClusterWithTheThreadsResult() throws Exception {
+    LocalWorkers.Worker a = workers.start(LocalWorkers.classPath(), null);
+    workers.start(LocalWorkers.classPath(), a);
+    for (String algo : new String[] {"promp", "maml_trpo"}) {
+      String[] run = {
+        "train",
+        "rl",
+        "--algo",
+        algo,
+        "--env",
+        "point-nav",
+        "--iterations",
+        "2",
+        "--meta-batch",
+        "6",
+        "--trajectories",
+        "4",
+        "--eval-tasks",
+        "2"
+      };
+      Path local = dir.resolve(algo + "-local");
+      Path cluster = dir.resolve(algo + "-cluster");
+      Run l = robot(concat(run, "--out", local.toString(), "--threads", "2"));
+      assertThat(l.exit()).as(l.err()).isZero();
+      Run c = robot(concat(run, "--out", cluster.toString(), "--cluster", a.address()));
+      assertThat(c.exit()).as(c.err()).isZero();
+      assertThat(summary(cluster).at("/cluster/members")).hasSize(2);
+      Map<String, double[]> x = learned(local.resolve("checkpoint.bin"));
+      Map<String, double[]> y = learned(cluster.resolve("checkpoint.bin"));
+      double[] curveX = x.remove("curve");
+      double[] curveY = y.remove("curve");
+      assertThat(y.keySet()).as(algo).isEqualTo(x.keySet()).contains("policy");
+      for (String k : x.keySet()) {
+        assertThat(y.get(k)).as(algo + " " + k).containsExactly(x.get(k));
+      }
+      // the learning curve's rows (ProMP: iteration, env steps, returns before and after
+      // adapting, seconds; MAML-TRPO adds the step's KL and acceptance before the seconds): all
+      // but the seconds
+      int width = algo.equals("promp") ? 5 : 7;
+      assertThat(curveY).hasSameSizeAs(curveX).hasSize(2 * width);
+      for (int r = 0; r < 2; r++) {
+        assertThat(java.util.Arrays.copyOfRange(curveY, r * width, (r + 1) * width - 1))
+            .as(algo + " curve row " + r)
+            .containsExactly(java.util.Arrays.copyOfRange(curveX, r * width, (r + 1) * width - 1));
+      }
+    }
+  }
+
+  @Test
   void aMemberKilledMidIterationChangesNothing() throws Exception {
     String[] dynamics = {
       "train",

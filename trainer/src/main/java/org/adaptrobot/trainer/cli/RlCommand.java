@@ -14,10 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.adaptrobot.demo.plot.LinePlot;
 import org.adaptrobot.models.nn.Activation;
-import org.adaptrobot.sim.env.CartPole;
 import org.adaptrobot.sim.env.Env;
-import org.adaptrobot.sim.env.Pendulum;
-import org.adaptrobot.sim.env.PointNavigation;
 import org.adaptrobot.sim.env.TaskDistribution;
 import org.adaptrobot.trainer.rl.MamlTrpo;
 import org.adaptrobot.trainer.rl.MetaEval;
@@ -233,26 +230,17 @@ public final class RlCommand implements Callable<Integer> {
               + " off).")
   boolean resume;
 
+  @picocli.CommandLine.Mixin ClusterOption clusterOption = new ClusterOption();
+
+  private org.adaptrobot.trainer.cluster.Cluster cluster;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter o = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Supplier<Env> chosen =
-        switch (env) {
-          case "cartpole" -> CartPole::new;
-          case "pendulum" -> Pendulum::new;
-          case "point-nav" -> PointNavigation::new;
-          case "diffdrive" ->
-              () ->
-                  new org.adaptrobot.trainer.rl.SpecReward(
-                      new org.adaptrobot.sim.env.DiffDriveEnv(
-                          org.adaptrobot.sim.env.DiffDriveEnv.Mode.VELOCITY_TRACKING, 50),
-                      org.adaptrobot.trainer.rl.SpecReward.DIFF_DRIVE_VELOCITY,
-                      org.adaptrobot.models.bundle.RewardSpec.standard());
-          default -> null;
-        };
+    Supplier<Env> chosen = org.adaptrobot.trainer.rl.RlEnvs.named(env);
     if (chosen == null) {
       err.println(
           "error: --env: expected cartpole, pendulum, point-nav or diffdrive, got '" + env + "'");
@@ -370,6 +358,13 @@ public final class RlCommand implements Callable<Integer> {
       }
       Files.write(out.resolve("metrics.csv"), kept);
     }
+    if (clusterOption.address != null && algo != Algorithm.PROMP && algo != Algorithm.MAML_TRPO) {
+      err.println(
+          "error: --cluster: of the reinforcement learners only --algo promp and maml_trpo send"
+              + " their tasks to a cluster yet");
+      return 2;
+    }
+    cluster = clusterOption.connect();
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     long t0 = System.nanoTime();
     Map<String, Object> summary = new LinkedHashMap<>();
@@ -656,6 +651,9 @@ public final class RlCommand implements Callable<Integer> {
                   p0.adaptLogStd());
           if (algo == Algorithm.PROMP) {
             ProMp m = new ProMp(factory, pc, seed);
+            if (cluster != null) {
+              m.distribute(cluster, new ProMp.Recipe(env, pc, seed));
+            }
             String run = runId(pc.toString(), pc.hidden());
             int start = resumeFrom(o, run, m::restore);
             for (int i = start; i < iterations; i++) {
@@ -691,6 +689,9 @@ public final class RlCommand implements Callable<Integer> {
                     d.initialLogStd(),
                     d.adaptLogStd());
             MamlTrpo m = new MamlTrpo(factory, mc, seed);
+            if (cluster != null) {
+              m.distribute(cluster, new MamlTrpo.Recipe(env, mc, seed));
+            }
             String run = runId(mc.toString(), mc.hidden());
             int start = resumeFrom(o, run, m::restore);
             for (int i = start; i < iterations; i++) {
@@ -785,6 +786,10 @@ public final class RlCommand implements Callable<Integer> {
       }
     } finally {
       pool.shutdown();
+      if (cluster != null) {
+        summary.put("cluster", ClusterOption.provenance(clusterOption.address, cluster));
+        cluster.close();
+      }
     }
     StringBuilder p = new StringBuilder();
     for (double v : params) {

@@ -24,7 +24,7 @@ import org.adaptrobot.sim.env.Env;
  * KL bound whose surrogate improved. Tasks run in parallel and are summed in task order:
  * bit-identical for any number of threads.
  */
-public final class MamlTrpo {
+public final class MamlTrpo implements RemoteSampling.Learner<MamlTrpo.TaskData> {
 
   /** Hyper-parameters (the MAML paper's for 2D navigation where it gives them). */
   public record Config(
@@ -43,7 +43,8 @@ public final class MamlTrpo {
       int[] hidden,
       Activation activation,
       double initialLogStd,
-      boolean adaptLogStd) {
+      boolean adaptLogStd)
+      implements java.io.Serializable {
     /** Settings whose inner step adapts every parameter, log-std included. */
     public Config(
         int metaBatch,
@@ -139,8 +140,59 @@ public final class MamlTrpo {
    * One task's trajectories: the inner batches D_0..D_{K−1} (D_i sampled under θ_i, θ_0 = θ), the
    * post-update batch under θ_K, and the post-update policy's output on it.
    */
-  private record TaskData(
-      List<TaskBatch> inner, TaskBatch post, double[] adapted, double[] outPostOld) {
+  /**
+   * Task {@code i} of meta-iteration {@code it}: the inner steps' trajectories and steps from θ,
+   * then trajectories under the adapted parameters. What the trainer's threads and cluster members
+   * compute alike.
+   */
+  @Override
+  public TaskData sample(int it, int i, double[] task, double[] theta) {
+    long s = MetaBatch.taskSeed(seed, it, i);
+    Supplier<Env> env = TaskEnvs.fixed(factory, task);
+    List<TaskBatch> inner = new ArrayList<>();
+    double[] adapted = theta;
+    for (int k = 0; k < c.innerSteps(); k++) {
+      TaskBatch b =
+          TaskBatch.sample(
+              env,
+              ac.policy,
+              adapted,
+              c.trajectories(),
+              c.horizon(),
+              c.gamma(),
+              c.lambda(),
+              s + 1000L * k);
+      inner.add(b);
+      adapted = b.adapt(ac.policy, adapted, rates);
+    }
+    TaskBatch post =
+        TaskBatch.sample(
+            env, ac.policy, adapted, c.trajectories(), c.horizon(), c.gamma(), c.lambda(), s + 50);
+    double[] out = new PolicyGradient(ac.policy).forward(adapted, post.obs(), post.n());
+    return new TaskData(inner, post, adapted, out.clone());
+  }
+
+  /** How cluster members rebuild a MAML-TRPO run (its environment by name, settings and seed). */
+  public record Recipe(String env, Config config, long seed)
+      implements RemoteSampling.Recipe<TaskData> {
+    @Override
+    public MamlTrpo learner() {
+      return new MamlTrpo(RlEnvs.metaRl(env), config, seed);
+    }
+  }
+
+  private RemoteSampling remote;
+
+  /**
+   * From now on samples each meta-iteration's tasks on {@code cluster}'s members (the
+   * natural-gradient step stays here); the result is the same.
+   */
+  public void distribute(org.adaptrobot.trainer.cluster.Cluster cluster, Recipe recipe) {
+    this.remote = new RemoteSampling(cluster, recipe);
+  }
+
+  record TaskData(List<TaskBatch> inner, TaskBatch post, double[] adapted, double[] outPostOld)
+      implements java.io.Serializable {
     TaskBatch pre() {
       return inner.get(0);
     }
@@ -198,42 +250,7 @@ public final class MamlTrpo {
     List<double[]> tasks = MetaBatch.trainingTasks(factory, seed, iteration, c.metaBatch());
     double[] theta = ac.policyParams.clone();
     List<TaskData> data =
-        MetaBatch.parallel(
-            pool,
-            threads,
-            tasks.size(),
-            i -> {
-              long s = MetaBatch.taskSeed(seed, iteration, i);
-              Supplier<Env> env = TaskEnvs.fixed(factory, tasks.get(i));
-              List<TaskBatch> inner = new ArrayList<>();
-              double[] adapted = theta;
-              for (int k = 0; k < c.innerSteps(); k++) {
-                TaskBatch b =
-                    TaskBatch.sample(
-                        env,
-                        ac.policy,
-                        adapted,
-                        c.trajectories(),
-                        c.horizon(),
-                        c.gamma(),
-                        c.lambda(),
-                        s + 1000L * k);
-                inner.add(b);
-                adapted = b.adapt(ac.policy, adapted, rates);
-              }
-              TaskBatch post =
-                  TaskBatch.sample(
-                      env,
-                      ac.policy,
-                      adapted,
-                      c.trajectories(),
-                      c.horizon(),
-                      c.gamma(),
-                      c.lambda(),
-                      s + 50);
-              double[] out = new PolicyGradient(ac.policy).forward(adapted, post.obs(), post.n());
-              return new TaskData(inner, post, adapted, out.clone());
-            });
+        RemoteSampling.sample(remote, this, pool, threads, iteration, tasks, theta);
     envSteps += (c.innerSteps() + 1L) * c.metaBatch() * c.trajectories() * c.horizon();
     int p = theta.length;
     // the meta-gradient at θ

@@ -22,7 +22,7 @@ import org.adaptrobot.sim.env.Env;
  * curvature: (I + α H_LVC) ∇_θ' J_clip. Tasks run in parallel; their gradients are summed in task
  * order, so a run is bit-identical for any number of threads.
  */
-public final class ProMp {
+public final class ProMp implements RemoteSampling.Learner<ProMp.TaskData> {
 
   /** Hyper-parameters (ProMP's defaults where it has them). */
   public record Config(
@@ -39,7 +39,8 @@ public final class ProMp {
       int[] hidden,
       Activation activation,
       double initialLogStd,
-      boolean adaptLogStd) {
+      boolean adaptLogStd)
+      implements java.io.Serializable {
     /** Settings whose inner step adapts every parameter, log-std included. */
     public Config(
         int metaBatch,
@@ -121,7 +122,8 @@ public final class ProMp {
     return curve;
   }
 
-  private record TaskData(TaskBatch pre, TaskBatch post, double[] outOldPre) {}
+  record TaskData(TaskBatch pre, TaskBatch post, double[] outOldPre)
+      implements java.io.Serializable {}
 
   /**
    * The learner's state for a checkpoint: the policy, the iteration, the env steps, the learning
@@ -174,37 +176,7 @@ public final class ProMp {
     List<double[]> tasks = MetaBatch.trainingTasks(factory, seed, iteration, c.metaBatch());
     double[] theta = ac.policyParams.clone();
     List<TaskData> data =
-        MetaBatch.parallel(
-            pool,
-            threads,
-            tasks.size(),
-            i -> {
-              long s = MetaBatch.taskSeed(seed, iteration, i);
-              Supplier<Env> env = TaskEnvs.fixed(factory, tasks.get(i));
-              TaskBatch pre =
-                  TaskBatch.sample(
-                      env,
-                      ac.policy,
-                      theta,
-                      c.trajectories(),
-                      c.horizon(),
-                      c.gamma(),
-                      c.lambda(),
-                      s);
-              double[] adapted = pre.adapt(ac.policy, theta, rates);
-              TaskBatch post =
-                  TaskBatch.sample(
-                      env,
-                      ac.policy,
-                      adapted,
-                      c.trajectories(),
-                      c.horizon(),
-                      c.gamma(),
-                      c.lambda(),
-                      s + 50);
-              double[] outOld = new PolicyGradient(ac.policy).forward(theta, pre.obs(), pre.n());
-              return new TaskData(pre, post, outOld.clone());
-            });
+        RemoteSampling.sample(remote, this, pool, threads, iteration, tasks, theta);
     envSteps += 2L * c.metaBatch() * c.trajectories() * c.horizon();
     for (int step = 0; step < c.outerSteps(); step++) {
       double[] current = ac.policyParams.clone();
@@ -224,6 +196,44 @@ public final class ProMp {
     Point p = new Point(iteration, envSteps, pre, post, (System.nanoTime() - t0) * 1e-9);
     curve.add(p);
     return p;
+  }
+
+  /**
+   * Task {@code i} of meta-iteration {@code it}: trajectories under θ, the inner step, trajectories
+   * under the adapted parameters. What the trainer's threads and cluster members compute alike.
+   */
+  @Override
+  public TaskData sample(int it, int i, double[] task, double[] theta) {
+    long s = MetaBatch.taskSeed(seed, it, i);
+    Supplier<Env> env = TaskEnvs.fixed(factory, task);
+    TaskBatch pre =
+        TaskBatch.sample(
+            env, ac.policy, theta, c.trajectories(), c.horizon(), c.gamma(), c.lambda(), s);
+    double[] adapted = pre.adapt(ac.policy, theta, rates);
+    TaskBatch post =
+        TaskBatch.sample(
+            env, ac.policy, adapted, c.trajectories(), c.horizon(), c.gamma(), c.lambda(), s + 50);
+    double[] outOld = new PolicyGradient(ac.policy).forward(theta, pre.obs(), pre.n());
+    return new TaskData(pre, post, outOld.clone());
+  }
+
+  /** How cluster members rebuild a ProMP run (its environment by name, settings and seed). */
+  public record Recipe(String env, Config config, long seed)
+      implements RemoteSampling.Recipe<TaskData> {
+    @Override
+    public ProMp learner() {
+      return new ProMp(RlEnvs.metaRl(env), config, seed);
+    }
+  }
+
+  private RemoteSampling remote;
+
+  /**
+   * From now on samples each meta-iteration's tasks on {@code cluster}'s members (the outer steps
+   * stay here); the result is the same.
+   */
+  public void distribute(org.adaptrobot.trainer.cluster.Cluster cluster, Recipe recipe) {
+    this.remote = new RemoteSampling(cluster, recipe);
   }
 
   /** The ascent direction of one task's outer objective at θ. */

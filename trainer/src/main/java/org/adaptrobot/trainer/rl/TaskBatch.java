@@ -16,7 +16,8 @@ public record TaskBatch(
     double[] logProbs,
     double[] advantages,
     int n,
-    double meanReturn) {
+    double meanReturn)
+    implements java.io.Serializable {
 
   /**
    * Samples {@code trajectories} episodes of {@code horizon} steps of a task (copy i reset with
