@@ -22,9 +22,10 @@ import org.adaptrobot.trainer.cluster.Cluster;
 import org.adaptrobot.trainer.cluster.Fingerprint;
 
 /**
- * The trainer's side of a cluster: a Hazelcast client of the workers. Jobs go round-robin to the
- * members whose fingerprint equals the trainer's (others are named once and never used); a job
- * whose member leaves before answering goes to another member; results come back in job order.
+ * The trainer's side of a cluster: a Hazelcast client of the workers. Job i goes to member i modulo
+ * their number, in the order they joined, among the members whose fingerprint equals the trainer's
+ * (others are named once and never used); a job whose member leaves before answering goes to
+ * another member; results come back in job order.
  */
 final class HazelcastCluster implements Cluster {
 
@@ -37,7 +38,6 @@ final class HazelcastCluster implements Cluster {
   private final String fingerprint = Fingerprint.current();
   private final Set<String> named = new HashSet<>();
   private int rerun;
-  private int next;
 
   private HazelcastCluster(HazelcastInstance client, PrintStream log) {
     this.client = client;
@@ -137,10 +137,10 @@ final class HazelcastCluster implements Cluster {
     List<Member> members = eligible(Set.of(), WAIT_MILLIS);
     List<Future<T>> futures = new ArrayList<>(jobs.size());
     List<Member> at = new ArrayList<>(jobs.size());
-    for (Job<T> job : jobs) {
-      Member m = members.get(next++ % members.size());
+    for (int i = 0; i < jobs.size(); i++) {
+      Member m = members.get(i % members.size());
       at.add(m);
-      futures.add(executor.submitToMember(job, m));
+      futures.add(executor.submitToMember(jobs.get(i), m));
     }
     List<T> results = new ArrayList<>(jobs.size());
     for (int i = 0; i < jobs.size(); i++) {

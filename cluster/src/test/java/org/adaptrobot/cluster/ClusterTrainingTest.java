@@ -235,6 +235,57 @@ class ClusterTrainingTest {
     assertSameParameters(dir.resolve("local").resolve(cp), dir.resolve("cluster").resolve(cp));
   }
 
+  /**
+   * ProMP keeps each task's batch on the member that sampled it for the outer steps: a member
+   * killed mid-run has its tasks sampled again elsewhere (seeded per task), with the same result.
+   */
+  @Test
+  void aMemberKilledMidProMpRunChangesNothing() throws Exception {
+    String[] promp = {
+      "train",
+      "rl",
+      "--algo",
+      "promp",
+      "--env",
+      "point-nav",
+      "--iterations",
+      "40",
+      "--meta-batch",
+      "6",
+      "--trajectories",
+      "4",
+      "--eval-tasks",
+      "2"
+    };
+    Run local = robot(concat(promp, "--out", dir.resolve("local").toString()));
+    assertThat(local.exit()).as(local.err()).isZero();
+    LocalWorkers.Worker a = workers.start(LocalWorkers.classPath(), null);
+    workers.start(LocalWorkers.classPath(), a);
+    LocalWorkers.Worker victim = workers.start(LocalWorkers.classPath(), a);
+    CompletableFuture<Run> run =
+        CompletableFuture.supplyAsync(
+            () ->
+                robot(
+                    concat(
+                        promp,
+                        "--out",
+                        dir.resolve("cluster").toString(),
+                        "--cluster",
+                        a.address())));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline && !run.isDone() && !victimBusy(victim)) {
+      Thread.sleep(100);
+    }
+    assertThat(run).as("the run ended before the victim was killed").isNotDone();
+    victim.process.destroyForcibly();
+    Run cluster = run.get(120, TimeUnit.SECONDS);
+    assertThat(cluster.exit()).as(cluster.err()).isZero();
+    assertThat(summary(dir.resolve("cluster")).at("/cluster/rerun_tasks").asInt()).isPositive();
+    Map<String, double[]> x = learned(dir.resolve("local/checkpoint.bin"));
+    Map<String, double[]> y = learned(dir.resolve("cluster/checkpoint.bin"));
+    assertThat(y.get("policy")).containsExactly(x.get("policy"));
+  }
+
   /** The victim says so when it takes its first task of a run. */
   private static boolean victimBusy(LocalWorkers.Worker w) {
     return w.output().contains("worker: tasks of run");

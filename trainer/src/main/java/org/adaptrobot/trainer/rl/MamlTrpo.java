@@ -174,21 +174,22 @@ public final class MamlTrpo implements RemoteSampling.Learner<MamlTrpo.TaskData>
 
   /** How cluster members rebuild a MAML-TRPO run (its environment by name, settings and seed). */
   public record Recipe(String env, Config config, long seed)
-      implements RemoteSampling.Recipe<TaskData> {
+      implements RemoteSampling.Recipe<MamlTrpo> {
     @Override
     public MamlTrpo learner() {
       return new MamlTrpo(RlEnvs.metaRl(env), config, seed);
     }
   }
 
-  private RemoteSampling remote;
+  private RemoteSampling<MamlTrpo, TaskData> work = new RemoteSampling<>(this);
 
   /**
-   * From now on samples each meta-iteration's tasks on {@code cluster}'s members (the
-   * natural-gradient step stays here); the result is the same.
+   * From now on samples each meta-iteration's tasks and computes the per-task meta-gradients,
+   * Fisher-vector products and line-search evaluations on {@code cluster}'s members (the conjugate
+   * gradient and the step stay here); the result is the same.
    */
   public void distribute(org.adaptrobot.trainer.cluster.Cluster cluster, Recipe recipe) {
-    this.remote = new RemoteSampling(cluster, recipe);
+    this.work = work.distribute(cluster, recipe);
   }
 
   record TaskData(List<TaskBatch> inner, TaskBatch post, double[] adapted, double[] outPostOld)
@@ -249,29 +250,12 @@ public final class MamlTrpo implements RemoteSampling.Learner<MamlTrpo.TaskData>
     iteration++;
     List<double[]> tasks = MetaBatch.trainingTasks(factory, seed, iteration, c.metaBatch());
     double[] theta = ac.policyParams.clone();
-    List<TaskData> data =
-        RemoteSampling.sample(remote, this, pool, threads, iteration, tasks, theta);
+    List<TaskData> data = work.sample(pool, threads, iteration, tasks, theta);
     envSteps += (c.innerSteps() + 1L) * c.metaBatch() * c.trajectories() * c.horizon();
     int p = theta.length;
     // the meta-gradient at θ
     List<double[]> grads =
-        MetaBatch.parallel(
-            pool,
-            threads,
-            data.size(),
-            i -> {
-              TaskData d = data.get(i);
-              double[] gOut = new double[p];
-              new PolicyGradient(ac.policy)
-                  .weightedLogProbGradient(
-                      d.adapted(),
-                      d.post().obs(),
-                      d.post().actions(),
-                      d.post().advantages(),
-                      d.post().n(),
-                      gOut);
-              return throughInner(d, theta, gOut);
-            });
+        work.map(pool, threads, data, (m, d, sampledAt, v) -> m.metaGradient(d, sampledAt), null);
     double[] g = mean(grads, p);
     // natural-gradient direction by conjugate gradient on the meta Fisher-vector products
     double[] x = new double[p];
@@ -279,7 +263,7 @@ public final class MamlTrpo implements RemoteSampling.Learner<MamlTrpo.TaskData>
     double[] dir = g.clone();
     double rr = Trpo.dot(r, r);
     for (int it = 0; it < c.cgIterations() && rr > 1e-12; it++) {
-      double[] fd = fisherVector(data, theta, dir, pool, threads);
+      double[] fd = fisherVector(data, dir, pool, threads);
       double alpha = rr / Trpo.dot(dir, fd);
       for (int k = 0; k < p; k++) {
         x[k] += alpha * dir[k];
@@ -291,7 +275,7 @@ public final class MamlTrpo implements RemoteSampling.Learner<MamlTrpo.TaskData>
       }
       rr = next;
     }
-    double xFx = Trpo.dot(x, fisherVector(data, theta, x, pool, threads));
+    double xFx = Trpo.dot(x, fisherVector(data, x, pool, threads));
     double kl = 0;
     boolean accepted = false;
     if (xFx > 0) {
@@ -303,7 +287,7 @@ public final class MamlTrpo implements RemoteSampling.Learner<MamlTrpo.TaskData>
           candidate[q] += frac * beta * x[q];
         }
         List<double[]> res =
-            MetaBatch.parallel(pool, threads, data.size(), i -> evaluate(data.get(i), candidate));
+            work.map(pool, threads, data, (m, d, sampledAt, at) -> m.evaluate(d, at), candidate);
         double surrogate = 0;
         double meanKl = 0;
         for (double[] v : res) {
@@ -394,26 +378,42 @@ public final class MamlTrpo implements RemoteSampling.Learner<MamlTrpo.TaskData>
     return rates.clone();
   }
 
+  /** The mean over tasks of the meta Fisher-vector products with v, damped. */
   private double[] fisherVector(
-      List<TaskData> data, double[] theta, double[] v, ExecutorService pool, int threads) {
+      List<TaskData> data, double[] v, ExecutorService pool, int threads) {
     List<double[]> parts =
-        MetaBatch.parallel(
-            pool,
-            threads,
-            data.size(),
-            i -> {
-              TaskData d = data.get(i);
-              double[] u = alongInner(d, theta, v);
-              PolicyGradient pg = new PolicyGradient(ac.policy);
-              pg.forward(d.adapted(), d.post().obs(), d.post().n());
-              double[] fu = pg.fisherVectorProduct(d.adapted(), u, d.post().n(), 0);
-              return throughInner(d, theta, fu);
-            });
+        work.map(pool, threads, data, (m, d, sampledAt, u) -> m.fisherVector(d, sampledAt, u), v);
     double[] fv = mean(parts, v.length);
     for (int k = 0; k < fv.length; k++) {
       fv[k] += c.damping() * v[k];
     }
     return fv;
+  }
+
+  /**
+   * One task's meta-gradient at θ: the post-update policy gradient carried back through the inner
+   * steps.
+   */
+  private double[] metaGradient(TaskData d, double[] theta) {
+    double[] gOut = new double[theta.length];
+    new PolicyGradient(ac.policy)
+        .weightedLogProbGradient(
+            d.adapted(),
+            d.post().obs(),
+            d.post().actions(),
+            d.post().advantages(),
+            d.post().n(),
+            gOut);
+    return throughInner(d, theta, gOut);
+  }
+
+  /** One task's meta Fisher-vector product with v at θ. */
+  private double[] fisherVector(TaskData d, double[] theta, double[] v) {
+    double[] u = alongInner(d, theta, v);
+    PolicyGradient pg = new PolicyGradient(ac.policy);
+    pg.forward(d.adapted(), d.post().obs(), d.post().n());
+    double[] fu = pg.fisherVectorProduct(d.adapted(), u, d.post().n(), 0);
+    return throughInner(d, theta, fu);
   }
 
   /** The post-update surrogate and KL of one task at a candidate θ. */

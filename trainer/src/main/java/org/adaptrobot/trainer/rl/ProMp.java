@@ -175,13 +175,12 @@ public final class ProMp implements RemoteSampling.Learner<ProMp.TaskData> {
     iteration++;
     List<double[]> tasks = MetaBatch.trainingTasks(factory, seed, iteration, c.metaBatch());
     double[] theta = ac.policyParams.clone();
-    List<TaskData> data =
-        RemoteSampling.sample(remote, this, pool, threads, iteration, tasks, theta);
+    List<TaskData> data = work.sample(pool, threads, iteration, tasks, theta);
     envSteps += 2L * c.metaBatch() * c.trajectories() * c.horizon();
     for (int step = 0; step < c.outerSteps(); step++) {
       double[] current = ac.policyParams.clone();
       List<double[]> grads =
-          MetaBatch.parallel(pool, threads, data.size(), i -> taskGradient(data.get(i), current));
+          work.map(pool, threads, data, (m, d, sampledAt, v) -> m.taskGradient(d, v), current);
       double[] total = new double[current.length];
       for (double[] g : grads) {
         for (int k = 0; k < total.length; k++) {
@@ -219,21 +218,21 @@ public final class ProMp implements RemoteSampling.Learner<ProMp.TaskData> {
 
   /** How cluster members rebuild a ProMP run (its environment by name, settings and seed). */
   public record Recipe(String env, Config config, long seed)
-      implements RemoteSampling.Recipe<TaskData> {
+      implements RemoteSampling.Recipe<ProMp> {
     @Override
     public ProMp learner() {
       return new ProMp(RlEnvs.metaRl(env), config, seed);
     }
   }
 
-  private RemoteSampling remote;
+  private RemoteSampling<ProMp, TaskData> work = new RemoteSampling<>(this);
 
   /**
-   * From now on samples each meta-iteration's tasks on {@code cluster}'s members (the outer steps
-   * stay here); the result is the same.
+   * From now on samples each meta-iteration's tasks and computes their outer-step gradients on
+   * {@code cluster}'s members (Adam's step stays here); the result is the same.
    */
   public void distribute(org.adaptrobot.trainer.cluster.Cluster cluster, Recipe recipe) {
-    this.remote = new RemoteSampling(cluster, recipe);
+    this.work = work.distribute(cluster, recipe);
   }
 
   /** The ascent direction of one task's outer objective at θ. */

@@ -2,6 +2,7 @@ package org.adaptrobot.trainer.rl;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,12 +11,16 @@ import java.util.concurrent.ExecutorService;
 import org.adaptrobot.trainer.cluster.Cluster;
 
 /**
- * The sampling phase of a gradient-based meta-RL iteration (each task's trajectories, inner steps
- * and post-update trajectories) on this machine's threads or on a cluster's members. A member
- * rebuilds the run's learner from its recipe once per run and samples with the parameters the job
- * carries, so the batch is the same wherever it was sampled; the outer step stays with the trainer.
+ * The per-task work of a gradient-based meta-RL iteration on this machine's threads or on a
+ * cluster's members: sampling (each task's trajectories, inner steps and post-update trajectories)
+ * and the computations on a task's batch that follow (outer-step gradients, Fisher-vector products,
+ * line-search evaluations). A member rebuilds the run's learner from its recipe once per run, keeps
+ * the batches it sampled for the current iteration, and computes on them with the vector each job
+ * carries; job {@code i} goes to the same member while the members do not change, and a member
+ * without the batch (it joined, or another left) samples it again: sampling is seeded per task, so
+ * the batch and every result are the same wherever they are computed.
  */
-final class RemoteSampling {
+final class RemoteSampling<L extends RemoteSampling.Learner<T>, T extends Serializable> {
 
   /** A learner that samples one task of an iteration at given parameters. */
   interface Learner<T extends Serializable> {
@@ -23,71 +28,148 @@ final class RemoteSampling {
   }
 
   /** How members rebuild the run's learner. */
-  interface Recipe<T extends Serializable> extends Serializable {
-    Learner<T> learner();
+  interface Recipe<L> extends Serializable {
+    L learner();
   }
 
-  private record Job<T extends Serializable>(
-      String run, Recipe<T> recipe, int iteration, int task, double[] params, double[] theta)
-      implements Cluster.Job<T> {
+  /**
+   * A computation on one task's batch, given the parameters it was sampled at and a vector (a
+   * non-capturing lambda: it travels to the members).
+   */
+  interface Op<L, T> extends Serializable {
+    double[] apply(L learner, T batch, double[] theta, double[] vector);
+  }
 
-    /** The runs this member has recently served (a few; the oldest is dropped). */
-    private static final Map<String, Learner<?>> REPLICAS =
-        new LinkedHashMap<>(4, 0.75f, true) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, Learner<?>> eldest) {
-            return size() > 4;
-          }
-        };
+  /** What a member holds for one run: the learner and the current iteration's batches. */
+  private static final class Replica {
+    final Object learner;
+    int iteration = -1;
+    final Map<Integer, Object> batches = new HashMap<>();
 
-    @Override
-    @SuppressWarnings("unchecked")
-    public T call() {
-      Learner<T> replica;
-      synchronized (REPLICAS) {
-        replica =
-            (Learner<T>)
-                REPLICAS.computeIfAbsent(
-                    run,
-                    x -> {
-                      System.out.printf("worker: tasks of run %s: %s%n", run, recipe);
-                      return recipe.learner();
-                    });
-      }
-      return replica.sample(iteration, task, params, theta);
+    Replica(Object learner) {
+      this.learner = learner;
     }
   }
 
-  private final Cluster cluster;
-  private final Recipe<?> recipe;
-  private final String run = UUID.randomUUID().toString();
+  /** The runs this member has recently served (a few; the oldest is dropped). */
+  private static final Map<String, Replica> REPLICAS =
+      new LinkedHashMap<>(4, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Replica> eldest) {
+          return size() > 4;
+        }
+      };
 
-  RemoteSampling(Cluster cluster, Recipe<?> recipe) {
+  /**
+   * One task's work on a member: the batch of (iteration, task) sampled at {@code theta} (kept, or
+   * sampled now), then {@code op} on it with {@code vector}, or the batch itself when {@code op} is
+   * null.
+   */
+  private record Job<L extends Learner<T>, T extends Serializable>(
+      String run,
+      Recipe<L> recipe,
+      int iteration,
+      int task,
+      double[] taskParameters,
+      double[] theta,
+      Op<L, T> op,
+      double[] vector)
+      implements Cluster.Job<Serializable> {
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Serializable call() {
+      Replica r;
+      synchronized (REPLICAS) {
+        r =
+            REPLICAS.computeIfAbsent(
+                run,
+                x -> {
+                  System.out.printf("worker: tasks of run %s: %s%n", run, recipe);
+                  return new Replica(recipe.learner());
+                });
+      }
+      L learner = (L) r.learner;
+      T batch;
+      synchronized (r) {
+        if (r.iteration != iteration) {
+          r.batches.clear();
+          r.iteration = iteration;
+        }
+        batch = (T) r.batches.get(task);
+      }
+      if (batch == null) {
+        batch = learner.sample(iteration, task, taskParameters, theta);
+        synchronized (r) {
+          if (r.iteration == iteration) {
+            r.batches.put(task, batch);
+          }
+        }
+      }
+      return op == null ? batch : op.apply(learner, batch, theta, vector);
+    }
+  }
+
+  private final L local;
+  private final Cluster cluster;
+  private final Recipe<L> recipe;
+  private final String run = UUID.randomUUID().toString();
+  private int iteration;
+  private List<double[]> tasks;
+  private double[] theta;
+
+  /** Local work on the learner's own threads until {@link #distribute}. */
+  RemoteSampling(L local) {
+    this(local, null, null);
+  }
+
+  private RemoteSampling(L local, Cluster cluster, Recipe<L> recipe) {
+    this.local = local;
     this.cluster = cluster;
     this.recipe = recipe;
   }
 
-  /**
-   * Every task of an iteration sampled by {@code local} on the pool, or by its replicas on the
-   * cluster when {@code remote} is not null; results in task order.
-   */
+  /** The same work on {@code cluster}'s members. */
+  RemoteSampling<L, T> distribute(Cluster cluster, Recipe<L> recipe) {
+    return new RemoteSampling<>(local, cluster, recipe);
+  }
+
+  /** Samples every task of an iteration at {@code theta}; batches in task order. */
   @SuppressWarnings("unchecked")
-  static <T extends Serializable> List<T> sample(
-      RemoteSampling remote,
-      Learner<T> local,
-      ExecutorService pool,
-      int threads,
-      int iteration,
-      List<double[]> tasks,
-      double[] theta) {
-    if (remote == null) {
+  List<T> sample(
+      ExecutorService pool, int threads, int iteration, List<double[]> tasks, double[] theta) {
+    this.iteration = iteration;
+    this.tasks = tasks;
+    this.theta = theta;
+    if (cluster == null) {
       return MetaBatch.parallel(
           pool, threads, tasks.size(), i -> local.sample(iteration, i, tasks.get(i), theta));
     }
-    List<Job<T>> jobs = new ArrayList<>();
-    for (int i = 0; i < tasks.size(); i++) {
-      jobs.add(new Job<>(remote.run, (Recipe<T>) remote.recipe, iteration, i, tasks.get(i), theta));
+    return (List<T>) (List<?>) cluster.runInOrder(jobs(null, null));
+  }
+
+  /**
+   * {@code op} on every task's batch of the last {@link #sample} with {@code vector}, where the
+   * batch is; results in task order.
+   */
+  List<double[]> map(
+      ExecutorService pool, int threads, List<T> batches, Op<L, T> op, double[] vector) {
+    if (cluster == null) {
+      return MetaBatch.parallel(
+          pool, threads, batches.size(), i -> op.apply(local, batches.get(i), theta, vector));
     }
-    return remote.cluster.runInOrder(jobs);
+    List<double[]> out = new ArrayList<>();
+    for (Serializable s : cluster.runInOrder(jobs(op, vector))) {
+      out.add((double[]) s);
+    }
+    return out;
+  }
+
+  private List<Job<L, T>> jobs(Op<L, T> op, double[] vector) {
+    List<Job<L, T>> jobs = new ArrayList<>();
+    for (int i = 0; i < tasks.size(); i++) {
+      jobs.add(new Job<>(run, recipe, iteration, i, tasks.get(i), theta, op, vector));
+    }
+    return jobs;
   }
 }
