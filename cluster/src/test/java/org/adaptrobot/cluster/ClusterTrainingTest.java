@@ -161,6 +161,9 @@ class ClusterTrainingTest {
       Run c = robot(concat(run, "--out", cluster.toString(), "--cluster", a.address()));
       assertThat(c.exit()).as(c.err()).isZero();
       assertThat(summary(cluster).at("/cluster/members")).hasSize(2);
+      // the held-out few-shot test ran on the members too, with the same returns
+      assertThat(summary(cluster).at("/held_out/steps_1/mean").isNumber()).isTrue();
+      assertThat(summary(cluster).at("/held_out")).isEqualTo(summary(local).at("/held_out"));
       Map<String, double[]> x = learned(local.resolve("checkpoint.bin"));
       Map<String, double[]> y = learned(cluster.resolve("checkpoint.bin"));
       double[] curveX = x.remove("curve");

@@ -628,6 +628,9 @@ public final class RlCommand implements Callable<Integer> {
           List<double[]> post = new ArrayList<>();
           org.adaptrobot.trainer.rl.ActorCritic model;
           double innerLr;
+          int[] hidden; // the policy's architecture, for evaluating on cluster members
+          Activation activation;
+          double initialLogStd;
           ProMp.Config p0 = robot ? RobotMetaRl.promp() : ProMp.Config.pointNavigation();
           int horizon =
               robot
@@ -668,6 +671,9 @@ public final class RlCommand implements Callable<Integer> {
             }
             model = m.model();
             innerLr = pc.innerLr();
+            hidden = pc.hidden();
+            activation = pc.activation();
+            initialLogStd = pc.initialLogStd();
           } else {
             MamlTrpo.Config d = robot ? RobotMetaRl.mamlTrpo() : MamlTrpo.Config.pointNavigation();
             MamlTrpo.Config mc =
@@ -706,6 +712,9 @@ public final class RlCommand implements Callable<Integer> {
             }
             model = m.model();
             innerLr = mc.innerLr();
+            hidden = mc.hidden();
+            activation = mc.activation();
+            initialLogStd = mc.initialLogStd();
           }
           plot.add(
               "before adaptation",
@@ -717,20 +726,36 @@ public final class RlCommand implements Callable<Integer> {
               post.stream().mapToDouble(x -> x[1]).toArray());
           List<double[]> tasks = MetaEval.tasks(factory, evalSplit, evalTasks, 424242);
           double[][] r =
-              MetaEval.adaptation(
-                  t -> TaskEnvs.fixed(factory, t),
-                  model.policy,
-                  model.policyParams,
-                  tasks,
-                  trajectories,
-                  pc.horizon(),
-                  innerLr,
-                  evalSteps,
-                  pc.gamma(),
-                  pc.lambda(),
-                  9000 + seed,
-                  pool,
-                  threads);
+              cluster != null
+                  ? MetaEval.adaptation(
+                      cluster,
+                      env,
+                      hidden,
+                      activation,
+                      initialLogStd,
+                      model.policyParams,
+                      tasks,
+                      trajectories,
+                      pc.horizon(),
+                      innerLr,
+                      evalSteps,
+                      pc.gamma(),
+                      pc.lambda(),
+                      9000 + seed)
+                  : MetaEval.adaptation(
+                      t -> TaskEnvs.fixed(factory, t),
+                      model.policy,
+                      model.policyParams,
+                      tasks,
+                      trajectories,
+                      pc.horizon(),
+                      innerLr,
+                      evalSteps,
+                      pc.gamma(),
+                      pc.lambda(),
+                      9000 + seed,
+                      pool,
+                      threads);
           Map<String, Object> test = new LinkedHashMap<>();
           o.printf(
               "%s tasks (%d), mean return per trajectory:%n",

@@ -126,41 +126,150 @@ public final class MetaEval {
             pool,
             threads,
             tasks.size(),
-            i -> {
-              double[] r = new double[steps + 1];
-              double[] theta = params.clone();
-              Supplier<Env> env = taskEnv.apply(tasks.get(i));
-              for (int k = 0; k <= steps; k++) {
-                TaskBatch b =
-                    TaskBatch.sample(
-                        env,
-                        policy,
-                        theta,
-                        trajectories,
-                        horizon,
-                        gamma,
-                        lambda,
-                        seed * 1_000_003L + i * 131L + k);
-                r[k] =
-                    deterministicEpisodes > 0
-                        ? Arrays.stream(
-                                Sampler.evaluate(
-                                    env,
-                                    policy,
-                                    theta,
-                                    null,
-                                    deterministicEpisodes,
-                                    seed * 1_000_003L + i * 131L + k + 777))
-                            .average()
-                            .orElse(Double.NaN)
-                        : b.meanReturn();
-                if (k < steps) {
-                  theta = b.adapt(policy, theta, alpha);
-                }
-              }
-              return r;
-            });
+            i ->
+                task(
+                    taskEnv.apply(tasks.get(i)),
+                    policy,
+                    params,
+                    trajectories,
+                    horizon,
+                    alpha,
+                    steps,
+                    gamma,
+                    lambda,
+                    seed,
+                    i,
+                    deterministicEpisodes));
     return rows.toArray(new double[0][]);
+  }
+
+  /** Task {@code i}'s returns before and after each step (one row of {@link #adaptation}). */
+  static double[] task(
+      Supplier<Env> env,
+      GaussianPolicy policy,
+      double[] params,
+      int trajectories,
+      int horizon,
+      double[] alpha,
+      int steps,
+      double gamma,
+      double lambda,
+      long seed,
+      int i,
+      int deterministicEpisodes) {
+    double[] r = new double[steps + 1];
+    double[] theta = params.clone();
+    for (int k = 0; k <= steps; k++) {
+      TaskBatch b =
+          TaskBatch.sample(
+              env,
+              policy,
+              theta,
+              trajectories,
+              horizon,
+              gamma,
+              lambda,
+              seed * 1_000_003L + i * 131L + k);
+      r[k] =
+          deterministicEpisodes > 0
+              ? Arrays.stream(
+                      Sampler.evaluate(
+                          env,
+                          policy,
+                          theta,
+                          null,
+                          deterministicEpisodes,
+                          seed * 1_000_003L + i * 131L + k + 777))
+                  .average()
+                  .orElse(Double.NaN)
+              : b.meanReturn();
+      if (k < steps) {
+        theta = b.adapt(policy, theta, alpha);
+      }
+    }
+    return r;
+  }
+
+  /**
+   * The few-shot test of a meta-RL policy on a cluster's members, one job per held-out task: the
+   * same rows as {@link #adaptation} (without deterministic episodes) for a policy of {@code
+   * hidden} / {@code activation} / {@code initialLogStd} on {@code --env}'s meta-RL environment.
+   */
+  public static double[][] adaptation(
+      org.adaptrobot.trainer.cluster.Cluster cluster,
+      String env,
+      int[] hidden,
+      org.adaptrobot.models.nn.Activation activation,
+      double initialLogStd,
+      double[] params,
+      List<double[]> tasks,
+      int trajectories,
+      int horizon,
+      double alpha,
+      int steps,
+      double gamma,
+      double lambda,
+      long seed) {
+    double[] rates = new double[params.length];
+    Arrays.fill(rates, alpha);
+    List<EvalJob> jobs = new ArrayList<>();
+    for (int i = 0; i < tasks.size(); i++) {
+      jobs.add(
+          new EvalJob(
+              env,
+              hidden,
+              activation,
+              initialLogStd,
+              params,
+              tasks.get(i),
+              trajectories,
+              horizon,
+              rates,
+              steps,
+              gamma,
+              lambda,
+              seed,
+              i));
+    }
+    return cluster.runInOrder(jobs).toArray(new double[0][]);
+  }
+
+  /** One held-out task's few-shot test on a member. */
+  private record EvalJob(
+      String env,
+      int[] hidden,
+      org.adaptrobot.models.nn.Activation activation,
+      double initialLogStd,
+      double[] params,
+      double[] task,
+      int trajectories,
+      int horizon,
+      double[] alpha,
+      int steps,
+      double gamma,
+      double lambda,
+      long seed,
+      int i)
+      implements org.adaptrobot.trainer.cluster.Cluster.Job<double[]> {
+    @Override
+    public double[] call() {
+      Supplier<Env> factory = RlEnvs.metaRl(env);
+      GaussianPolicy policy =
+          MetaBatch.policy(factory, hidden, activation, initialLogStd, 0).policy;
+      return MetaEval.task(
+          TaskEnvs.fixed(factory, task),
+          policy,
+          params,
+          trajectories,
+          horizon,
+          alpha,
+          steps,
+          gamma,
+          lambda,
+          seed,
+          i,
+          0);
+    }
   }
 
   /** mean, 95 % CI half-width (normal), median of one column. */
