@@ -358,10 +358,13 @@ public final class RlCommand implements Callable<Integer> {
       }
       Files.write(out.resolve("metrics.csv"), kept);
     }
-    if (clusterOption.address != null && algo != Algorithm.PROMP && algo != Algorithm.MAML_TRPO) {
+    if (clusterOption.address != null
+        && algo != Algorithm.PROMP
+        && algo != Algorithm.MAML_TRPO
+        && algo != Algorithm.RL2) {
       err.println(
-          "error: --cluster: of the reinforcement learners only --algo promp and maml_trpo send"
-              + " their tasks to a cluster yet");
+          "error: --cluster: of the reinforcement learners only --algo promp, maml_trpo and rl2"
+              + " send their tasks to a cluster yet");
       return 2;
     }
     cluster = clusterOption.connect();
@@ -519,6 +522,9 @@ public final class RlCommand implements Callable<Integer> {
                   critic.equals("gru"),
                   targetKl == null ? Double.NaN : targetKl);
           Rl2 m = new Rl2(factory, rc, seed);
+          if (cluster != null) {
+            m.distribute(cluster, new Rl2.Recipe(env, rc, seed));
+          }
           String run = runId(rc.toString(), rc.head());
           int start = resumeFrom(o, run, m::restore);
           double updateSeconds = 0;

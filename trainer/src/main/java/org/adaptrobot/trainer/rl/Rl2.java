@@ -35,7 +35,7 @@ import org.adaptrobot.sim.env.Env;
  * With {@code switchProbability} > 0 a trial's task may also change at a random step inside it (a
  * robot changes while it drives, not only between episodes), so the policy learns to re-infer it.
  */
-public final class Rl2 {
+public final class Rl2 implements RemoteSampling.Learner<Rl2.Trial> {
 
   /** Settings. */
   public record Config(
@@ -54,7 +54,8 @@ public final class Rl2 {
       double maxGradNorm,
       double switchProbability,
       boolean recurrentCritic,
-      double targetKl) {
+      double targetKl)
+      implements java.io.Serializable {
 
     /**
      * Settings whose trials keep one task throughout, with the linear feature baseline and no KL
@@ -186,7 +187,8 @@ public final class Rl2 {
       double[] episodeReturns,
       double[] hiddenNormAtEpisodeStart,
       int switchStep,
-      double[] switchedTo) {}
+      double[] switchedTo)
+      implements java.io.Serializable {}
 
   private final Supplier<? extends Env> factory;
   private final Config c;
@@ -327,12 +329,7 @@ public final class Rl2 {
     iteration++;
     List<double[]> tasks = MetaBatch.trainingTasks(factory, seed, iteration, c.trials());
     double[] theta = params.clone();
-    List<Trial> trials =
-        MetaBatch.parallel(
-            pool,
-            threads,
-            tasks.size(),
-            i -> sample(theta, tasks.get(i), MetaBatch.taskSeed(seed, iteration, i)));
+    List<Trial> trials = work.sample(pool, threads, iteration, tasks, theta);
     envSteps += (long) c.trials() * steps;
     double[] returns = critic == null ? null : new double[trials.size() * steps];
     double[] adv = critic == null ? advantages(trials) : criticAdvantages(trials, returns);
@@ -379,6 +376,44 @@ public final class Rl2 {
     Point p = new Point(iteration, envSteps, episodes, (end - t0) * 1e-9, (end - u0) * 1e-9);
     curve.add(p);
     return p;
+  }
+
+  /** Trial {@code i} of meta-iteration {@code it} (what threads and cluster members run alike). */
+  @Override
+  public Trial sample(int it, int i, double[] task, double[] theta) {
+    return sample(theta, task, MetaBatch.taskSeed(seed, it, i));
+  }
+
+  /** How cluster members rebuild an RL² run (its environment by name, settings and seed). */
+  public record Recipe(String env, Config config, long seed) implements RemoteSampling.Recipe<Rl2> {
+    @Override
+    public Rl2 learner() {
+      return new Rl2(RlEnvs.metaRl(env), config, seed);
+    }
+  }
+
+  private RemoteSampling<Rl2, Trial> work = new RemoteSampling<>(this);
+
+  /**
+   * From now on samples each iteration's trials on {@code cluster}'s members (the PPO epochs stay
+   * here); the result is the same.
+   */
+  public void distribute(org.adaptrobot.trainer.cluster.Cluster cluster, Recipe recipe) {
+    this.work = work.distribute(cluster, recipe);
+    this.cluster = cluster;
+    this.recipe = recipe;
+  }
+
+  private org.adaptrobot.trainer.cluster.Cluster cluster;
+  private Recipe recipe;
+
+  /** One evaluation trial on a member: the episode returns of a trial of the task at θ. */
+  private record EvalTrial(Recipe recipe, double[] theta, double[] task, long trialSeed)
+      implements org.adaptrobot.trainer.cluster.Cluster.Job<double[]> {
+    @Override
+    public double[] call() {
+      return recipe.learner().sample(theta, task, trialSeed).episodeReturns();
+    }
   }
 
   /** Runs one trial of a task with the policy θ (sampled actions). */
@@ -662,6 +697,13 @@ public final class Rl2 {
   public double[][] evaluate(
       List<double[]> tasks, long evalSeed, ExecutorService pool, int threads) {
     double[] theta = params.clone();
+    if (cluster != null) {
+      List<EvalTrial> jobs = new ArrayList<>();
+      for (int i = 0; i < tasks.size(); i++) {
+        jobs.add(new EvalTrial(recipe, theta, tasks.get(i), evalSeed * 1_000_003L + i));
+      }
+      return cluster.runInOrder(jobs).toArray(new double[0][]);
+    }
     List<double[]> rows =
         MetaBatch.parallel(
             pool,

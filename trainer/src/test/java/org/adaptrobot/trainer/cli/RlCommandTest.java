@@ -284,7 +284,7 @@ class RlCommandTest {
         robot("train", "rl", "--algo", "ppo", "--env", "cartpole", "--cluster", "127.0.0.1:5701");
     assertThat(notDistributed.exit()).isEqualTo(2);
     assertThat(notDistributed.err())
-        .contains("only --algo promp and maml_trpo send their tasks to a cluster");
+        .contains("only --algo promp, maml_trpo and rl2 send their tasks to a cluster");
     Run notTheRobot =
         robot("train", "rl", "--algo", "rl2", "--env", "point-nav", "--bundle", "/tmp/x");
     assertThat(notTheRobot.exit()).isEqualTo(2);
