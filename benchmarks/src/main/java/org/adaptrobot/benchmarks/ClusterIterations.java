@@ -141,8 +141,8 @@ public final class ClusterIterations {
     System.out.printf(
         Locale.ROOT,
         "meta-iterations of 20 tasks (ProMP: a twentieth as many) after warm-up; %d cores; in the"
-            + " cluster rows ProMP's outer steps run on the trainer's 2 threads, its sampling on"
-            + " the members%n%n",
+            + " cluster rows ProMP's members sample and compute the outer steps' per-task"
+            + " gradients, the trainer (2 threads) takes Adam's steps%n%n",
         Runtime.getRuntime().availableProcessors());
     int n = workloads.size();
     double[][] reference = new double[n][];

@@ -154,14 +154,16 @@ public final class DynamicsExperiment {
 
   /** Query MSE after {@code steps} adaptation steps on each window's support part. */
   public static Estimate evaluate(MetaLearner learner, TaskData[] windows, int steps) {
-    MeanSquaredError loss = new MeanSquaredError(learner.model().outputSize());
-    Objective o = new Objective(learner.model(), loss, windows[0].k());
+    java.util.List<org.adaptrobot.trainer.meta.EvalCase> cases = new java.util.ArrayList<>();
+    for (TaskData w : windows) {
+      cases.add(
+          new org.adaptrobot.trainer.meta.EvalCase(
+              w.supportX(), w.supportY(), w.k(), w.queryX(), w.queryY(), w.k()));
+    }
+    double[][] m = learner.evaluate(cases, new int[] {steps}); // on a cluster when distributed
     double[] mse = new double[windows.length];
     for (int i = 0; i < windows.length; i++) {
-      TaskData w = windows[i];
-      double[] p = learner.adapt(w.supportX(), w.supportY(), w.k(), steps);
-      loss.targets(w.queryY());
-      mse[i] = o.value(p, w.queryX(), w.k());
+      mse[i] = m[i][0];
     }
     return Estimate.of(mse);
   }

@@ -8,6 +8,7 @@ import org.adaptrobot.models.nn.Mlp;
 import org.adaptrobot.models.nn.Objective;
 import org.adaptrobot.models.optim.Adam;
 import org.adaptrobot.trainer.meta.Cavia;
+import org.adaptrobot.trainer.meta.EvalCase;
 import org.adaptrobot.trainer.meta.FirstOrderMaml;
 import org.adaptrobot.trainer.meta.Maml;
 import org.adaptrobot.trainer.meta.MetaLearner;
@@ -135,29 +136,32 @@ public final class SinusoidExperiment {
    */
   public static Estimate[] evaluate(
       MetaLearner learner, int k, int tasks, int maxSteps, long seed) {
-    double[][] mse = new double[maxSteps + 1][tasks];
     double[] grid = SinusoidTasks.grid(GRID);
-    double[] truth = new double[GRID];
-    MeanSquaredError loss = new MeanSquaredError(1);
-    Objective objective = new Objective(learner.model(), loss, Math.max(GRID, k));
     SplittableRandom r = new SplittableRandom(seed);
-    double[] xs = new double[k];
-    double[] ys = new double[k];
+    java.util.List<EvalCase> cases = new java.util.ArrayList<>(tasks);
     for (int t = 0; t < tasks; t++) {
       SinusoidTasks.Task task = SinusoidTasks.sample(r);
+      double[] xs = new double[k];
+      double[] ys = new double[k];
       SinusoidTasks.points(task, r, k, xs, ys);
+      double[] truth = new double[GRID];
       for (int i = 0; i < GRID; i++) {
         truth[i] = task.y(grid[i]);
       }
-      loss.targets(truth);
-      for (int s = 0; s <= maxSteps; s++) {
-        double[] adapted = learner.adapt(xs, ys, k, s);
-        mse[s][t] = objective.value(adapted, grid, GRID);
-      }
+      cases.add(new EvalCase(xs, ys, k, grid, truth, GRID));
     }
+    int[] steps = new int[maxSteps + 1];
+    for (int s = 0; s <= maxSteps; s++) {
+      steps[s] = s;
+    }
+    double[][] mse = learner.evaluate(cases, steps); // on a cluster's members when distributed
     Estimate[] out = new Estimate[maxSteps + 1];
     for (int s = 0; s <= maxSteps; s++) {
-      out[s] = Estimate.of(mse[s]);
+      double[] column = new double[tasks];
+      for (int t = 0; t < tasks; t++) {
+        column[t] = mse[t][s];
+      }
+      out[s] = Estimate.of(column);
     }
     return out;
   }

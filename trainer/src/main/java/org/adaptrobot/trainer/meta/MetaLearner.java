@@ -48,6 +48,9 @@ public abstract class MetaLearner implements AutoCloseable {
   private MetaRecipe recipe;
   private String run;
 
+  /** Counts changes of the state (outer steps, restores): what a member's replica is set to. */
+  private long version;
+
   protected MetaLearner(
       DifferentiableModel model,
       double innerLearningRate,
@@ -199,9 +202,9 @@ public abstract class MetaLearner implements AutoCloseable {
     List<TaskResult> results = new ArrayList<>(metaBatch);
     if (cluster != null) {
       Map<String, double[]> now = state();
-      List<RemoteTask> jobs = new ArrayList<>(metaBatch);
+      List<RemoteTask.Task> jobs = new ArrayList<>(metaBatch);
       for (int i = 0; i < metaBatch; i++) {
-        jobs.add(new RemoteTask(run, recipe, iteration, now, i, k));
+        jobs.add(new RemoteTask.Task(run, recipe, version, now, iteration, i, k));
       }
       results.addAll(cluster.runInOrder(jobs));
     } else {
@@ -234,7 +237,54 @@ public abstract class MetaLearner implements AutoCloseable {
       mean[j] /= metaBatch;
     }
     outerStep(mean, extras);
+    version++;
     return loss / metaBatch;
+  }
+
+  /** Cases per evaluation job on a cluster. */
+  private static final int CASES_PER_JOB = 25;
+
+  /**
+   * The query MSE of every case after each number of adaptation steps in {@code steps}, [case][j]:
+   * on the cluster's members when distributed (in chunks), else on this thread. The same numbers
+   * either way.
+   */
+  public double[][] evaluate(List<EvalCase> cases, int[] steps) {
+    if (cluster == null) {
+      return evaluateHere(cases, steps);
+    }
+    Map<String, double[]> now = state();
+    List<RemoteTask.Evaluation> jobs = new ArrayList<>();
+    for (int from = 0; from < cases.size(); from += CASES_PER_JOB) {
+      List<EvalCase> chunk =
+          new ArrayList<>(cases.subList(from, Math.min(cases.size(), from + CASES_PER_JOB)));
+      jobs.add(new RemoteTask.Evaluation(run, recipe, version, now, chunk, steps));
+    }
+    List<double[]> rows = new ArrayList<>();
+    for (double[][] part : cluster.runInOrder(jobs)) {
+      rows.addAll(java.util.Arrays.asList(part));
+    }
+    return rows.toArray(new double[0][]);
+  }
+
+  /** {@link #evaluate} on the calling thread. */
+  double[][] evaluateHere(List<EvalCase> cases, int[] steps) {
+    MeanSquaredError loss = new MeanSquaredError(model.outputSize());
+    int largest = 1;
+    for (EvalCase c : cases) {
+      largest = Math.max(largest, c.n());
+    }
+    Objective objective = new Objective(model, loss, largest);
+    double[][] mse = new double[cases.size()][steps.length];
+    for (int i = 0; i < cases.size(); i++) {
+      EvalCase c = cases.get(i);
+      loss.targets(c.queryY());
+      for (int j = 0; j < steps.length; j++) {
+        double[] adapted = adapt(c.supportX(), c.supportY(), c.k(), steps[j]);
+        mse[i][j] = objective.value(adapted, c.queryX(), c.n());
+      }
+    }
+    return mse;
   }
 
   /** Adapts to a support set with the test-time rule and returns the adapted parameters. */
@@ -264,6 +314,7 @@ public abstract class MetaLearner implements AutoCloseable {
   public void restore(java.util.Map<String, double[]> state) {
     System.arraycopy(require(state, "theta", theta.length), 0, theta, 0, theta.length);
     restoreAdam(state, "outer", outer);
+    version++;
   }
 
   protected static void putAdam(java.util.Map<String, double[]> m, String name, Adam adam) {

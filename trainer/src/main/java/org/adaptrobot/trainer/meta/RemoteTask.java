@@ -1,76 +1,96 @@
 package org.adaptrobot.trainer.meta;
 
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 import org.adaptrobot.trainer.cluster.Cluster;
+import org.adaptrobot.trainer.cluster.Replicas;
 
 /**
- * One task of a meta-iteration as a job for a cluster member: the run's recipe, the learner's state
- * at the start of the iteration, and which task. On the member a replica of the run's learner
- * (built once per run from the recipe) is set to that state and computes the task as the trainer's
- * own threads would.
+ * The jobs a cluster member computes for a supervised meta-learning run: one task of a
+ * meta-iteration, or the evaluation of some cases. Each carries the run's recipe and the learner's
+ * state at the moment; on the member a replica of the run's learner (built once per run from the
+ * recipe) is set to that state and computes what the trainer's own threads would.
  */
-record RemoteTask(
-    String run, MetaRecipe recipe, int iteration, Map<String, double[]> state, int task, int k)
-    implements Cluster.Job<TaskResult> {
+final class RemoteTask {
 
-  /** A run's learner on a member and which iteration's state it holds. */
-  private static final class Replica {
+  private RemoteTask() {}
+
+  /** A run's learner on a member and which version of the run's state it holds. */
+  private static final class Replica implements AutoCloseable {
     final MetaLearner learner;
     final TaskSampler sampler;
     final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    int iteration = -1;
+    long version = -1;
 
     Replica(MetaRecipe recipe) {
       learner = recipe.learner();
       sampler = recipe.sampler();
     }
+
+    /** {@code work} on the learner set to {@code state} (version {@code version}). */
+    <R> R at(long version, Map<String, double[]> state, Function<Replica, R> work) {
+      lock.readLock().lock();
+      try {
+        if (this.version != version) {
+          lock.readLock().unlock();
+          lock.writeLock().lock();
+          try {
+            if (this.version != version) {
+              learner.restore(state);
+              this.version = version;
+            }
+            lock.readLock().lock();
+          } finally {
+            lock.writeLock().unlock();
+          }
+        }
+        return work.apply(this);
+      } finally {
+        lock.readLock().unlock();
+      }
+    }
+
+    @Override
+    public void close() {
+      learner.close();
+    }
   }
 
-  /** The runs this member has recently served (a few; the oldest is dropped). */
-  private static final Map<String, Replica> REPLICAS =
-      new LinkedHashMap<>(4, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Replica> eldest) {
-          if (size() > 4) {
-            eldest.getValue().learner.close();
-            return true;
-          }
-          return false;
-        }
-      };
+  private static Replica replica(String run, MetaRecipe recipe) {
+    return Replicas.of(run, recipe, () -> new Replica(recipe));
+  }
 
-  @Override
-  public TaskResult call() {
-    Replica r;
-    synchronized (REPLICAS) {
-      r =
-          REPLICAS.computeIfAbsent(
-              run,
-              x -> {
-                System.out.printf("worker: tasks of run %s: %s%n", run, recipe);
-                return new Replica(recipe);
-              });
+  /** Task {@code task} of meta-iteration {@code iteration} from the state of {@code version}. */
+  record Task(
+      String run,
+      MetaRecipe recipe,
+      long version,
+      Map<String, double[]> state,
+      int iteration,
+      int task,
+      int k)
+      implements Cluster.Job<TaskResult> {
+    @Override
+    public TaskResult call() {
+      return replica(run, recipe)
+          .at(version, state, r -> r.learner.task(iteration, task, r.sampler, k));
     }
-    r.lock.readLock().lock();
-    try {
-      if (r.iteration != iteration) {
-        r.lock.readLock().unlock();
-        r.lock.writeLock().lock();
-        try {
-          if (r.iteration != iteration) {
-            r.learner.restore(state);
-            r.iteration = iteration;
-          }
-          r.lock.readLock().lock();
-        } finally {
-          r.lock.writeLock().unlock();
-        }
-      }
-      return r.learner.task(iteration, task, r.sampler, k);
-    } finally {
-      r.lock.readLock().unlock();
+  }
+
+  /** {@link MetaLearner#evaluateHere} of some cases from the state of {@code version}. */
+  record Evaluation(
+      String run,
+      MetaRecipe recipe,
+      long version,
+      Map<String, double[]> state,
+      List<EvalCase> cases,
+      int[] steps)
+      implements Cluster.Job<double[][]> {
+    @Override
+    public double[][] call() {
+      return replica(run, recipe).at(version, state, r -> r.learner.evaluateHere(cases, steps));
     }
   }
 }

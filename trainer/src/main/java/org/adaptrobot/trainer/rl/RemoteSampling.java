@@ -3,12 +3,12 @@ package org.adaptrobot.trainer.rl;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import org.adaptrobot.trainer.cluster.Cluster;
+import org.adaptrobot.trainer.cluster.Replicas;
 
 /**
  * The per-task work of a gradient-based meta-RL iteration on this machine's threads or on a
@@ -51,15 +51,6 @@ final class RemoteSampling<L extends RemoteSampling.Learner<T>, T extends Serial
     }
   }
 
-  /** The runs this member has recently served (a few; the oldest is dropped). */
-  private static final Map<String, Replica> REPLICAS =
-      new LinkedHashMap<>(4, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Replica> eldest) {
-          return size() > 4;
-        }
-      };
-
   /**
    * One task's work on a member: the batch of (iteration, task) sampled at {@code theta} (kept, or
    * sampled now), then {@code op} on it with {@code vector}, or the batch itself when {@code op} is
@@ -79,16 +70,7 @@ final class RemoteSampling<L extends RemoteSampling.Learner<T>, T extends Serial
     @Override
     @SuppressWarnings("unchecked")
     public Serializable call() {
-      Replica r;
-      synchronized (REPLICAS) {
-        r =
-            REPLICAS.computeIfAbsent(
-                run,
-                x -> {
-                  System.out.printf("worker: tasks of run %s: %s%n", run, recipe);
-                  return new Replica(recipe.learner());
-                });
-      }
+      Replica r = Replicas.of(run, recipe, () -> new Replica(recipe.learner()));
       L learner = (L) r.learner;
       T batch;
       synchronized (r) {
