@@ -201,7 +201,7 @@ public abstract class MetaLearner implements AutoCloseable {
   public double metaIteration(int iteration, TaskSampler sampler, int metaBatch, int k) {
     List<TaskResult> results = new ArrayList<>(metaBatch);
     if (cluster != null) {
-      Map<String, double[]> now = state();
+      Map<String, double[]> now = taskState();
       List<RemoteTask.Task> jobs = new ArrayList<>(metaBatch);
       for (int i = 0; i < metaBatch; i++) {
         jobs.add(new RemoteTask.Task(run, recipe, version, now, iteration, i, k));
@@ -253,7 +253,7 @@ public abstract class MetaLearner implements AutoCloseable {
     if (cluster == null) {
       return evaluateHere(cases, steps);
     }
-    Map<String, double[]> now = state();
+    Map<String, double[]> now = taskState();
     List<RemoteTask.Evaluation> jobs = new ArrayList<>();
     for (int from = 0; from < cases.size(); from += CASES_PER_JOB) {
       List<EvalCase> chunk =
@@ -308,6 +308,21 @@ public abstract class MetaLearner implements AutoCloseable {
     m.put("theta", theta.clone());
     putAdam(m, "outer", outer);
     return m;
+  }
+
+  /**
+   * What a task's meta-gradient and test-time adaptation read (θ; subclasses add theirs, not the
+   * outer optimiser's moments): what cluster jobs carry. Arrays are copies.
+   */
+  protected java.util.Map<String, double[]> taskState() {
+    java.util.Map<String, double[]> m = new java.util.LinkedHashMap<>();
+    m.put("theta", theta.clone());
+    return m;
+  }
+
+  /** Sets what {@link #taskState()} returned (on a cluster member's replica). */
+  protected void restoreTaskState(java.util.Map<String, double[]> state) {
+    System.arraycopy(require(state, "theta", theta.length), 0, theta, 0, theta.length);
   }
 
   /** Restores what {@link #state()} returned, checking every array's presence and length. */

@@ -149,6 +149,20 @@ public final class MetaSgd extends MetaLearner {
   }
 
   @Override
+  protected Map<String, double[]> taskState() {
+    Map<String, double[]> m = super.taskState();
+    m.put("rates", rates.clone());
+    return m;
+  }
+
+  @Override
+  protected void restoreTaskState(Map<String, double[]> state) {
+    super.restoreTaskState(state);
+    System.arraycopy(require(state, "rates", rates.length), 0, rates, 0, rates.length);
+    expand();
+  }
+
+  @Override
   public void restore(Map<String, double[]> state) {
     super.restore(state);
     System.arraycopy(require(state, "rates", rates.length), 0, rates, 0, rates.length);

@@ -9,9 +9,10 @@ import org.adaptrobot.trainer.cluster.Replicas;
 
 /**
  * The jobs a cluster member computes for a supervised meta-learning run: one task of a
- * meta-iteration, or the evaluation of some cases. Each carries the run's recipe and the learner's
- * state at the moment; on the member a replica of the run's learner (built once per run from the
- * recipe) is set to that state and computes what the trainer's own threads would.
+ * meta-iteration, or the evaluation of some cases. Each carries the run's recipe and what the tasks
+ * read of the learner's state at the moment (θ, Meta-SGD's rates; not the optimiser's moments); on
+ * the member a replica of the run's learner (built once per run from the recipe) is set to that
+ * state and computes what the trainer's own threads would.
  */
 final class RemoteTask {
 
@@ -38,7 +39,7 @@ final class RemoteTask {
           lock.writeLock().lock();
           try {
             if (this.version != version) {
-              learner.restore(state);
+              learner.restoreTaskState(state);
               this.version = version;
             }
             lock.readLock().lock();
