@@ -213,31 +213,7 @@ class ClusterTrainingTest {
     Run local = robot(concat(dynamics, "--out", dir.resolve("local").toString()));
     assertThat(local.exit()).as(local.err()).isZero();
 
-    LocalWorkers.Worker a = workers.start(LocalWorkers.classPath(), null);
-    workers.start(LocalWorkers.classPath(), a);
-    LocalWorkers.Worker victim = workers.start(LocalWorkers.classPath(), a);
-    CompletableFuture<Run> run =
-        CompletableFuture.supplyAsync(
-            () ->
-                robot(
-                    concat(
-                        dynamics,
-                        "--out",
-                        dir.resolve("cluster").toString(),
-                        "--cluster",
-                        a.address())));
-    // the trainer keeps every member busy: once the victim has taken tasks, kill it
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline && !run.isDone()) {
-      Thread.sleep(200);
-      if (victimBusy(victim)) {
-        break;
-      }
-    }
-    assertThat(run).as("the run ended before the victim was killed").isNotDone();
-    victim.process.destroyForcibly();
-    Run cluster = run.get(120, TimeUnit.SECONDS);
-    assertThat(cluster.exit()).as(cluster.err()).isZero();
+    Run cluster = killOneOfThreeMidRun(dynamics, dir.resolve("cluster"));
     assertThat(cluster.err()).contains("left before answering job");
     assertThat(summary(dir.resolve("cluster")).at("/cluster/rerun_tasks").asInt()).isPositive();
     Path cp = Path.of("maml", "checkpoint.bin");
@@ -271,19 +247,25 @@ class ClusterTrainingTest {
     };
     Run local = robot(concat(promp, "--out", dir.resolve("local").toString()));
     assertThat(local.exit()).as(local.err()).isZero();
+    Run cluster = killOneOfThreeMidRun(promp, dir.resolve("cluster"));
+    assertThat(summary(dir.resolve("cluster")).at("/cluster/rerun_tasks").asInt()).isPositive();
+    Map<String, double[]> x = learned(dir.resolve("local/checkpoint.bin"));
+    Map<String, double[]> y = learned(dir.resolve("cluster/checkpoint.bin"));
+    assertThat(y.get("policy")).containsExactly(x.get("policy"));
+  }
+
+  /**
+   * Runs the command on a cluster of three workers and kills one (forcibly) as soon as it has taken
+   * tasks of the run; returns the run, which must have gone on to the end.
+   */
+  private Run killOneOfThreeMidRun(String[] command, Path out) throws Exception {
     LocalWorkers.Worker a = workers.start(LocalWorkers.classPath(), null);
     workers.start(LocalWorkers.classPath(), a);
     LocalWorkers.Worker victim = workers.start(LocalWorkers.classPath(), a);
     CompletableFuture<Run> run =
         CompletableFuture.supplyAsync(
-            () ->
-                robot(
-                    concat(
-                        promp,
-                        "--out",
-                        dir.resolve("cluster").toString(),
-                        "--cluster",
-                        a.address())));
+            () -> robot(concat(command, "--out", out.toString(), "--cluster", a.address())));
+    // the trainer keeps every member busy: once the victim has taken tasks, kill it
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline && !run.isDone() && !victimBusy(victim)) {
       Thread.sleep(100);
@@ -292,10 +274,7 @@ class ClusterTrainingTest {
     victim.process.destroyForcibly();
     Run cluster = run.get(120, TimeUnit.SECONDS);
     assertThat(cluster.exit()).as(cluster.err()).isZero();
-    assertThat(summary(dir.resolve("cluster")).at("/cluster/rerun_tasks").asInt()).isPositive();
-    Map<String, double[]> x = learned(dir.resolve("local/checkpoint.bin"));
-    Map<String, double[]> y = learned(dir.resolve("cluster/checkpoint.bin"));
-    assertThat(y.get("policy")).containsExactly(x.get("policy"));
+    return cluster;
   }
 
   /** The victim says so when it takes its first task of a run. */

@@ -634,9 +634,7 @@ public final class RlCommand implements Callable<Integer> {
           List<double[]> post = new ArrayList<>();
           org.adaptrobot.trainer.rl.ActorCritic model;
           double innerLr;
-          int[] hidden; // the policy's architecture, for evaluating on cluster members
-          Activation activation;
-          double initialLogStd;
+          java.util.function.Function<List<double[]>, double[][]> heldOut;
           ProMp.Config p0 = robot ? RobotMetaRl.promp() : ProMp.Config.pointNavigation();
           int horizon =
               robot
@@ -677,9 +675,7 @@ public final class RlCommand implements Callable<Integer> {
             }
             model = m.model();
             innerLr = pc.innerLr();
-            hidden = pc.hidden();
-            activation = pc.activation();
-            initialLogStd = pc.initialLogStd();
+            heldOut = t -> m.heldOut(t, trajectories, evalSteps, 9000 + seed, pool, threads);
           } else {
             MamlTrpo.Config d = robot ? RobotMetaRl.mamlTrpo() : MamlTrpo.Config.pointNavigation();
             MamlTrpo.Config mc =
@@ -718,9 +714,7 @@ public final class RlCommand implements Callable<Integer> {
             }
             model = m.model();
             innerLr = mc.innerLr();
-            hidden = mc.hidden();
-            activation = mc.activation();
-            initialLogStd = mc.initialLogStd();
+            heldOut = t -> m.heldOut(t, trajectories, evalSteps, 9000 + seed, pool, threads);
           }
           plot.add(
               "before adaptation",
@@ -731,37 +725,7 @@ public final class RlCommand implements Callable<Integer> {
               post.stream().mapToDouble(x -> x[0]).toArray(),
               post.stream().mapToDouble(x -> x[1]).toArray());
           List<double[]> tasks = MetaEval.tasks(factory, evalSplit, evalTasks, 424242);
-          double[][] r =
-              cluster != null
-                  ? MetaEval.adaptation(
-                      cluster,
-                      env,
-                      hidden,
-                      activation,
-                      initialLogStd,
-                      model.policyParams,
-                      tasks,
-                      trajectories,
-                      pc.horizon(),
-                      innerLr,
-                      evalSteps,
-                      pc.gamma(),
-                      pc.lambda(),
-                      9000 + seed)
-                  : MetaEval.adaptation(
-                      t -> TaskEnvs.fixed(factory, t),
-                      model.policy,
-                      model.policyParams,
-                      tasks,
-                      trajectories,
-                      pc.horizon(),
-                      innerLr,
-                      evalSteps,
-                      pc.gamma(),
-                      pc.lambda(),
-                      9000 + seed,
-                      pool,
-                      threads);
+          double[][] r = heldOut.apply(tasks); // on the cluster's members with --cluster
           Map<String, Object> test = new LinkedHashMap<>();
           o.printf(
               "%s tasks (%d), mean return per trajectory:%n",

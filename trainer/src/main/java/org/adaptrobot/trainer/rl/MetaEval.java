@@ -191,85 +191,37 @@ public final class MetaEval {
   }
 
   /**
-   * The few-shot test of a meta-RL policy on a cluster's members, one job per held-out task: the
-   * same rows as {@link #adaptation} (without deterministic episodes) for a policy of {@code
-   * hidden} / {@code activation} / {@code initialLogStd} on {@code --env}'s meta-RL environment.
+   * One held-out task's row of the gradient-based meta-RL learners' test: inner rate {@code alpha}
+   * for every parameter, fresh sampled trajectories at each step.
    */
-  public static double[][] adaptation(
-      org.adaptrobot.trainer.cluster.Cluster cluster,
-      String env,
-      int[] hidden,
-      org.adaptrobot.models.nn.Activation activation,
-      double initialLogStd,
+  static double[] uniformRateTask(
+      Supplier<? extends Env> factory,
+      GaussianPolicy policy,
       double[] params,
-      List<double[]> tasks,
+      double[] task,
       int trajectories,
       int horizon,
       double alpha,
       int steps,
       double gamma,
       double lambda,
-      long seed) {
+      long seed,
+      int i) {
     double[] rates = new double[params.length];
     Arrays.fill(rates, alpha);
-    List<EvalJob> jobs = new ArrayList<>();
-    for (int i = 0; i < tasks.size(); i++) {
-      jobs.add(
-          new EvalJob(
-              env,
-              hidden,
-              activation,
-              initialLogStd,
-              params,
-              tasks.get(i),
-              trajectories,
-              horizon,
-              rates,
-              steps,
-              gamma,
-              lambda,
-              seed,
-              i));
-    }
-    return cluster.runInOrder(jobs).toArray(new double[0][]);
-  }
-
-  /** One held-out task's few-shot test on a member. */
-  private record EvalJob(
-      String env,
-      int[] hidden,
-      org.adaptrobot.models.nn.Activation activation,
-      double initialLogStd,
-      double[] params,
-      double[] task,
-      int trajectories,
-      int horizon,
-      double[] alpha,
-      int steps,
-      double gamma,
-      double lambda,
-      long seed,
-      int i)
-      implements org.adaptrobot.trainer.cluster.Cluster.Job<double[]> {
-    @Override
-    public double[] call() {
-      Supplier<Env> factory = RlEnvs.metaRl(env);
-      GaussianPolicy policy =
-          MetaBatch.policy(factory, hidden, activation, initialLogStd, 0).policy;
-      return MetaEval.task(
-          TaskEnvs.fixed(factory, task),
-          policy,
-          params,
-          trajectories,
-          horizon,
-          alpha,
-          steps,
-          gamma,
-          lambda,
-          seed,
-          i,
-          0);
-    }
+    return task(
+        TaskEnvs.fixed(factory, task),
+        policy,
+        params,
+        trajectories,
+        horizon,
+        rates,
+        steps,
+        gamma,
+        lambda,
+        seed,
+        i,
+        0);
   }
 
   /** mean, 95 % CI half-width (normal), median of one column. */

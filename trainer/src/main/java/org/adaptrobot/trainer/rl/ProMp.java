@@ -216,6 +216,39 @@ public final class ProMp implements RemoteSampling.Learner<ProMp.TaskData> {
     return new TaskData(pre, post, outOld.clone());
   }
 
+  /**
+   * The held-out few-shot test of the current policy: per task, the mean return before and after
+   * each of {@code steps} steps at the inner rate for every parameter; on the pool, or one task per
+   * job on the cluster's members once distributed.
+   */
+  public double[][] heldOut(
+      List<double[]> tasks,
+      int trajectories,
+      int steps,
+      long seed,
+      ExecutorService pool,
+      int threads) {
+    double[] params = ac.policyParams.clone();
+    return work.each(
+        pool,
+        threads,
+        tasks,
+        (m, i, task) ->
+            MetaEval.uniformRateTask(
+                m.factory,
+                m.ac.policy,
+                params,
+                task,
+                trajectories,
+                m.c.horizon(),
+                m.c.innerLr(),
+                steps,
+                m.c.gamma(),
+                m.c.lambda(),
+                seed,
+                i));
+  }
+
   /** How cluster members rebuild a ProMP run (its environment by name, settings and seed). */
   public record Recipe(String env, Config config, long seed)
       implements RemoteSampling.Recipe<ProMp> {

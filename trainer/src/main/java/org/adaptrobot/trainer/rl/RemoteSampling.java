@@ -70,7 +70,7 @@ final class RemoteSampling<L extends RemoteSampling.Learner<T>, T extends Serial
     @Override
     @SuppressWarnings("unchecked")
     public Serializable call() {
-      Replica r = Replicas.of(run, recipe, () -> new Replica(recipe.learner()));
+      Replica r = replica(run, recipe);
       L learner = (L) r.learner;
       T batch;
       synchronized (r) {
@@ -90,6 +90,41 @@ final class RemoteSampling<L extends RemoteSampling.Learner<T>, T extends Serial
       }
       return op == null ? batch : op.apply(learner, batch, theta, vector);
     }
+  }
+
+  private static Replica replica(String run, Recipe<?> recipe) {
+    return Replicas.of(run, recipe, () -> new Replica(recipe.learner()));
+  }
+
+  /**
+   * A computation with the run's learner on one item of a list (a held-out task), as a lambda that
+   * travels to the members: it must not capture the learner, only plain values.
+   */
+  interface ItemOp<L> extends Serializable {
+    double[] apply(L learner, int index, double[] item);
+  }
+
+  /** {@link ItemOp} on one item on a member's replica of the run's learner. */
+  private record ItemJob<L>(String run, Recipe<L> recipe, int index, double[] item, ItemOp<L> op)
+      implements Cluster.Job<double[]> {
+    @Override
+    @SuppressWarnings("unchecked")
+    public double[] call() {
+      return op.apply((L) replica(run, recipe).learner, index, item);
+    }
+  }
+
+  /** {@code op} on every item, on the pool or one job per item on the members; in item order. */
+  double[][] each(ExecutorService pool, int threads, List<double[]> items, ItemOp<L> op) {
+    if (cluster == null) {
+      return MetaBatch.parallel(pool, threads, items.size(), i -> op.apply(local, i, items.get(i)))
+          .toArray(new double[0][]);
+    }
+    List<ItemJob<L>> jobs = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      jobs.add(new ItemJob<>(run, recipe, i, items.get(i), op));
+    }
+    return cluster.runInOrder(jobs).toArray(new double[0][]);
   }
 
   private final L local;

@@ -400,20 +400,6 @@ public final class Rl2 implements RemoteSampling.Learner<Rl2.Trial> {
    */
   public void distribute(org.adaptrobot.trainer.cluster.Cluster cluster, Recipe recipe) {
     this.work = work.distribute(cluster, recipe);
-    this.cluster = cluster;
-    this.recipe = recipe;
-  }
-
-  private org.adaptrobot.trainer.cluster.Cluster cluster;
-  private Recipe recipe;
-
-  /** One evaluation trial on a member: the episode returns of a trial of the task at θ. */
-  private record EvalTrial(Recipe recipe, double[] theta, double[] task, long trialSeed)
-      implements org.adaptrobot.trainer.cluster.Cluster.Job<double[]> {
-    @Override
-    public double[] call() {
-      return recipe.learner().sample(theta, task, trialSeed).episodeReturns();
-    }
   }
 
   /** Runs one trial of a task with the policy θ (sampled actions). */
@@ -697,19 +683,10 @@ public final class Rl2 implements RemoteSampling.Learner<Rl2.Trial> {
   public double[][] evaluate(
       List<double[]> tasks, long evalSeed, ExecutorService pool, int threads) {
     double[] theta = params.clone();
-    if (cluster != null) {
-      List<EvalTrial> jobs = new ArrayList<>();
-      for (int i = 0; i < tasks.size(); i++) {
-        jobs.add(new EvalTrial(recipe, theta, tasks.get(i), evalSeed * 1_000_003L + i));
-      }
-      return cluster.runInOrder(jobs).toArray(new double[0][]);
-    }
-    List<double[]> rows =
-        MetaBatch.parallel(
-            pool,
-            threads,
-            tasks.size(),
-            i -> sample(theta, tasks.get(i), evalSeed * 1_000_003L + i).episodeReturns());
-    return rows.toArray(new double[0][]);
+    return work.each(
+        pool,
+        threads,
+        tasks,
+        (m, i, task) -> m.sample(theta, task, evalSeed * 1_000_003L + i).episodeReturns());
   }
 }
