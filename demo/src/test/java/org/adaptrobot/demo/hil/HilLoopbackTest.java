@@ -109,6 +109,7 @@ class HilLoopbackTest {
   @Test
   void realTimeHilReachesTheCommandedVelocity() throws Exception {
     Path json = dir.resolve("run.json");
+    Path mcap = dir.resolve("realtime.mcap");
     try (SimServer server = SimServer.start()) {
       Run r =
           robot(
@@ -124,13 +125,24 @@ class HilLoopbackTest {
               "--velocity",
               "0.3,0",
               "--json",
-              json.toString());
+              json.toString(),
+              "--record",
+              mcap.toString());
       assertThat(r.exit()).as(r.err()).isZero();
     }
-    JsonNode j = new ObjectMapper().readTree(json.toFile());
+    ObjectMapper mapper = new ObjectMapper();
+    JsonNode j = mapper.readTree(json.toFile());
     assertThat(j.get("mode").asText()).isEqualTo("hardware-in-the-loop");
     assertThat(j.get("final_state").asText()).isEqualTo("ACTIVE");
-    assertThat(j.get("forward_speed_mps").asDouble()).isBetween(0.27, 0.33);
+    // the mean over the last second: in real time one step's encoder estimate carries the
+    // jitter of a loaded machine (one CI run read 0.269 at the last step)
+    List<String> steps = steps(mcap);
+    assertThat(steps).hasSizeGreaterThan(300);
+    double sum = 0;
+    for (String step : steps.subList(steps.size() - 100, steps.size())) {
+      sum += mapper.readTree(step).get("observation").get("v").asDouble();
+    }
+    assertThat(sum / 100).isBetween(0.27, 0.33);
     assertThat(j.get("hil").get("edges").asLong()).isGreaterThan(1000);
     assertThat(j.get("hil").get("mode").asText()).isEqualTo("realtime");
   }
