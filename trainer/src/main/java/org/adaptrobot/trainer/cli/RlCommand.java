@@ -98,6 +98,22 @@ public final class RlCommand implements Callable<Integer> {
   double rewardDecoder;
 
   @Option(
+      names = "--kl-weight",
+      defaultValue = "0.1",
+      description =
+          "PEARL: weight of each posterior's KL to the unit prior in the encoder's loss (default:"
+              + " ${DEFAULT-VALUE}, the paper's).")
+  double klWeight;
+
+  @Option(
+      names = "--train-tasks",
+      defaultValue = "40",
+      description =
+          "PEARL: training goals, each with its own replay and context buffers; at least 16, the"
+              + " tasks of one gradient step (default: ${DEFAULT-VALUE}).")
+  int trainTasks;
+
+  @Option(
       names = "--rounds",
       defaultValue = "5",
       description =
@@ -307,6 +323,19 @@ public final class RlCommand implements Callable<Integer> {
       err.println("error: --reward-decoder must be >= 0, got " + rewardDecoder);
       return 2;
     }
+    if (!(klWeight >= 0)) {
+      err.println("error: --kl-weight must be >= 0, got " + klWeight);
+      return 2;
+    }
+    int metaBatchPearl = org.adaptrobot.trainer.rl.Pearl.Config.pointNav().metaBatch();
+    if (trainTasks < metaBatchPearl) {
+      err.println(
+          "error: --train-tasks must be >= "
+              + metaBatchPearl
+              + " (the distinct tasks of one PEARL gradient step), got "
+              + trainTasks);
+      return 2;
+    }
     if (rounds < 1 || drives < 1) {
       err.println("error: --rounds and --drives must be >= 1, got " + rounds + " and " + drives);
       return 2;
@@ -466,8 +495,11 @@ public final class RlCommand implements Callable<Integer> {
               new org.adaptrobot.trainer.rl.Pearl(
                   factory,
                   org.adaptrobot.trainer.rl.Pearl.Config.pointNav()
-                      .withRewardDecoder(rewardDecoder),
+                      .tuned(trainTasks, klWeight, rewardDecoder),
                   seed);
+          summary.put("train_tasks", trainTasks);
+          summary.put("kl_weight", klWeight);
+          summary.put("reward_decoder", rewardDecoder);
           List<double[]> goals = MetaEval.tasks(factory, evalSplit, evalTasks, 424242);
           pearl.train(
               iterations,

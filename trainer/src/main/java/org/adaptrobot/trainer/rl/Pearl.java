@@ -56,10 +56,18 @@ public final class Pearl {
       int bufferPerTask,
       double rewardDecoder) {
 
-    /** The same settings with a reward decoder of this weight (0: none). */
-    public Config withRewardDecoder(double weight) {
+    /**
+     * The same settings with this many training tasks (the replay capacity per task shrinks so the
+     * buffers hold {@code trainTasks × bufferPerTask} transitions as before), this KL weight and a
+     * reward decoder of this weight (0: none).
+     */
+    public Config tuned(int tasks, double kl, double decoder) {
+      if (tasks < metaBatch) {
+        throw new IllegalArgumentException(
+            "PEARL draws " + metaBatch + " distinct tasks per gradient step; got " + tasks);
+      }
       return new Config(
-          trainTasks,
+          tasks,
           latentSize,
           hidden,
           encoderHidden,
@@ -67,7 +75,7 @@ public final class Pearl {
           metaBatch,
           rlBatch,
           contextBatch,
-          klWeight,
+          kl,
           initialEpisodes,
           tasksPerIteration,
           priorEpisodes,
@@ -76,8 +84,8 @@ public final class Pearl {
           tau,
           gamma,
           rewardScale,
-          bufferPerTask,
-          weight);
+          (int) Math.max(1_000, (long) trainTasks * bufferPerTask / tasks),
+          decoder);
     }
 
     /**

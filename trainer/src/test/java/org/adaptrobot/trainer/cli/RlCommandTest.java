@@ -376,10 +376,17 @@ class RlCommandTest {
             "1",
             "--eval-tasks",
             "3",
+            "--train-tasks",
+            "20",
+            "--kl-weight",
+            "0",
             "--out",
             out.toString());
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).contains("episode 1 (prior)", "episode 2 (posterior)", "goal R²");
+    JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+    assertThat(summary.get("train_tasks").asInt()).isEqualTo(20);
+    assertThat(summary.get("kl_weight").asDouble()).isZero();
     assertThat(Files.readAllLines(out.resolve("metrics.csv"))).hasSize(2);
     Run bad = robot("train", "rl", "--algo", "pearl", "--env", "diffdrive");
     assertThat(bad.exit()).isEqualTo(2);
@@ -388,6 +395,12 @@ class RlCommandTest {
         robot("train", "rl", "--algo", "pearl", "--env", "point-nav", "--reward-decoder", "-1");
     assertThat(negative.exit()).isEqualTo(2);
     assertThat(negative.err()).contains("--reward-decoder must be >= 0");
+    Run few = robot("train", "rl", "--algo", "pearl", "--env", "point-nav", "--train-tasks", "8");
+    assertThat(few.exit()).isEqualTo(2);
+    assertThat(few.err()).contains("--train-tasks must be >= 16", "got 8");
+    Run kl = robot("train", "rl", "--algo", "pearl", "--env", "point-nav", "--kl-weight", "-0.5");
+    assertThat(kl.exit()).isEqualTo(2);
+    assertThat(kl.err()).contains("--kl-weight must be >= 0, got -0.5");
   }
 
   @Test
