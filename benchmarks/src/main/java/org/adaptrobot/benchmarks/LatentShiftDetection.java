@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.adaptrobot.demo.ChangeScenario;
+import org.adaptrobot.demo.LatentResponse;
 import org.adaptrobot.demo.ScenarioRun;
 import org.adaptrobot.demo.ScenarioRun.Controller;
 import org.adaptrobot.demo.VelocityProfile;
@@ -107,8 +108,11 @@ public final class LatentShiftDetection {
             seeds,
             changeAt,
             seconds));
-    md.append("| change | detected | delay, median [min, max] | alarms before the change |\n");
-    md.append("|---|---|---|---|\n");
+    md.append(
+        "| change | detected | delay, median [min, max] | alarms before the change | latent step /"
+            + " wander, median | steps ≥ 2 wanders | 90 % rise of those, median [min, max] |"
+            + " rises ≤ 0.5 s |\n");
+    md.append("|---|---|---|---|---|---|---|---|\n");
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("threshold", threshold);
     json.put("calibration_runs", calibration);
@@ -116,9 +120,20 @@ public final class LatentShiftDetection {
     int changeStep = (int) Math.round(changeAt / dt);
     for (String sc : scenarios) {
       List<Double> delays = new ArrayList<>();
+      List<Double> ratios = new ArrayList<>();
+      List<Double> rises = new ArrayList<>();
+      int stepped = 0;
       int before = 0;
       for (int seed = 1; seed <= seeds; seed++) {
-        double[] s = changed.get(sc + "/" + seed).get().shiftTrace();
+        ScenarioRun run = changed.get(sc + "/" + seed).get();
+        LatentResponse resp =
+            LatentResponse.of(run.latentTrace(), run.latentSize(), dt, changeStep, 5, 0.2);
+        ratios.add(resp.step() / resp.wander());
+        if (resp.step() >= 2 * resp.wander()) {
+          stepped++;
+          rises.add(resp.riseSeconds());
+        }
+        double[] s = run.shiftTrace();
         before += crossings(s, settle, Math.min(changeStep, s.length), threshold);
         for (int i = changeStep; i < s.length; i++) {
           if (s[i] > threshold) {
@@ -133,18 +148,44 @@ public final class LatentShiftDetection {
               ? "never"
               : String.format(
                   Locale.ROOT, "%.2f s [%.2f, %.2f]", d[d.length / 2], d[0], d[d.length - 1]);
+      double[] ratio = ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      double[] rise =
+          rises.stream()
+              .mapToDouble(x -> Double.isNaN(x) ? Double.POSITIVE_INFINITY : x)
+              .sorted()
+              .toArray();
+      long fast = rises.stream().filter(x -> x <= 0.5).count();
+      String riseText =
+          rise.length == 0
+              ? "–"
+              : String.format(
+                  Locale.ROOT,
+                  "%s [%s, %s]",
+                  seconds(rise[rise.length / 2]),
+                  seconds(rise[0]),
+                  seconds(rise[rise.length - 1]));
       md.append(
           String.format(
-              Locale.ROOT, "| %s | %d/%d | %s | %d |%n", sc, d.length, seeds, delay, before));
-      json.put(
-          sc,
-          Map.of(
-              "detected",
+              Locale.ROOT,
+              "| %s | %d/%d | %s | %d | %.2f | %d/%d | %s | %d/%d |%n",
+              sc,
               d.length,
-              "delay_median_s",
-              d.length == 0 ? Double.NaN : d[d.length / 2],
-              "alarms_before_change",
-              before));
+              seeds,
+              delay,
+              before,
+              ratio[ratio.length / 2],
+              stepped,
+              seeds,
+              riseText,
+              fast,
+              stepped));
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("detected", d.length);
+      row.put("delay_median_s", d.length == 0 ? Double.NaN : d[d.length / 2]);
+      row.put("alarms_before_change", before);
+      row.put("latent_step_over_wander", ratios);
+      row.put("latent_rise_s", rises);
+      json.put(sc, row);
     }
     int falseAlarms = 0;
     for (Future<ScenarioRun> f : unchanged) {
@@ -168,6 +209,10 @@ public final class LatentShiftDetection {
         .writerWithDefaultPrettyPrinter()
         .writeValue(out.toFile(), json);
     Files.writeString(Path.of(out.toString().replaceAll("\\.json$", "") + ".md"), md.toString());
+  }
+
+  private static String seconds(double s) {
+    return Double.isInfinite(s) ? "never" : String.format(Locale.ROOT, "%.2f s", s);
   }
 
   /** Upward crossings of the threshold in [from, to). */

@@ -9,6 +9,7 @@ import org.adaptrobot.models.bundle.BundleException;
 import org.adaptrobot.runtime.RobotRuntime;
 import org.adaptrobot.runtime.adaptation.AdaptationEvent;
 import org.adaptrobot.runtime.config.RuntimeConfig;
+import org.adaptrobot.runtime.control.LatentPolicyController;
 import org.adaptrobot.runtime.control.MpcController;
 import org.adaptrobot.runtime.lifecycle.LifecycleState;
 import org.adaptrobot.runtime.loop.ControlLoop;
@@ -216,6 +217,11 @@ public final class ScenarioRun {
               manifest.action().size());
       this.trace = trace;
       this.shift = new double[steps];
+      LatentPolicyController latentPolicy =
+          loop.controller() instanceof LatentPolicyController c ? c : null;
+      this.latentSize = latentPolicy == null ? 0 : manifest.adaptation().latent().size();
+      this.latents = new double[steps * latentSize];
+      double[] latentNow = new double[latentSize];
       SimulatedHardware sim = rt.simulation();
       MpcController mb = rt.mpc();
       ScenarioFile.Player player =
@@ -242,6 +248,10 @@ public final class ScenarioRun {
             var target = l.effectiveTarget();
             var state = l.recurrent();
             shift[i] = state == null ? Double.NaN : state.shift();
+            if (latentPolicy != null) {
+              latentPolicy.latent(latentNow);
+              System.arraycopy(latentNow, 0, latents, i * latentSize, latentSize);
+            }
             l.observation(trace.observationScratch());
             l.appliedAction(trace.actionScratch());
             trace.record(
@@ -412,5 +422,20 @@ public final class ScenarioRun {
     return shift == null ? new double[0] : java.util.Arrays.copyOf(shift, recorded);
   }
 
+  /**
+   * Mode latent: the latent the policy acted on at each step, {@link #latentSize()} values per
+   * step; empty for other modes.
+   */
+  public double[] latentTrace() {
+    return java.util.Arrays.copyOf(latents, recorded * latentSize);
+  }
+
+  /** The latent's size (0 unless mode latent). */
+  public int latentSize() {
+    return latentSize;
+  }
+
   private double[] shift;
+  private double[] latents = new double[0];
+  private int latentSize;
 }
