@@ -97,6 +97,15 @@ public final class GaussianPosterior {
     }
   }
 
+  /**
+   * A factor's variance from an encoder's raw output: softplus, at least {@link #MIN_VARIANCE} (the
+   * trainer's PEARL encoder and the runtime read the same number).
+   */
+  public static double factorVariance(double raw) {
+    double sp = raw > 30 ? raw : Math.log1p(Math.exp(raw));
+    return Math.max(MIN_VARIANCE, sp);
+  }
+
   /** Writes the posterior's mean and variance (the prior's 0 and 1 with no factor). */
   public void posterior(double[] mean, double[] variance) {
     for (int j = 0; j < z; j++) {

@@ -340,16 +340,36 @@ public record Manifest(
   }
 
   /**
-   * Mode {@code latent}, RMA-style: the encoder graph maps the window of the last {@code window}
-   * normalised observations (oldest first; zeros before the first after a reset) to a latent of
-   * {@code size} values, re-encoded every {@code updateEvery} steps (from the first step after a
-   * reset on); the policy graph reads the normalised observation followed by the latent. The window
-   * starts afresh on the {@code resetOn} events among {@link #RESET_EVENTS}.
+   * Mode {@code latent}: how the encoder graph turns what the robot saw into the latent the policy
+   * reads after the normalised observation. Two encodings:
+   *
+   * <ul>
+   *   <li>{@code window} (RMA-style): the encoder graph maps the last {@code window} normalised
+   *       observations (oldest first; zeros before the first after a reset) to a latent of {@code
+   *       size} values, re-encoded every {@code updateEvery} steps;
+   *   <li>{@code factors} (PEARL-style): the encoder graph maps one transition — two consecutive
+   *       normalised observations, the earlier first (the observation carries the previous action)
+   *       — to a Gaussian factor, {@code size} means then {@code size} raw variances (softplus,
+   *       floored at {@link org.adaptrobot.models.bayes.GaussianPosterior#MIN_VARIANCE}); the
+   *       posterior is the product of the last {@code window} factors, updated in closed form each
+   *       step, and the latent is its mean, taken every {@code updateEvery} steps (the unit prior
+   *       before the first factor).
+   * </ul>
+   *
+   * The window, or the posterior, starts afresh on the {@code resetOn} events among {@link
+   * #RESET_EVENTS}.
    */
-  public record LatentSpec(int window, int updateEvery, int size, List<String> resetOn) {
+  public record LatentSpec(
+      int window, int updateEvery, int size, List<String> resetOn, String encoding) {
 
     /** When the runtime may restart the window: loop activation, e-stop, remote command. */
     public static final List<String> RESET_EVENTS = List.of("activation", "e_stop", "command");
+
+    /** {@link #encoding}: the encoder reads a window of observations. */
+    public static final String WINDOW = "window";
+
+    /** {@link #encoding}: the encoder gives one Gaussian factor per transition. */
+    public static final String FACTORS = "factors";
 
     public LatentSpec {
       resetOn = List.copyOf(resetOn);
@@ -362,6 +382,30 @@ public record Manifest(
                 + ", "
                 + size);
       }
+      if (!WINDOW.equals(encoding) && !FACTORS.equals(encoding)) {
+        throw new IllegalArgumentException(
+            "a latent's encoding is window or factors, got " + encoding);
+      }
+    }
+
+    /** The window encoding (RMA-style). */
+    public LatentSpec(int window, int updateEvery, int size, List<String> resetOn) {
+      this(window, updateEvery, size, resetOn, WINDOW);
+    }
+
+    /** Whether the encoder gives Gaussian factors per transition (PEARL-style). */
+    public boolean factors() {
+      return FACTORS.equals(encoding);
+    }
+
+    /** The encoder graph's input size for observations of size o. */
+    public int encoderInput(int o) {
+      return factors() ? 2 * o : window * o;
+    }
+
+    /** The encoder graph's output size. */
+    public int encoderOutput() {
+      return factors() ? 2 * size : size;
     }
 
     /** Whether the window restarts on this event (one of {@link #RESET_EVENTS}). */

@@ -941,6 +941,15 @@ public final class ManifestCodec {
       int every = integer(l, "update_every", lp + ".update_every", 1);
       int size = integer(l, "latent_size", lp + ".latent_size", 1);
       declaredLatentSize = Math.max(0, size);
+      String encoding = Manifest.LatentSpec.WINDOW;
+      if (l.has("encoding")) {
+        encoding = l.get("encoding").asText();
+        if (!l.get("encoding").isTextual()
+            || !List.of(Manifest.LatentSpec.WINDOW, Manifest.LatentSpec.FACTORS)
+                .contains(encoding)) {
+          problem(lp + ".encoding", "expected window or factors, found " + l.get("encoding"));
+        }
+      }
       List<String> resets =
           l.has("reset_on")
               ? strings(l, "reset_on", lp + ".reset_on", true)
@@ -958,15 +967,20 @@ public final class ManifestCodec {
           }
         }
       }
+      boolean factors = Manifest.LatentSpec.FACTORS.equals(encoding);
+      int output = factors ? 2 * size : size;
       if (spec != null
           && spec.architecture() instanceof MlpArchitecture m
           && size >= 1
-          && m.outputSize() != size) {
+          && m.outputSize() != output) {
         problem(
             "graphs." + graph + ".architecture",
             "expected output size "
-                + size
-                + " (adaptation.latent.latent_size), found "
+                + output
+                + (factors
+                    ? " (2 × adaptation.latent.latent_size: a factor's means and variances)"
+                    : " (adaptation.latent.latent_size)")
+                + ", found "
                 + m.outputSize());
       }
       if (problems.size() != before) {
@@ -981,7 +995,7 @@ public final class ManifestCodec {
           0,
           0,
           null,
-          new Manifest.LatentSpec(window, every, size, resets));
+          new Manifest.LatentSpec(window, every, size, resets, encoding));
     }
 
     /** Mode latent: the encoder reads the window of observations. */
@@ -990,15 +1004,15 @@ public final class ManifestCodec {
       if (g == null) {
         return;
       }
-      int expected = a.latent().window() * obs.size();
+      int expected = a.latent().encoderInput(obs.size());
       if (g.architecture().inputSize() != expected) {
         problem(
             "graphs." + a.graph() + ".architecture",
             "expected input size "
                 + expected
-                + " (adaptation.latent.window "
-                + a.latent().window()
-                + " × "
+                + (a.latent().factors()
+                    ? " (encoding factors: a transition is 2 × "
+                    : " (adaptation.latent.window " + a.latent().window() + " × ")
                 + obs.size()
                 + " observation_spec names), found "
                 + g.architecture().inputSize());
@@ -1095,6 +1109,9 @@ public final class ManifestCodec {
       l.put("update_every", a.latent().updateEvery());
       l.put("latent_size", a.latent().size());
       strings(l.putArray("reset_on"), a.latent().resetOn());
+      if (a.latent().factors()) {
+        l.put("encoding", a.latent().encoding());
+      }
     }
     if (a.mode().takesGradientSteps()) {
       strings(ad.putArray("adaptable_tensors"), a.adaptableTensors());

@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** A latent (RMA-style) bundle's manifest: the window, the encoder, and what is wrong named. */
+/**
+ * A latent bundle's manifest (RMA-style window, PEARL-style factors): the window, the encoder, and
+ * what is wrong named.
+ */
 class LatentManifestTest {
 
   static final Path SHIPPED = Path.of("../bundles/diffdrive-rma/manifest.json");
@@ -95,5 +98,64 @@ class LatentManifestTest {
     arch.put("type", "gaussian_mlp");
     assertThat(problems(m))
         .anySatisfy(p -> assertThat(p).contains("mode latent needs an mlp encoder graph"));
+  }
+
+  /** The shipped manifest turned into a factors one: the encoder reads 2 × 9, gives 2 × 7. */
+  static ObjectNode factors() throws Exception {
+    ObjectNode m = manifest();
+    latent(m).put("encoding", "factors");
+    latent(m).put("window", 50);
+    ObjectNode arch = (ObjectNode) m.path("graphs").path("encoder").path("architecture");
+    arch.putArray("layer_sizes").add(18).add(64).add(14);
+    arch.putArray("activations").add("tanh").add("identity");
+    return m;
+  }
+
+  @Test
+  void theFactorsEncodingSurvivesARoundTripAndSizesItsEncoder() throws Exception {
+    Manifest parsed = ManifestCodec.parse(JSON.writeValueAsBytes(factors()));
+    Manifest.LatentSpec l = parsed.adaptation().latent();
+    assertThat(l.factors()).isTrue();
+    assertThat(l.encoding()).isEqualTo("factors");
+    assertThat(l.encoderInput(9)).isEqualTo(18);
+    assertThat(l.encoderOutput()).isEqualTo(14);
+    assertThat(ManifestCodec.parse(ManifestCodec.write(parsed))).isEqualTo(parsed);
+    // the window encoding is the default and is not written
+    Manifest shipped = ManifestCodec.parse(Files.readAllBytes(SHIPPED));
+    assertThat(shipped.adaptation().latent().encoding()).isEqualTo("window");
+    assertThat(new String(ManifestCodec.write(shipped), java.nio.charset.StandardCharsets.UTF_8))
+        .doesNotContain("encoding");
+  }
+
+  @Test
+  void aFactorsEncoderOfTheWrongShapeOrAnUnknownEncodingIsNamed() throws Exception {
+    ObjectNode m = manifest();
+    latent(m).put("encoding", "factors"); // the shipped window encoder: 225 → 7
+    assertThat(problems(m))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .contains("graphs.encoder.architecture")
+                    .contains("expected output size 14 (2 × adaptation.latent.latent_size")
+                    .contains("found 7"));
+    m = factors();
+    ObjectNode arch = (ObjectNode) m.path("graphs").path("encoder").path("architecture");
+    arch.putArray("layer_sizes").add(225).add(64).add(14);
+    assertThat(problems(m))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .contains("graphs.encoder.architecture")
+                    .contains("expected input size 18 (encoding factors: a transition is 2 × 9")
+                    .contains("found 225"));
+    m = factors();
+    latent(m).put("encoding", "recurrent");
+    assertThat(problems(m))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .contains("adaptation.latent.encoding")
+                    .contains("expected window or factors")
+                    .contains("recurrent"));
   }
 }

@@ -1,20 +1,29 @@
 package org.adaptrobot.runtime.control;
 
+import org.adaptrobot.models.bayes.GaussianPosterior;
 import org.adaptrobot.models.bundle.Manifest;
 
 /**
- * Mode {@code latent}, RMA-style: the window of the last H normalised observations (oldest first,
- * zeros before the first after a reset) goes through the bundle's encoder graph every {@code
- * update_every} steps, and the policy graph acts on [observation, latent]. Both graphs run on the
- * configured executor, on the loop thread: an encoding is one small network pass (measured in
- * {@code LatentStepBenchmark}), far inside a period, so it needs no thread of its own. The latent
- * changes only inside {@link #compute}, before the policy's pass, so a step reads one latent
- * throughout and a new one is taken up at a step boundary. Allocation-free after construction.
+ * Mode {@code latent}. With the {@code window} encoding (RMA-style) the window of the last H
+ * normalised observations (oldest first, zeros before the first after a reset) goes through the
+ * bundle's encoder graph every {@code update_every} steps. With the {@code factors} encoding
+ * (PEARL-style) every step's transition — the previous and the current normalised observation —
+ * goes through the encoder graph to a Gaussian factor, multiplied in closed form into the posterior
+ * over the last {@code window} factors ({@link GaussianPosterior}, the oldest divided out), and
+ * every {@code update_every} steps the latent becomes the posterior's mean (the unit prior's 0
+ * before the first factor). Either way the policy graph acts on [observation, latent]. Both graphs
+ * run on the configured executor, on the loop thread: an encoding is one small network pass
+ * (measured in {@code LatentStepBenchmark}), far inside a period, so it needs no thread of its own.
+ * The latent changes only inside {@link #compute}, before the policy's pass, so a step reads one
+ * latent throughout and a new one is taken up at a step boundary. Allocation-free after
+ * construction.
  *
  * <p>Resets (activation, e-stop, {@code adaptation reset}, as the bundle's {@code reset_on} says)
- * restart the window; {@code adaptation disable} holds the latent (the window keeps filling, the
- * encoder stops re-inferring); telemetry reads ‖z‖, its smoothed change per update, and its shift
- * over one window — ‖z now − z one window ago‖, a change signal of its own.
+ * restart the window or the posterior; {@code adaptation disable} holds the latent (the window
+ * keeps filling and the posterior keeps taking factors, but the policy's latent stops moving);
+ * telemetry reads ‖z‖, its smoothed change per update, and its shift over one window — ‖z now − z
+ * one window ago‖ with the window encoding, KL(posterior now ‖ posterior one window ago) with
+ * factors — a change signal of its own.
  */
 public final class LatentPolicyController implements PolicyController {
 
@@ -29,6 +38,13 @@ public final class LatentPolicyController implements PolicyController {
   private final double[] fresh;
   private final double[] input;
   private final double[][] past;
+  private final boolean factors;
+  private final GaussianPosterior posterior;
+  private final double[] factor;
+  private final double[] factorMean;
+  private final double[] factorVariance;
+  private final double[] postVariance;
+  private final double[][] pastVariance;
   private int pastHead;
   private long step;
   private long updates;
@@ -40,17 +56,16 @@ public final class LatentPolicyController implements PolicyController {
    */
   public LatentPolicyController(
       PolicyController policy, PolicyController encoder, Manifest.LatentSpec spec, int o) {
-    if (encoder.observationSize() != spec.window() * o || encoder.actionSize() != spec.size()) {
+    if (encoder.observationSize() != spec.encoderInput(o)
+        || encoder.actionSize() != spec.encoderOutput()) {
       throw new IllegalArgumentException(
           "the encoder graph maps "
               + encoder.observationSize()
               + " values to "
               + encoder.actionSize()
-              + "; a window of "
-              + spec.window()
-              + " × "
-              + o
-              + " observations to a latent of "
+              + (spec.factors()
+                  ? "; transitions of 2 × " + o + " observations to factors of 2 × "
+                  : "; a window of " + spec.window() + " × " + o + " observations to a latent of ")
               + spec.size()
               + " was declared");
     }
@@ -67,11 +82,18 @@ public final class LatentPolicyController implements PolicyController {
     this.z = spec.size();
     this.window = spec.window();
     this.every = spec.updateEvery();
-    this.ring = new double[window * o];
+    this.factors = spec.factors();
+    this.ring = new double[spec.encoderInput(o)];
+    this.posterior = factors ? new GaussianPosterior(z, window) : null;
+    this.factor = new double[spec.encoderOutput()];
+    this.factorMean = new double[z];
+    this.factorVariance = new double[z];
+    this.postVariance = new double[z];
     this.latent = new double[z];
     this.fresh = new double[z];
     this.input = new double[o + z];
     this.past = new double[Math.max(1, (window + every - 1) / every)][z];
+    this.pastVariance = new double[past.length][z];
     this.watch = new HiddenStateWatch(RecurrentPolicy.LATENT, spec.resetOn());
   }
 
@@ -90,11 +112,17 @@ public final class LatentPolicyController implements PolicyController {
     if (watch.resetDue()) {
       restart();
     }
-    System.arraycopy(ring, o, ring, 0, (window - 1) * o);
-    System.arraycopy(observation, 0, ring, (window - 1) * o, o);
+    int slots = ring.length / o;
+    System.arraycopy(ring, o, ring, 0, (slots - 1) * o);
+    System.arraycopy(observation, 0, ring, (slots - 1) * o, o);
+    if (factors && step >= 1) {
+      addFactor();
+    }
     if (step % every == 0) {
       if (watch.held()) {
         watch.heldStep();
+      } else if (factors) {
+        takePosterior();
       } else {
         encode();
       }
@@ -127,9 +155,44 @@ public final class LatentPolicyController implements PolicyController {
     watch.stepped(norm, updates == 1 ? 0 : change);
   }
 
+  /** The transition (previous observation, this one) as a factor of the posterior. */
+  private void addFactor() {
+    encoder.compute(ring, factor);
+    for (int j = 0; j < z; j++) {
+      factorMean[j] = factor[j];
+      factorVariance[j] = GaussianPosterior.factorVariance(factor[z + j]);
+    }
+    posterior.add(factorMean, factorVariance, 0);
+  }
+
+  /** The posterior's mean becomes the latent; its KL to the posterior one window ago the shift. */
+  private void takePosterior() {
+    posterior.posterior(fresh, postVariance);
+    double norm = 0;
+    double change = 0;
+    for (int j = 0; j < z; j++) {
+      double d = fresh[j] - latent[j];
+      change += d * d;
+      norm += fresh[j] * fresh[j];
+      latent[j] = fresh[j];
+    }
+    double[] then = past[pastHead];
+    double[] thenVariance = pastVariance[pastHead];
+    watch.shifted(
+        updates >= past.length ? GaussianPosterior.kl(fresh, postVariance, then, thenVariance) : 0);
+    System.arraycopy(fresh, 0, then, 0, z);
+    System.arraycopy(postVariance, 0, thenVariance, 0, z);
+    pastHead = (pastHead + 1) % past.length;
+    updates++;
+    watch.stepped(norm, updates == 1 ? 0 : change);
+  }
+
   private void restart() {
     java.util.Arrays.fill(ring, 0);
     java.util.Arrays.fill(latent, 0);
+    if (posterior != null) {
+      posterior.reset();
+    }
     step = 0;
     updates = 0;
     pastHead = 0;

@@ -33,8 +33,9 @@ public interface RecurrentPolicy {
   double hiddenChange();
 
   /**
-   * Mode latent: ‖z now − z one window ago‖ at the last encoding, 0 until a window has passed —
-   * large right after the robot changed, a change signal of its own. NaN for a recurrent policy.
+   * Mode latent: ‖z now − z one window ago‖ at the last encoding (window encoding), or KL(posterior
+   * now ‖ posterior one window ago) in nats (factors encoding); 0 until a window has passed — large
+   * right after the robot changed, a change signal of its own. NaN for a recurrent policy.
    */
   default double shift() {
     return Double.NaN;

@@ -132,8 +132,7 @@ public final class PearlEncoder {
   }
 
   static double variance(double raw) {
-    double sp = raw > 30 ? raw : Math.log1p(Math.exp(raw));
-    return Math.max(org.adaptrobot.models.bayes.GaussianPosterior.MIN_VARIANCE, sp);
+    return org.adaptrobot.models.bayes.GaussianPosterior.factorVariance(raw);
   }
 
   /**
