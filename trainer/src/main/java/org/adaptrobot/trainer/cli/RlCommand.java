@@ -122,6 +122,20 @@ public final class RlCommand implements Callable<Integer> {
   int rounds;
 
   @Option(
+      names = "--window",
+      defaultValue = "25",
+      description =
+          "RMA: observations the adaptation module reads (25: half a second at 50 Hz) (default:"
+              + " ${DEFAULT-VALUE}).")
+  int window;
+
+  @Option(
+      names = "--update-every",
+      defaultValue = "5",
+      description = "RMA: steps between re-encodings on the robot (default: ${DEFAULT-VALUE}).")
+  int updateEvery;
+
+  @Option(
       names = "--drives",
       defaultValue = "600",
       description = "RMA: 10 s drives per round, each on its own task (default: ${DEFAULT-VALUE}).")
@@ -338,6 +352,11 @@ public final class RlCommand implements Callable<Integer> {
     }
     if (rounds < 1 || drives < 1) {
       err.println("error: --rounds and --drives must be >= 1, got " + rounds + " and " + drives);
+      return 2;
+    }
+    if (window < 1 || updateEvery < 1) {
+      err.println(
+          "error: --window and --update-every must be >= 1, got " + window + " and " + updateEvery);
       return 2;
     }
     if (algo == Algorithm.SAC && bundle != null) {
@@ -884,7 +903,9 @@ public final class RlCommand implements Callable<Integer> {
         new org.adaptrobot.trainer.rl.Rma(
             run.model(),
             RobotMetaRl.env(),
-            org.adaptrobot.trainer.rl.Rma.Config.robot().withData(rounds, drives),
+            org.adaptrobot.trainer.rl.Rma.Config.robot()
+                .withData(rounds, drives)
+                .withWindow(window, updateEvery),
             seed);
     rma.train(
         pool,

@@ -62,6 +62,20 @@ public final class Rma {
           window, updateEvery, hidden, learningRate, batch, epochs, rounds, drives, keepEvery);
     }
 
+    /** The same settings with another window and re-encoding interval. */
+    public Config withWindow(int observations, int every) {
+      return new Config(
+          observations,
+          every,
+          hidden,
+          learningRate,
+          batch,
+          epochs,
+          rounds,
+          drivesPerRound,
+          keepEvery);
+    }
+
     /** The robot: half a second of observations at 50 Hz, re-encoded at 10 Hz. */
     public static Config robot() {
       return new Config(25, 5, new int[] {128, 64}, 1e-3, 256, 10, 5, 600, 10);

@@ -343,6 +343,10 @@ class RlCommandTest {
             "1",
             "--drives",
             "20",
+            "--window",
+            "12",
+            "--update-every",
+            "2",
             "--bundle",
             bundle.toString(),
             "--out",
@@ -352,13 +356,17 @@ class RlCommandTest {
     var b = org.adaptrobot.models.bundle.Bundle.load(bundle);
     var m = b.manifest();
     assertThat(m.adaptation().mode().id()).isEqualTo("latent");
-    assertThat(m.adaptation().latent().window()).isEqualTo(25);
-    assertThat(m.graphs().get("encoder").architecture().inputSize()).isEqualTo(25 * 9);
+    assertThat(m.adaptation().latent().window()).isEqualTo(12);
+    assertThat(m.adaptation().latent().updateEvery()).isEqualTo(2);
+    assertThat(m.graphs().get("encoder").architecture().inputSize()).isEqualTo(12 * 9);
     assertThat(m.graphs().get("policy").architecture().inputSize()).isEqualTo(9 + 7);
     assertThat(m.provenance().hyperparameters()).containsEntry("rounds", 1L);
     Run bad = robot("train", "rl", "--algo", "rma", "--env", "point-nav");
     assertThat(bad.exit()).isEqualTo(2);
     assertThat(bad.err()).contains("--algo rma", "--env diffdrive");
+    Run none = robot("train", "rl", "--algo", "rma", "--env", "diffdrive", "--window", "0");
+    assertThat(none.exit()).isEqualTo(2);
+    assertThat(none.err()).contains("--window and --update-every must be >= 1, got 0 and 5");
   }
 
   @Test
