@@ -54,6 +54,7 @@ import org.adaptrobot.runtime.sim.ScenarioFile;
  * java -cp benchmarks/target/benchmarks.jar org.adaptrobot.benchmarks.RecoveryBenchmark \
  *     [--seeds 20] [--seconds 25] [--change-at 10] [--threads 2] [--out FILE]
  *     [--scenarios motor-payload,held-out,...] [--scenario-file F] [--controllers a,b,...]
+ *     [--bundles row=path,...]
  *     [--false-alarm-seconds 3600] [--config FILE] [--detector-threshold T]
  * </pre>
  */
@@ -143,7 +144,7 @@ public final class RecoveryBenchmark {
               Controller.FIXED),
           new Row(
               "rma",
-              "RMA policy (re-infers its latent from the last 0.5 s)",
+              "RMA policy (re-infers its latent from its window)",
               "bundles/diffdrive-rma",
               Controller.ADAPTIVE),
           new Row(
@@ -153,6 +154,10 @@ public final class RecoveryBenchmark {
               Controller.ORACLE));
 
   private record Key(String scenario, String row, int seed) {}
+
+  private static List<String> rowIds() {
+    return ROWS.stream().map(Row::id).toList();
+  }
 
   /** The tuned PI's gains (PiTuning; bundles/pi-wheel-speed). */
   static final double PI_KP = 0.08;
@@ -186,9 +191,26 @@ public final class RecoveryBenchmark {
     List<Row> rows = new ArrayList<>();
     List<String> wanted =
         a.containsKey("--controllers") ? List.of(a.get("--controllers").split(",")) : null;
+    // --bundles row=path,...: another bundle for those rows (a variant measured in the same
+    // harness), named in the row's label
+    Map<String, String> bundles = new LinkedHashMap<>();
+    if (a.containsKey("--bundles")) {
+      for (String pair : a.get("--bundles").split(",")) {
+        String[] kv = pair.split("=", 2);
+        if (kv.length != 2 || ROWS.stream().noneMatch(r -> r.id().equals(kv[0]))) {
+          throw new IllegalArgumentException(
+              "--bundles: expected row=path with a row of " + rowIds() + ", got " + pair);
+        }
+        bundles.put(kv[0], kv[1]);
+      }
+    }
     for (Row r : ROWS) {
       if (wanted == null || wanted.contains(r.id())) {
-        rows.add(r);
+        String other = bundles.get(r.id());
+        rows.add(
+            other == null
+                ? r
+                : new Row(r.id(), r.name() + " [bundle " + other + "]", other, r.controller()));
       }
     }
     RuntimeConfig loaded = RuntimeConfig.load(config);
