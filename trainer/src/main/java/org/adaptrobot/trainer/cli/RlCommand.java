@@ -62,8 +62,9 @@ public final class RlCommand implements Callable<Integer> {
               + " of --episodes episodes), sac (soft actor-critic, rl-baselines3-zoo's pendulum"
               + " settings with 64-64 networks) or rma (diffdrive: PPO told the robot's"
               + " parameters for --steps, then an adaptation module that infers them from the last"
-              + " half second; --bundle writes a latent bundle) or pearl (point-nav: SAC on the"
-              + " observation and a latent task posterior, --iterations) (default:"
+              + " half second; --bundle writes a latent bundle) or pearl (point-nav or diffdrive:"
+              + " SAC on the observation and a latent task posterior, --iterations; on diffdrive"
+              + " --bundle writes a latent bundle with the factors encoding) (default:"
               + " ${DEFAULT-VALUE}).")
   Algorithm algo;
 
@@ -125,7 +126,8 @@ public final class RlCommand implements Callable<Integer> {
       names = "--window",
       defaultValue = "25",
       description =
-          "RMA: observations the adaptation module reads (25: half a second at 50 Hz) (default:"
+          "RMA: observations the adaptation module reads (25: half a second at 50 Hz); PEARL on the"
+              + " robot: transitions whose factors the bundle's posterior keeps (default:"
               + " ${DEFAULT-VALUE}).")
   int window;
 
@@ -329,8 +331,10 @@ public final class RlCommand implements Callable<Integer> {
       err.println("error: --algo rma learns the robot's parameters: it needs --env diffdrive");
       return 2;
     }
-    if (algo == Algorithm.PEARL && !env.equals("point-nav")) {
-      err.println("error: --algo pearl trains on 2D navigation here: it needs --env point-nav");
+    if (algo == Algorithm.PEARL && !env.equals("point-nav") && !env.equals("diffdrive")) {
+      err.println(
+          "error: --algo pearl trains on 2D navigation or the robot here: it needs --env point-nav"
+              + " or diffdrive");
       return 2;
     }
     if (!(rewardDecoder >= 0)) {
@@ -513,7 +517,9 @@ public final class RlCommand implements Callable<Integer> {
           org.adaptrobot.trainer.rl.Pearl pearl =
               new org.adaptrobot.trainer.rl.Pearl(
                   factory,
-                  org.adaptrobot.trainer.rl.Pearl.Config.pointNav()
+                  (robot
+                          ? org.adaptrobot.trainer.rl.Pearl.Config.robot()
+                          : org.adaptrobot.trainer.rl.Pearl.Config.pointNav())
                       .tuned(trainTasks, klWeight, rewardDecoder),
                   seed);
           summary.put("train_tasks", trainTasks);
@@ -549,6 +555,33 @@ public final class RlCommand implements Callable<Integer> {
                 summary.put("goal_r2", p.taskR2());
               });
           params = pearl.actorParameters().clone();
+          if (bundle != null) {
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            metrics.put("episode_2", (Double) summary.get("episode_2"));
+            metrics.put("online", (Double) summary.get("online"));
+            var b =
+                org.adaptrobot.trainer.rl.RlBundle.exportPearl(
+                    bundle,
+                    pearl,
+                    window,
+                    RobotMetaRl.RATE_HZ,
+                    org.adaptrobot.models.bundle.RewardSpec.standard(),
+                    1.0,
+                    Map.of(
+                        "iterations",
+                        iterations,
+                        "train_tasks",
+                        trainTasks,
+                        "kl_weight",
+                        klWeight,
+                        "window",
+                        window,
+                        "training_seconds",
+                        Math.round((System.nanoTime() - t0) * 1e-9)),
+                    seed,
+                    metrics);
+            o.println("bundle: " + b.source() + " (run it with --rate 50)");
+          }
         }
         case RL2 -> {
           Rl2.Config d = robot ? Rl2.Config.robot() : Rl2.Config.pointNavigation();

@@ -54,7 +54,8 @@ public final class Pearl {
       double gamma,
       double rewardScale,
       int bufferPerTask,
-      double rewardDecoder) {
+      double rewardDecoder,
+      boolean observationPairs) {
 
     /**
      * The same settings with this many training tasks (the replay capacity per task shrinks so the
@@ -85,7 +86,8 @@ public final class Pearl {
           gamma,
           rewardScale,
           (int) Math.max(1_000, (long) trainTasks * bufferPerTask / tasks),
-          decoder);
+          decoder,
+          observationPairs);
     }
 
     /**
@@ -114,7 +116,40 @@ public final class Pearl {
           0.9,
           10,
           100_000,
-          0);
+          0,
+          false);
+    }
+
+    /**
+     * The robot's velocity tracking: transitions are pairs of consecutive normalised observations
+     * (the observation carries the previous duties, so a pair holds (s, a, s′), and the runtime
+     * reads the same pair: mode latent, factors encoding), 10 s drives, 40 training robots, per
+     * iteration 5 robots × (1 prior + 1 posterior drive) and 1,000 gradient steps; γ 0.95; the
+     * per-step reward ×10 for the critics (−7 per step for random duties, about −0.007 tracking
+     * well).
+     */
+    public static Config robot() {
+      return new Config(
+          40,
+          7,
+          new int[] {64, 64},
+          new int[] {64, 64},
+          1e-3,
+          16,
+          32,
+          64,
+          0.1,
+          1,
+          5,
+          1,
+          1,
+          1000,
+          0.005,
+          0.95,
+          10,
+          20_000,
+          0,
+          true);
     }
   }
 
@@ -184,7 +219,7 @@ public final class Pearl {
     this.o = probe.observationSpace().size();
     this.d = probe.actionSpace().size();
     this.z = oracle ? probe.tasks().size() : c.latentSize();
-    this.transitionSize = 2 * o + d + 1;
+    this.transitionSize = c.observationPairs() ? 2 * o : 2 * o + d + 1;
     this.scale = new double[d];
     this.offset = new double[d];
     for (int j = 0; j < d; j++) {
@@ -231,7 +266,10 @@ public final class Pearl {
     return z;
   }
 
-  /** The size of one encoder input: (s, a, r, s′) with the action squashed into [−1, 1]. */
+  /**
+   * The size of one encoder input: (s, a, r, s′) with the action squashed into [−1, 1], or (s, s′)
+   * with {@code observationPairs}.
+   */
   public int transitionSize() {
     return transitionSize;
   }
@@ -241,6 +279,11 @@ public final class Pearl {
    */
   public double[] actorParameters() {
     return agent.actorParams;
+  }
+
+  /** The actor's network: [s, z] → [μ, log σ] of the squashed action. */
+  public org.adaptrobot.models.nn.Mlp actorNetwork() {
+    return agent.actor;
   }
 
   /** The encoder's parameters (a live view). */
@@ -486,7 +529,7 @@ public final class Pearl {
     return encoder.sample(encoder.parameters(), st.ctx, n, eps);
   }
 
-  /** (s, a, r, s′) as the encoder reads it. */
+  /** (s, a, r, s′) as the encoder reads it; (s, s′) with {@code observationPairs}. */
   private void writeTransition(
       double[] s,
       int so,
@@ -498,6 +541,10 @@ public final class Pearl {
       double[] out,
       int off) {
     System.arraycopy(s, so, out, off, o);
+    if (c.observationPairs()) {
+      System.arraycopy(s2, s2o, out, off + o, o);
+      return;
+    }
     System.arraycopy(a, ao, out, off + o, d);
     out[off + o + d] = r;
     System.arraycopy(s2, s2o, out, off + o + d + 1, o);

@@ -292,6 +292,97 @@ public final class RlBundle {
         metrics);
   }
 
+  /**
+   * A PEARL policy on the robot as a bundle that adapts in its latent (mode {@code latent},
+   * encoding {@code factors}): the actor's deterministic action tanh(μ) over [observation, z] as
+   * the policy graph (the actor's log-σ outputs dropped), the transition encoder (a pair of
+   * consecutive normalised observations → a Gaussian factor) as the encoder graph, the posterior
+   * over the last {@code window} factors, the latent taken every step, reset on activation, e-stop
+   * and command. Observations normalised as {@link RobotMetaRl#env()} does.
+   */
+  public static Bundle exportPearl(
+      Path target,
+      Pearl pearl,
+      int window,
+      double controlRateHz,
+      RewardSpec reward,
+      double maxDutyChange,
+      Map<String, Object> hyperparameters,
+      long seed,
+      Map<String, Double> metrics)
+      throws IOException, BundleException {
+    int o = RobotMetaRl.OBS_MEAN.length;
+    int z = pearl.latentSize();
+    Mlp actor = pearl.actorNetwork();
+    int d = actor.outputSize() / 2;
+    requireRobotShape(actor.inputSize() - z, 0, d);
+    if (pearl.transitionSize() != 2 * o) {
+      throw new IllegalArgumentException(
+          "the runtime reads a transition as two observations ("
+              + 2 * o
+              + " values); this PEARL encoder reads "
+              + pearl.transitionSize());
+    }
+    int[] sizes = actor.layerSizes().clone();
+    int last = sizes.length - 2;
+    sizes[last + 1] = d;
+    Activation[] acts = actor.activations().clone();
+    acts[acts.length - 1] = Activation.TANH;
+    Mlp mean = new Mlp(sizes, acts);
+    double[] theta = new double[mean.layout().size()];
+    double[] full = pearl.actorParameters();
+    for (int l = 0; l < sizes.length - 1; l++) {
+      String w = "layers." + l + ".weight";
+      String b = "layers." + l + ".bias";
+      var fw = actor.layout().slice(w);
+      var fb = actor.layout().slice(b);
+      var mw = mean.layout().slice(w);
+      var mb = mean.layout().slice(b);
+      int in = sizes[l];
+      int outFull = actor.layerSizes()[l + 1];
+      int out = sizes[l + 1];
+      for (int i = 0; i < in; i++) {
+        System.arraycopy(full, fw.offset() + i * outFull, theta, mw.offset() + i * out, out);
+      }
+      System.arraycopy(full, fb.offset(), theta, mb.offset(), out);
+    }
+    Mlp encoder = pearl.encoder.network();
+    Manifest.AdaptationSpec adaptation =
+        Manifest.AdaptationSpec.latent(
+            new Manifest.LatentSpec(
+                window, 1, z, Manifest.LatentSpec.RESET_EVENTS, Manifest.LatentSpec.FACTORS));
+    return write(
+        target,
+        "Wheel-duty policy trained with PEARL (soft actor-critic on [observation, z]) whose latent"
+            + " is the posterior mean of Gaussian factors of the last "
+            + window
+            + " transitions (mode latent, factors encoding).",
+        Map.of(
+            Manifest.POLICY,
+            new BundleExport.GraphExport(
+                new NetworkArchitecture.MlpArchitecture(sizes, Arrays.asList(acts)),
+                theta,
+                Set.of()),
+            Manifest.ENCODER,
+            new BundleExport.GraphExport(
+                new NetworkArchitecture.MlpArchitecture(
+                    encoder.layerSizes(), Arrays.asList(encoder.activations())),
+                pearl.encoderParameters().clone(),
+                Set.of())),
+        bound(RobotMetaRl.OBS_MEAN, RobotMetaRl.OBS_STD, -1),
+        bound(RobotMetaRl.OBS_MEAN, RobotMetaRl.OBS_STD, 1),
+        RobotMetaRl.OBS_MEAN.clone(),
+        RobotMetaRl.OBS_STD.clone(),
+        controlRateHz,
+        reward,
+        maxDutyChange,
+        adaptation,
+        "pearl",
+        hyperparameters,
+        seed,
+        metrics);
+  }
+
   /** mean + sign · {@link RunningMeanStd#CLIP} · std: where the trainer clipped observations. */
   private static double[] bound(double[] mean, double[] std, int sign) {
     double[] b = new double[mean.length];

@@ -370,7 +370,7 @@ class RlCommandTest {
   }
 
   @Test
-  void pearlTrainsOnTwoDimensionalNavigationOnly() throws Exception {
+  void pearlTrainsOnTwoDimensionalNavigationAndTheRobotOnly() throws Exception {
     Path out = dir.resolve("pearl");
     Run r =
         robot(
@@ -396,9 +396,9 @@ class RlCommandTest {
     assertThat(summary.get("train_tasks").asInt()).isEqualTo(20);
     assertThat(summary.get("kl_weight").asDouble()).isZero();
     assertThat(Files.readAllLines(out.resolve("metrics.csv"))).hasSize(2);
-    Run bad = robot("train", "rl", "--algo", "pearl", "--env", "diffdrive");
+    Run bad = robot("train", "rl", "--algo", "pearl", "--env", "pendulum");
     assertThat(bad.exit()).isEqualTo(2);
-    assertThat(bad.err()).contains("--algo pearl", "--env point-nav");
+    assertThat(bad.err()).contains("--algo pearl", "--env point-nav or diffdrive");
     Run negative =
         robot("train", "rl", "--algo", "pearl", "--env", "point-nav", "--reward-decoder", "-1");
     assertThat(negative.exit()).isEqualTo(2);

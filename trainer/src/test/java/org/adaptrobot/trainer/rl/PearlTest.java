@@ -38,7 +38,8 @@ class PearlTest {
         c.gamma(),
         c.rewardScale(),
         20_000,
-        0);
+        0,
+        false);
   }
 
   @Test
