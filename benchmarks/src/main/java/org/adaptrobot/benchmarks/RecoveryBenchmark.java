@@ -37,9 +37,11 @@ import org.adaptrobot.runtime.sim.ScenarioFile;
  * and taking its policy-gradient step on the robot; the ProMP policy taking it; a feed-forward PPO
  * policy trained on the meta-learners' task distribution (the non-adaptive baseline of the adaptive
  * policies); the RL² policy adapting in its hidden state, and the same with its hidden state held
- * from the change on (it keeps what it inferred of the unchanged robot); and the oracle — MPC with
- * a model fitted offline to 60 s of the changed robot of that seed, swapped in at the change. Each
- * controller also drives the unchanged robot on every seed: its own yardstick.
+ * from the change on (it keeps what it inferred of the unchanged robot); the RMA and PEARL policies
+ * (mode latent: a window encoder, a posterior over transition factors) inferring their latent, and
+ * each with it held from the change on; and the oracle — MPC with a model fitted offline to 60 s of
+ * the changed robot of that seed, swapped in at the change. Each controller also drives the
+ * unchanged robot on every seed: its own yardstick.
  *
  * <p>Seeds vary the velocity profile (4 random 2.5 s segments; for the slippery floor an aggressive
  * profile that makes the wheels slip), the sensor noise, and the size of the change (each parameter
@@ -146,6 +148,16 @@ public final class RecoveryBenchmark {
               "rma",
               "RMA policy (re-infers its latent from its window)",
               "bundles/diffdrive-rma",
+              Controller.ADAPTIVE),
+          new Row(
+              "pearl-held",
+              "PEARL policy, posterior held from the change",
+              "bundles/diffdrive-pearl",
+              Controller.FIXED),
+          new Row(
+              "pearl",
+              "PEARL policy (posterior over its last transitions)",
+              "bundles/diffdrive-pearl",
               Controller.ADAPTIVE),
           new Row(
               "oracle",
@@ -582,6 +594,7 @@ public final class RecoveryBenchmark {
       case "maml-rl" -> "maml-rl-fixed";
       case "rl2" -> "rl2-held";
       case "rma" -> "rma-held";
+      case "pearl" -> "pearl-held";
       default -> null;
     };
   }
