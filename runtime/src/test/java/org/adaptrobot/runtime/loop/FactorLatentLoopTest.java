@@ -3,7 +3,6 @@ package org.adaptrobot.runtime.loop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -194,27 +193,9 @@ class FactorLatentLoopTest {
 
   @Test
   void aFactorStepAllocatesNothing() throws Exception {
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     try (LoopFixture f = LoopFixture.of(dir, factorsBundle(), RuntimeConfig.Executor.JAVA)) {
-      f.loop.requestActivate();
-      f.loop.targets().hold(0.3, 0.2);
-      f.loop.run(5_000);
-      RecurrentControl command = new RecurrentControl(f.loop.recurrent());
-      f.loop.stepListener(
-          (l, now) -> {
-            if (l.steps() % 100 == 0) {
-              command.reset();
-            }
-          });
-      f.loop.run(1_000);
-      long id = Thread.currentThread().threadId();
-      long[] blocks = new long[40];
-      for (int k = 0; k < blocks.length; k++) {
-        long before = threads.getThreadAllocatedBytes(id);
-        f.loop.run(100); // a factor per step, the posterior, the policy, a restart
-        blocks[k] = threads.getThreadAllocatedBytes(id) - before;
-      }
+      // a factor per step, the posterior, the policy, a restart
+      long[] blocks = f.allocationPerHundredStepsWithRestarts();
       long[] sorted = blocks.clone();
       Arrays.sort(sorted);
       System.out.println("factor latent loop, bytes per 100 steps: " + Arrays.toString(blocks));
@@ -225,25 +206,9 @@ class FactorLatentLoopTest {
   @Test
   void onnxRuntimeAndTheJavaNetworksAgreeOverAThousandClosedLoopSteps() throws Exception {
     Bundle b = factorsBundle();
-    int o = b.manifest().observation().size();
     try (LoopFixture f = LoopFixture.of(dir, b, RuntimeConfig.Executor.JAVA);
         var onnx = ControllerFactory.policyController(b, RuntimeConfig.Executor.ONNXRUNTIME)) {
-      double[] in = new double[o];
-      double[] java = new double[2];
-      double[] ort = new double[2];
-      double worst = 0;
-      f.loop.requestActivate();
-      f.loop.targets().hold(0.25, 0.4);
-      for (int i = 0; i < 1000; i++) {
-        if (i % 150 == 0) {
-          f.loop.targets().hold(-0.2 + 0.5 * ((i / 150) % 3) / 2.0, 1.5 - (i / 150) % 4);
-        }
-        f.loop.run(1);
-        f.loop.observation(in);
-        f.loop.rawAction(java);
-        onnx.compute(in, ort); // its own posterior and float32 encoder
-        worst = Math.max(worst, Math.max(Math.abs(java[0] - ort[0]), Math.abs(java[1] - ort[1])));
-      }
+      double worst = f.worstActionDifference(onnx); // its own posterior and float32 encoder
       System.out.printf("factors, ONNX Runtime vs Java over 1000 closed-loop steps: %.2e%n", worst);
       assertThat(worst).isLessThan(1e-4);
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -297,27 +296,9 @@ class LatentLoopTest {
 
   @Test
   void aLatentStepAllocatesNothing() throws Exception {
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     try (LoopFixture f = fixture(Bundle.load(SHIPPED), RuntimeConfig.Executor.JAVA)) {
-      f.loop.requestActivate();
-      f.loop.targets().hold(0.3, 0.2);
-      f.loop.run(5_000);
-      RecurrentControl command = new RecurrentControl(f.loop.recurrent());
-      f.loop.stepListener(
-          (l, now) -> {
-            if (l.steps() % 100 == 0) {
-              command.reset();
-            }
-          });
-      f.loop.run(1_000);
-      long id = Thread.currentThread().threadId();
-      long[] blocks = new long[40];
-      for (int k = 0; k < blocks.length; k++) {
-        long before = threads.getThreadAllocatedBytes(id);
-        f.loop.run(100); // window, encodings every update_every steps, the policy, a restart
-        blocks[k] = threads.getThreadAllocatedBytes(id) - before;
-      }
+      // window, encodings every update_every steps, the policy, a restart
+      long[] blocks = f.allocationPerHundredStepsWithRestarts();
       long[] sorted = blocks.clone();
       Arrays.sort(sorted);
       System.out.println("latent loop, bytes per 100 steps: " + Arrays.toString(blocks));
@@ -328,27 +309,11 @@ class LatentLoopTest {
   @Test
   void onnxRuntimeAndTheJavaNetworksAgreeOverAThousandClosedLoopSteps() throws Exception {
     Bundle b = Bundle.load(SHIPPED);
-    int o = b.manifest().observation().size();
     try (LoopFixture f = fixture(b, RuntimeConfig.Executor.JAVA);
         var onnx =
             org.adaptrobot.runtime.control.ControllerFactory.policyController(
                 b, RuntimeConfig.Executor.ONNXRUNTIME)) {
-      double[] in = new double[o];
-      double[] java = new double[2];
-      double[] ort = new double[2];
-      double worst = 0;
-      f.loop.requestActivate();
-      f.loop.targets().hold(0.25, 0.4);
-      for (int i = 0; i < 1000; i++) {
-        if (i % 150 == 0) {
-          f.loop.targets().hold(-0.2 + 0.5 * ((i / 150) % 3) / 2.0, 1.5 - (i / 150) % 4);
-        }
-        f.loop.run(1);
-        f.loop.observation(in);
-        f.loop.rawAction(java);
-        onnx.compute(in, ort); // its own window and float32 encoder
-        worst = Math.max(worst, Math.max(Math.abs(java[0] - ort[0]), Math.abs(java[1] - ort[1])));
-      }
+      double worst = f.worstActionDifference(onnx); // its own window and float32 encoder
       System.out.printf("latent, ONNX Runtime vs Java over 1000 closed-loop steps: %.2e%n", worst);
       assertThat(worst).isLessThan(1e-4);
     }

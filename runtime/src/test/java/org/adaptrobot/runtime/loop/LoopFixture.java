@@ -105,6 +105,62 @@ final class LoopFixture implements AutoCloseable {
     LoopClock wrap(LoopClock c, SimulatedHardware sim);
   }
 
+  /**
+   * Bytes the test thread allocated in each of 40 blocks of 100 steps of an active loop tracking
+   * (0.3, 0.2), after 6,000 warm-up steps, with the latent or hidden state restarted by command
+   * every 100 steps (the steady state a mode latent or recurrent loop must hold allocation-free).
+   */
+  long[] allocationPerHundredStepsWithRestarts() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    loop.requestActivate();
+    loop.targets().hold(0.3, 0.2);
+    loop.run(5_000);
+    org.adaptrobot.runtime.control.RecurrentControl command =
+        new org.adaptrobot.runtime.control.RecurrentControl(loop.recurrent());
+    loop.stepListener(
+        (l, now) -> {
+          if (l.steps() % 100 == 0) {
+            command.reset();
+          }
+        });
+    loop.run(1_000);
+    long id = Thread.currentThread().threadId();
+    long[] blocks = new long[40];
+    for (int k = 0; k < blocks.length; k++) {
+      long before = threads.getThreadAllocatedBytes(id);
+      loop.run(100);
+      blocks[k] = threads.getThreadAllocatedBytes(id) - before;
+    }
+    return blocks;
+  }
+
+  /**
+   * The largest |Δ duty| between this (Java) loop's raw action and {@code other}, a controller of
+   * the same bundle fed the loop's own observations, over 1,000 closed-loop steps through changing
+   * set-points.
+   */
+  double worstActionDifference(org.adaptrobot.runtime.control.PolicyController other) {
+    int o = bundle.manifest().observation().size();
+    double[] in = new double[o];
+    double[] java = new double[2];
+    double[] ort = new double[2];
+    double worst = 0;
+    loop.requestActivate();
+    loop.targets().hold(0.25, 0.4);
+    for (int i = 0; i < 1000; i++) {
+      if (i % 150 == 0) {
+        loop.targets().hold(-0.2 + 0.5 * ((i / 150) % 3) / 2.0, 1.5 - (i / 150) % 4);
+      }
+      loop.run(1);
+      loop.observation(in);
+      loop.rawAction(java);
+      other.compute(in, ort);
+      worst = Math.max(worst, Math.max(Math.abs(java[0] - ort[0]), Math.abs(java[1] - ort[1])));
+    }
+    return worst;
+  }
+
   /** The loop running {@code b} at its control rate on {@code executor}, nothing wrapped. */
   static LoopFixture of(Path dir, Bundle b, RuntimeConfig.Executor executor) throws Exception {
     RuntimeConfig.Settings s =
