@@ -191,6 +191,36 @@ public final class MetaEval {
   }
 
   /**
+   * What the held-out test reads of a policy-gradient meta-learner that adapts every parameter at
+   * one inner rate (ProMP, MAML-TRPO): its environment, policy, horizon, rate and returns' γ, λ.
+   */
+  record UniformRate(
+      Supplier<? extends Env> factory,
+      GaussianPolicy policy,
+      int horizon,
+      double innerLr,
+      double gamma,
+      double lambda) {
+
+    /** One held-out task's row at {@code params}: {@link #uniformRateTask} with these settings. */
+    double[] test(double[] params, double[] task, int trajectories, int steps, long seed, int i) {
+      return uniformRateTask(
+          factory,
+          policy,
+          params,
+          task,
+          trajectories,
+          horizon,
+          innerLr,
+          steps,
+          gamma,
+          lambda,
+          seed,
+          i);
+    }
+  }
+
+  /**
    * One held-out task's row of the gradient-based meta-RL learners' test: inner rate {@code alpha}
    * for every parameter, fresh sampled trajectories at each step.
    */

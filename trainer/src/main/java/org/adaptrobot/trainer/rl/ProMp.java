@@ -233,20 +233,12 @@ public final class ProMp implements RemoteSampling.Learner<ProMp.TaskData> {
         pool,
         threads,
         tasks,
-        (m, i, task) ->
-            MetaEval.uniformRateTask(
-                m.factory,
-                m.ac.policy,
-                params,
-                task,
-                trajectories,
-                m.c.horizon(),
-                m.c.innerLr(),
-                steps,
-                m.c.gamma(),
-                m.c.lambda(),
-                seed,
-                i));
+        (m, i, task) -> m.uniformRate().test(params, task, trajectories, steps, seed, i));
+  }
+
+  private MetaEval.UniformRate uniformRate() {
+    return new MetaEval.UniformRate(
+        factory, ac.policy, c.horizon(), c.innerLr(), c.gamma(), c.lambda());
   }
 
   /** How cluster members rebuild a ProMP run (its environment by name, settings and seed). */
