@@ -20,6 +20,7 @@ class EnvironmentTest {
   static Stream<Supplier<Env>> environments() {
     return Stream.of(
         PointNavigation::new,
+        PointRobot::new,
         CartPole::new,
         Pendulum::new,
         () -> new DiffDriveEnv(DiffDriveEnv.Mode.VELOCITY_TRACKING, 100),
@@ -206,6 +207,32 @@ class EnvironmentTest {
       assertThat(env.step(new double[] {0, 0}).truncated()).isFalse();
     }
     assertThat(env.step(new double[] {0, 0}).truncated()).isTrue();
+  }
+
+  @Test
+  void pointRobotsGoalIsOnTheHalfCircleAndEveryGoalIsOneMetreFromTheStart() {
+    PointRobot env = new PointRobot();
+    SplittableRandom r = new SplittableRandom(3);
+    for (int i = 0; i < 200; i++) {
+      double[] task = env.tasks().sample(Split.TRAIN, r);
+      assertThat(task[0]).isBetween(0.0, Math.PI);
+      env.task(task);
+      env.reset(1L);
+      // standing still at the origin shows nothing of the goal: distance 1 for every angle
+      assertThat(env.step(new double[] {0, 0}).reward()).isCloseTo(-1.0, offset(1e-15));
+    }
+    double theta = 2.0;
+    env.task(new double[] {theta});
+    env.reset(1L);
+    Env.StepResult first = env.step(new double[] {0.5, -0.02});
+    assertThat(first.observation()).containsExactly(0.1, -0.02);
+    assertThat(first.reward())
+        .isCloseTo(-Math.hypot(0.1 - Math.cos(theta), -0.02 - Math.sin(theta)), offset(1e-15));
+    for (int i = 1; i < 19; i++) {
+      assertThat(env.step(new double[] {0, 0}).truncated()).isFalse();
+    }
+    assertThat(env.step(new double[] {0, 0}).truncated()).isTrue();
+    assertThatThrownBy(() -> env.task(new double[2])).hasMessageContaining("goal_angle");
   }
 
   @Test

@@ -62,7 +62,8 @@ public final class RlCommand implements Callable<Integer> {
               + " of --episodes episodes), sac (soft actor-critic, rl-baselines3-zoo's pendulum"
               + " settings with 64-64 networks) or rma (diffdrive: PPO told the robot's"
               + " parameters for --steps, then an adaptation module that infers them from the last"
-              + " half second; --bundle writes a latent bundle) or pearl (point-nav or diffdrive:"
+              + " half second; --bundle writes a latent bundle) or pearl (point-nav, point-robot or"
+              + " diffdrive:"
               + " SAC on the observation and a latent task posterior, --iterations; on diffdrive"
               + " --bundle writes a latent bundle with the factors encoding) (default:"
               + " ${DEFAULT-VALUE}).")
@@ -72,7 +73,9 @@ public final class RlCommand implements Callable<Integer> {
       names = "--env",
       defaultValue = "cartpole",
       description =
-          "cartpole, pendulum, point-nav or diffdrive; meta-RL takes point-nav (goals), pendulum"
+          "cartpole, pendulum, point-nav, point-robot or diffdrive; meta-RL takes point-nav (goals"
+              + " in a square, 100 steps), point-robot (PEARL's: goals on a half circle, 20"
+              + " steps), pendulum"
               + " (mass, length, gravity) or diffdrive (the robot's velocity tracking: battery,"
               + " payload, floor, per-motor torque, sensor noise; 1 s rollouts) (default:"
               + " ${DEFAULT-VALUE}).")
@@ -275,14 +278,16 @@ public final class RlCommand implements Callable<Integer> {
     Supplier<Env> chosen = org.adaptrobot.trainer.rl.RlEnvs.named(env);
     if (chosen == null) {
       err.println(
-          "error: --env: expected cartpole, pendulum, point-nav or diffdrive, got '" + env + "'");
+          "error: --env: expected cartpole, pendulum, point-nav, point-robot or diffdrive, got '"
+              + env
+              + "'");
       return 2;
     }
     if (algo != Algorithm.PPO && env.equals("cartpole")) {
       err.println(
           "error: --algo "
               + algo.name().toLowerCase(Locale.ROOT)
-              + " needs a task distribution: --env point-nav, pendulum or diffdrive");
+              + " needs a task distribution: --env point-nav, point-robot, pendulum or diffdrive");
       return 2;
     }
     if (algo == Algorithm.RL2 && bundle != null && !env.equals("diffdrive")) {
@@ -331,10 +336,13 @@ public final class RlCommand implements Callable<Integer> {
       err.println("error: --algo rma learns the robot's parameters: it needs --env diffdrive");
       return 2;
     }
-    if (algo == Algorithm.PEARL && !env.equals("point-nav") && !env.equals("diffdrive")) {
+    if (algo == Algorithm.PEARL
+        && !env.equals("point-nav")
+        && !env.equals("point-robot")
+        && !env.equals("diffdrive")) {
       err.println(
-          "error: --algo pearl trains on 2D navigation or the robot here: it needs --env point-nav"
-              + " or diffdrive");
+          "error: --algo pearl trains on 2D navigation or the robot here: it needs --env point-nav,"
+              + " point-robot or diffdrive");
       return 2;
     }
     if (!(rewardDecoder >= 0)) {
@@ -517,9 +525,11 @@ public final class RlCommand implements Callable<Integer> {
           org.adaptrobot.trainer.rl.Pearl pearl =
               new org.adaptrobot.trainer.rl.Pearl(
                   factory,
-                  (robot
-                          ? org.adaptrobot.trainer.rl.Pearl.Config.robot()
-                          : org.adaptrobot.trainer.rl.Pearl.Config.pointNav())
+                  (switch (env) {
+                        case "diffdrive" -> org.adaptrobot.trainer.rl.Pearl.Config.robot();
+                        case "point-robot" -> org.adaptrobot.trainer.rl.Pearl.Config.pointRobot();
+                        default -> org.adaptrobot.trainer.rl.Pearl.Config.pointNav();
+                      })
                       .tuned(trainTasks, klWeight, rewardDecoder),
                   seed);
           summary.put("train_tasks", trainTasks);

@@ -121,6 +121,36 @@ public final class Pearl {
     }
 
     /**
+     * PEARL's point robot ({@link org.adaptrobot.sim.env.PointRobot}: goals on a half circle,
+     * 20-step episodes of motion): 40 training goals; per iteration 5 tasks × (5 prior + 5
+     * posterior episodes) and 200 gradient steps on 16 tasks × 64 transitions, 64 context
+     * transitions each; 10 prior episodes per goal to start; γ 0.9, rewards ×10 for the critics.
+     */
+    public static Config pointRobot() {
+      return new Config(
+          40,
+          5,
+          new int[] {64, 64},
+          new int[] {64, 64},
+          1e-3,
+          16,
+          64,
+          64,
+          0.1,
+          10,
+          5,
+          5,
+          5,
+          200,
+          0.005,
+          0.9,
+          10,
+          20_000,
+          0,
+          false);
+    }
+
+    /**
      * The robot's velocity tracking: transitions are pairs of consecutive normalised observations
      * (the observation carries the previous duties, so a pair holds (s, a, s′), and the runtime
      * reads the same pair: mode latent, factors encoding), 10 s drives, 40 training robots, per

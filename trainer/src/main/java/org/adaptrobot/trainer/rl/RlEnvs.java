@@ -15,13 +15,15 @@ public final class RlEnvs {
   private RlEnvs() {}
 
   /**
-   * cartpole, pendulum, point-nav or diffdrive (velocity tracking with the reward spec); null else.
+   * cartpole, pendulum, point-nav, point-robot or diffdrive (velocity tracking with the reward
+   * spec); null else.
    */
   public static Supplier<Env> named(String env) {
     return switch (env) {
       case "cartpole" -> CartPole::new;
       case "pendulum" -> Pendulum::new;
       case "point-nav" -> PointNavigation::new;
+      case "point-robot" -> org.adaptrobot.sim.env.PointRobot::new;
       case "diffdrive" ->
           () ->
               new SpecReward(

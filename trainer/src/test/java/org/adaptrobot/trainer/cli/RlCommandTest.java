@@ -101,7 +101,8 @@ class RlCommandTest {
     Run env = robot("train", "rl", "--env", "mars", "--out", dir.toString());
     assertThat(env.exit()).isEqualTo(2);
     assertThat(env.err())
-        .contains("--env: expected cartpole, pendulum, point-nav or diffdrive, got 'mars'");
+        .contains(
+            "--env: expected cartpole, pendulum, point-nav, point-robot or diffdrive, got 'mars'");
     Run notRobot =
         robot(
             "train",
@@ -119,7 +120,7 @@ class RlCommandTest {
     Run mismatch = robot("train", "rl", "--algo", "promp", "--env", "cartpole");
     assertThat(mismatch.exit()).isEqualTo(2);
     assertThat(mismatch.err())
-        .contains("needs a task distribution: --env point-nav, pendulum or diffdrive");
+        .contains("needs a task distribution: --env point-nav, point-robot, pendulum or diffdrive");
   }
 
   @Test
@@ -398,7 +399,7 @@ class RlCommandTest {
     assertThat(Files.readAllLines(out.resolve("metrics.csv"))).hasSize(2);
     Run bad = robot("train", "rl", "--algo", "pearl", "--env", "pendulum");
     assertThat(bad.exit()).isEqualTo(2);
-    assertThat(bad.err()).contains("--algo pearl", "--env point-nav or diffdrive");
+    assertThat(bad.err()).contains("--algo pearl", "--env point-nav, point-robot or diffdrive");
     Run negative =
         robot("train", "rl", "--algo", "pearl", "--env", "point-nav", "--reward-decoder", "-1");
     assertThat(negative.exit()).isEqualTo(2);
