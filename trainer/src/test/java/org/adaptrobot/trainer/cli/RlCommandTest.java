@@ -397,6 +397,28 @@ class RlCommandTest {
     assertThat(summary.get("train_tasks").asInt()).isEqualTo(20);
     assertThat(summary.get("kl_weight").asDouble()).isZero();
     assertThat(Files.readAllLines(out.resolve("metrics.csv"))).hasSize(2);
+    Path half = dir.resolve("pearl-point-robot");
+    Run circle =
+        robot(
+            "train",
+            "rl",
+            "--algo",
+            "pearl",
+            "--env",
+            "point-robot",
+            "--iterations",
+            "1",
+            "--eval-tasks",
+            "3",
+            "--train-tasks",
+            "16",
+            "--out",
+            half.toString());
+    assertThat(circle.exit()).as(circle.err()).isZero();
+    // Pearl.Config.pointRobot(): 10 initial episodes per goal, then 5 goals × (5 + 5) episodes,
+    // 20 steps each
+    assertThat(Files.readAllLines(half.resolve("metrics.csv")).get(1))
+        .startsWith("1," + (16 * 10 * 20 + 5 * 10 * 20) + ",");
     Run bad = robot("train", "rl", "--algo", "pearl", "--env", "pendulum");
     assertThat(bad.exit()).isEqualTo(2);
     assertThat(bad.err()).contains("--algo pearl", "--env point-nav, point-robot or diffdrive");
