@@ -79,25 +79,7 @@ public final class EqualExperience {
     switch (algo) {
       case "promp" -> {
         ProMp.Config p = ProMp.Config.pointNavigation();
-        ProMp m =
-            new ProMp(
-                env,
-                new ProMp.Config(
-                    p.metaBatch(),
-                    p.trajectories(),
-                    horizon,
-                    p.innerLr(),
-                    p.outerLr(),
-                    p.outerSteps(),
-                    p.clip(),
-                    p.klPenalty(),
-                    p.gamma(),
-                    p.lambda(),
-                    p.hidden(),
-                    p.activation(),
-                    p.initialLogStd(),
-                    p.adaptLogStd()),
-                seed);
+        ProMp m = new ProMp(env, p.sized(p.metaBatch(), p.trajectories(), horizon), seed);
         return new Tester() {
           @Override
           public void restore(Checkpoint c) {
@@ -112,27 +94,7 @@ public final class EqualExperience {
       }
       case "maml_trpo" -> {
         MamlTrpo.Config d = MamlTrpo.Config.pointNavigation();
-        MamlTrpo m =
-            new MamlTrpo(
-                env,
-                new MamlTrpo.Config(
-                    d.metaBatch(),
-                    d.trajectories(),
-                    horizon,
-                    d.innerLr(),
-                    1,
-                    d.maxKl(),
-                    d.cgIterations(),
-                    d.damping(),
-                    d.backtracks(),
-                    d.backtrackRatio(),
-                    d.gamma(),
-                    d.lambda(),
-                    d.hidden(),
-                    d.activation(),
-                    d.initialLogStd(),
-                    d.adaptLogStd()),
-                seed);
+        MamlTrpo m = new MamlTrpo(env, d.sized(d.metaBatch(), d.trajectories(), horizon, 1), seed);
         return new Tester() {
           @Override
           public void restore(Checkpoint c) {

@@ -734,22 +734,7 @@ public final class RlCommand implements Callable<Integer> {
               robot
                   ? RobotMetaRl.ROLLOUT_STEPS
                   : ((org.adaptrobot.sim.env.AbstractEnv) factory.get()).horizon();
-          ProMp.Config pc =
-              new ProMp.Config(
-                  metaBatch,
-                  trajectories,
-                  horizon,
-                  p0.innerLr(),
-                  p0.outerLr(),
-                  p0.outerSteps(),
-                  p0.clip(),
-                  p0.klPenalty(),
-                  p0.gamma(),
-                  p0.lambda(),
-                  p0.hidden(),
-                  p0.activation(),
-                  p0.initialLogStd(),
-                  p0.adaptLogStd());
+          ProMp.Config pc = p0.sized(metaBatch, trajectories, horizon);
           if (algo == Algorithm.PROMP) {
             ProMp m = new ProMp(factory, pc, seed);
             if (cluster != null) {
@@ -772,24 +757,7 @@ public final class RlCommand implements Callable<Integer> {
             heldOut = t -> m.heldOut(t, trajectories, evalSteps, 9000 + seed, pool, threads);
           } else {
             MamlTrpo.Config d = robot ? RobotMetaRl.mamlTrpo() : MamlTrpo.Config.pointNavigation();
-            MamlTrpo.Config mc =
-                new MamlTrpo.Config(
-                    metaBatch,
-                    trajectories,
-                    horizon,
-                    d.innerLr(),
-                    innerSteps,
-                    d.maxKl(),
-                    d.cgIterations(),
-                    d.damping(),
-                    d.backtracks(),
-                    d.backtrackRatio(),
-                    d.gamma(),
-                    d.lambda(),
-                    d.hidden(),
-                    d.activation(),
-                    d.initialLogStd(),
-                    d.adaptLogStd());
+            MamlTrpo.Config mc = d.sized(metaBatch, trajectories, horizon, innerSteps);
             MamlTrpo m = new MamlTrpo(factory, mc, seed);
             if (cluster != null) {
               m.distribute(cluster, new MamlTrpo.Recipe(env, mc, seed));

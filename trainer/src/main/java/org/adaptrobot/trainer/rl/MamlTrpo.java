@@ -81,6 +81,30 @@ public final class MamlTrpo implements RemoteSampling.Learner<MamlTrpo.TaskData>
           true);
     }
 
+    /**
+     * These settings with another meta-batch, trajectories per task, episode length and number of
+     * inner steps.
+     */
+    public Config sized(int tasks, int trajectoriesPerTask, int steps, int inner) {
+      return new Config(
+          tasks,
+          trajectoriesPerTask,
+          steps,
+          innerLr,
+          inner,
+          maxKl,
+          cgIterations,
+          damping,
+          backtracks,
+          backtrackRatio,
+          gamma,
+          lambda,
+          hidden,
+          activation,
+          initialLogStd,
+          adaptLogStd);
+    }
+
     public static Config pointNavigation() {
       return new Config(
           20,

@@ -73,6 +73,25 @@ public final class ProMp implements RemoteSampling.Learner<ProMp.TaskData> {
           true);
     }
 
+    /** These settings with another meta-batch, trajectories per task and episode length. */
+    public Config sized(int tasks, int trajectoriesPerTask, int steps) {
+      return new Config(
+          tasks,
+          trajectoriesPerTask,
+          steps,
+          innerLr,
+          outerLr,
+          outerSteps,
+          clip,
+          klPenalty,
+          gamma,
+          lambda,
+          hidden,
+          activation,
+          initialLogStd,
+          adaptLogStd);
+    }
+
     public static Config pointNavigation() {
       return new Config(
           20,
