@@ -4,8 +4,10 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.adaptrobot.sim.env.AbstractEnv;
 import org.adaptrobot.sim.env.Env;
@@ -51,7 +53,7 @@ public final class EqualExperience {
         long seed = Long.parseLong(args[k + 1]);
         Checkpoint cp = Checkpoint.read(Path.of(args[k + 2]).resolve("checkpoint.bin"));
         Tester t = tester(algo, env, horizon, seed);
-        t.restore(cp);
+        t.restore().accept(cp.arrays());
         double[][] twenty = t.heldOut(goals, 20, 9000 + seed, pool);
         double[][] one = t.heldOut(goals, 1, 9000 + seed, pool);
         System.out.printf(
@@ -68,11 +70,22 @@ public final class EqualExperience {
     }
   }
 
-  /** A learner restored from a checkpoint and its held-out test with K trajectories per step. */
-  private interface Tester {
-    void restore(Checkpoint c);
+  /** A learner's checkpoint restore and its held-out test (ProMP's and MAML-TRPO's signatures). */
+  private record Tester(Consumer<Map<String, double[]>> restore, HeldOut test) {
+    double[][] heldOut(List<double[]> goals, int trajectories, long seed, ExecutorService pool) {
+      return test.run(goals, trajectories, 1, seed, pool, 2);
+    }
+  }
 
-    double[][] heldOut(List<double[]> goals, int trajectories, long seed, ExecutorService pool);
+  /** A held-out test: per goal, the returns before and after each inner step. */
+  private interface HeldOut {
+    double[][] run(
+        List<double[]> goals,
+        int trajectories,
+        int steps,
+        long seed,
+        ExecutorService pool,
+        int threads);
   }
 
   private static Tester tester(String algo, Supplier<Env> env, int horizon, long seed) {
@@ -80,32 +93,12 @@ public final class EqualExperience {
       case "promp" -> {
         ProMp.Config p = ProMp.Config.pointNavigation();
         ProMp m = new ProMp(env, p.sized(p.metaBatch(), p.trajectories(), horizon), seed);
-        return new Tester() {
-          @Override
-          public void restore(Checkpoint c) {
-            m.restore(c.arrays());
-          }
-
-          @Override
-          public double[][] heldOut(List<double[]> g, int k, long s, ExecutorService pool) {
-            return m.heldOut(g, k, 1, s, pool, 2);
-          }
-        };
+        return new Tester(m::restore, m::heldOut);
       }
       case "maml_trpo" -> {
         MamlTrpo.Config d = MamlTrpo.Config.pointNavigation();
         MamlTrpo m = new MamlTrpo(env, d.sized(d.metaBatch(), d.trajectories(), horizon, 1), seed);
-        return new Tester() {
-          @Override
-          public void restore(Checkpoint c) {
-            m.restore(c.arrays());
-          }
-
-          @Override
-          public double[][] heldOut(List<double[]> g, int k, long s, ExecutorService pool) {
-            return m.heldOut(g, k, 1, s, pool, 2);
-          }
-        };
+        return new Tester(m::restore, m::heldOut);
       }
       default -> throw new IllegalArgumentException("ALGO: promp or maml_trpo, got " + algo);
     }
