@@ -231,11 +231,12 @@ public final class MonitorCommand implements Callable<Integer> {
           b.append(
               String.format(
                   Locale.ROOT,
-                  "    latent: ‖z‖ %.3f, change %.4f per encoding, shift %.3f over the window, %d"
+                  "    latent: ‖z‖ %.3f, change %.4f per encoding, shift %.3f%s over the window, %d"
                       + " resets%n",
                   z.path("z_norm").asDouble(),
                   z.path("change").asDouble(),
                   z.path("shift").asDouble(),
+                  z.path("shift_measure").asText().equals("kl") ? " nats (KL)" : "",
                   z.path("resets").asLong()));
         }
         JsonNode h = t.path("recurrent");

@@ -22,15 +22,30 @@ final class HiddenStateWatch implements RecurrentPolicy {
   private volatile double change;
   private volatile boolean held;
   private volatile double shift = Double.NaN;
+  private final String shiftMeasure;
 
   /**
    * @param kind {@code recurrent} (a GRU's hidden state) or {@code latent} (an inferred latent)
    * @param resetOn the events the state restarts on
    */
   HiddenStateWatch(String kind, List<String> resetOn) {
+    this(kind, resetOn, null);
+  }
+
+  /**
+   * @param shiftMeasure for a latent, what its shift measures ({@link #SHIFT_DISTANCE} or {@link
+   *     #SHIFT_KL}); null otherwise
+   */
+  HiddenStateWatch(String kind, List<String> resetOn, String shiftMeasure) {
     this.kind = kind;
     this.resetOn = List.copyOf(resetOn);
     this.shift = LATENT.equals(kind) ? 0 : Double.NaN;
+    this.shiftMeasure = shiftMeasure;
+  }
+
+  @Override
+  public String shiftMeasure() {
+    return shiftMeasure;
   }
 
   @Override

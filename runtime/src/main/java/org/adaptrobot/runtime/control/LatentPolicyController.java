@@ -94,7 +94,11 @@ public final class LatentPolicyController implements PolicyController {
     this.input = new double[o + z];
     this.past = new double[Math.max(1, (window + every - 1) / every)][z];
     this.pastVariance = new double[past.length][z];
-    this.watch = new HiddenStateWatch(RecurrentPolicy.LATENT, spec.resetOn());
+    this.watch =
+        new HiddenStateWatch(
+            RecurrentPolicy.LATENT,
+            spec.resetOn(),
+            factors ? RecurrentPolicy.SHIFT_KL : RecurrentPolicy.SHIFT_DISTANCE);
   }
 
   @Override

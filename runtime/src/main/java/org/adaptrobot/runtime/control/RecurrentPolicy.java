@@ -41,6 +41,20 @@ public interface RecurrentPolicy {
     return Double.NaN;
   }
 
+  /**
+   * What {@link #shift} measures: {@value #SHIFT_DISTANCE} (‖Δz‖, window encoding) or {@value
+   * #SHIFT_KL} (nats, factors encoding); null for a recurrent policy.
+   */
+  default String shiftMeasure() {
+    return null;
+  }
+
+  /** {@link #shiftMeasure} of the window encoding: the distance the latent moved. */
+  String SHIFT_DISTANCE = "distance";
+
+  /** {@link #shiftMeasure} of the factors encoding: the posteriors' KL divergence, in nats. */
+  String SHIFT_KL = "kl";
+
   /** Resets of the hidden state so far (any cause). */
   long resets();
 

@@ -671,11 +671,13 @@ public final class TelemetryPublisher
     m.put("battery_a", s.batteryAmps);
     m.put("pose", new double[] {s.x, s.y, s.heading});
     if (s.latent) {
-      // mode latent: the inferred latent's size, its change per encoding and over one window
+      // mode latent: the inferred latent's size, its change per encoding and over one window (a
+      // distance, or the posteriors' KL in nats: shift_measure)
       Map<String, Object> h = new LinkedHashMap<>();
       h.put("z_norm", s.hiddenNorm);
       h.put("change", s.hiddenChange);
       h.put("shift", s.latentShift);
+      h.put("shift_measure", s.latentShiftMeasure);
       h.put("resets", s.hiddenResets);
       m.put("latent", h);
     } else if (s.recurrent) {

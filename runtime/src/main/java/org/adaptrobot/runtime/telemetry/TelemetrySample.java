@@ -29,6 +29,7 @@ final class TelemetrySample {
   long hiddenResets;
   boolean latent;
   double latentShift;
+  String latentShiftMeasure;
 
   void copyFrom(ControlLoop loop, long now, double[] scratchAction) {
     timeNanos = now;
@@ -65,6 +66,7 @@ final class TelemetrySample {
       hiddenResets = r.resets();
       latent = org.adaptrobot.runtime.control.RecurrentPolicy.LATENT.equals(r.kind());
       latentShift = r.shift();
+      latentShiftMeasure = r.shiftMeasure();
     }
   }
 }

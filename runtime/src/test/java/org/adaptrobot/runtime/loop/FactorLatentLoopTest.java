@@ -162,6 +162,7 @@ class FactorLatentLoopTest {
           }
           double shift = f.loop.recurrent().shift();
           assertThat(shift).as("KL shift, step %d", t).isCloseTo(kl, within(1e-6 * (1 + kl)));
+          assertThat(f.loop.recurrent().shiftMeasure()).isEqualTo("kl");
           worstShift = Math.max(worstShift, kl);
         } else {
           assertThat(expected).as("no new latent inside an interval").containsExactly(before);

@@ -115,6 +115,7 @@ class LatentLoopTest {
       assertThat(r.resets()).as("activation").isEqualTo(r0 + 1);
       assertThat(r.hiddenNorm()).isPositive();
       assertThat(r.shift()).isNotNaN();
+      assertThat(r.shiftMeasure()).isEqualTo(RecurrentPolicy.SHIFT_DISTANCE);
       f.loop.targets().velocity(0.2, 0.3); // times out: no restart
       f.run(1);
       f.sim.fault("imu", "io_error");

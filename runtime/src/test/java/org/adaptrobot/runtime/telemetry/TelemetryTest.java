@@ -149,6 +149,7 @@ class TelemetryTest {
       JsonNode z = probe.on(Topics.telemetry(id)).getLast().get("latent");
       assertThat(probe.on(Topics.telemetry(id)).getLast().has("recurrent")).isFalse();
       assertThat(z.get("z_norm").asDouble()).isPositive();
+      assertThat(z.get("shift_measure").asText()).isEqualTo("distance"); // window encoding
       long resets = z.get("resets").asLong();
       assertThat(resets).isEqualTo(1); // activation
       JsonNode r = probe.command(id, "adaptation", "{\"action\":\"trigger\"}");
