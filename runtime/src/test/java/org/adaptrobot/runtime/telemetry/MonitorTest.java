@@ -34,17 +34,26 @@ class MonitorTest {
                 Path.of("../bundles/diffdrive-rma"),
                 dir.resolve("d"),
                 RuntimeConfig.Telemetry.to(broker.url(), "delta", 10),
+                50);
+        RobotUnderTest e =
+            new RobotUnderTest(
+                Path.of("../bundles/diffdrive-pearl"),
+                dir.resolve("e"),
+                RuntimeConfig.Telemetry.to(broker.url(), "epsilon", 10),
                 50)) {
       MqttProbe.awaitTrue(
           () ->
               a.publisher().connected()
                   && b.publisher().connected()
                   && c.publisher().connected()
-                  && d.publisher().connected(),
+                  && d.publisher().connected()
+                  && e.publisher().connected(),
           5,
           "robots online");
       d.loop.requestActivate();
       d.loop.targets().hold(0.2, -0.5);
+      e.loop.requestActivate();
+      e.loop.targets().hold(0.2, 0.2);
       c.loop.requestActivate();
       c.loop.targets().hold(0.2, 0.5);
       a.loop.requestActivate();
@@ -69,7 +78,7 @@ class MonitorTest {
       assertThat(code).isZero();
       String last = out.toString().substring(out.toString().lastIndexOf("robot monitor"));
       assertThat(last)
-          .contains("4 robots")
+          .contains("5 robots")
           .containsPattern("gamma\\s+online\\s+ACTIVE")
           .containsPattern(
               "recurrent: hidden ‖h‖ \\d+\\.\\d+, change \\d\\.\\d+ per step, 1 resets")
@@ -77,6 +86,10 @@ class MonitorTest {
           .containsPattern(
               "latent: ‖z‖ \\d+\\.\\d+, change \\d\\.\\d+ per encoding, shift \\d+\\.\\d+ over the"
                   + " window, 1 resets")
+          .containsPattern("epsilon\\s+online\\s+ACTIVE")
+          .containsPattern(
+              "latent: ‖z‖ \\d+\\.\\d+, change \\d\\.\\d+ per encoding, shift \\d+\\.\\d+ nats"
+                  + " \\(KL\\) over the window, 1 resets")
           .containsPattern("alpha\\s+online\\s+ACTIVE")
           .containsPattern("beta\\s+online\\s+INACTIVE\\s+YES")
           .contains("fault e-stop: pressed");
