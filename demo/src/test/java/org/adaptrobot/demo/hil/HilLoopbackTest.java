@@ -133,7 +133,9 @@ class HilLoopbackTest {
     ObjectMapper mapper = new ObjectMapper();
     JsonNode j = mapper.readTree(json.toFile());
     assertThat(j.get("mode").asText()).isEqualTo("hardware-in-the-loop");
-    assertThat(j.get("final_state").asText()).isEqualTo("ACTIVE");
+    assertThat(j.get("final_state").asText())
+        .as("the run's last transition: %s", j.get("last_reason"))
+        .isEqualTo("ACTIVE");
     // the mean over the last second: in real time one step's encoder estimate carries the
     // jitter of a loaded machine (one CI run read 0.269 at the last step)
     List<String> steps = steps(mcap);
