@@ -41,7 +41,6 @@ public final class LatentPolicyController implements PolicyController {
   private final boolean factors;
   private final GaussianPosterior posterior;
   private final double[] factor;
-  private final double[] factorMean;
   private final double[] factorVariance;
   private final double[] postVariance;
   private final double[][] pastVariance;
@@ -86,7 +85,6 @@ public final class LatentPolicyController implements PolicyController {
     this.ring = new double[spec.encoderInput(o)];
     this.posterior = factors ? new GaussianPosterior(z, window) : null;
     this.factor = new double[spec.encoderOutput()];
-    this.factorMean = new double[z];
     this.factorVariance = new double[z];
     this.postVariance = new double[z];
     this.latent = new double[z];
@@ -125,10 +123,8 @@ public final class LatentPolicyController implements PolicyController {
     if (step % every == 0) {
       if (watch.held()) {
         watch.heldStep();
-      } else if (factors) {
-        takePosterior();
       } else {
-        encode();
+        update();
       }
     }
     step++;
@@ -137,22 +133,40 @@ public final class LatentPolicyController implements PolicyController {
     policy.compute(input, action);
   }
 
-  private void encode() {
-    encoder.compute(ring, fresh);
+  /**
+   * A new latent — the encoding of the window, or the posterior's mean — and its shift from the
+   * latent one window ago: their distance, or the posteriors' KL.
+   */
+  private void update() {
+    double[] then = past[pastHead];
+    // the latent one window ago is known once that many updates have been made
+    boolean known = updates >= past.length;
+    double shift = 0;
+    if (factors) {
+      posterior.posterior(fresh, postVariance);
+      double[] thenVariance = pastVariance[pastHead];
+      if (known) {
+        shift = GaussianPosterior.kl(fresh, postVariance, then, thenVariance);
+      }
+      System.arraycopy(postVariance, 0, thenVariance, 0, z);
+    } else {
+      encoder.compute(ring, fresh);
+      double moved = 0;
+      for (int j = 0; j < z; j++) {
+        double m = fresh[j] - then[j];
+        moved += m * m;
+      }
+      shift = known ? Math.sqrt(moved) : 0;
+    }
     double norm = 0;
     double change = 0;
-    double moved = 0;
-    double[] then = past[pastHead];
     for (int j = 0; j < z; j++) {
-      double d = fresh[j] - latent[j];
-      change += d * d;
+      double c = fresh[j] - latent[j];
+      change += c * c;
       norm += fresh[j] * fresh[j];
-      double s = fresh[j] - then[j];
-      moved += s * s;
       latent[j] = fresh[j];
     }
-    // the latent one window ago is known once the window has been encoded that many times
-    watch.shifted(updates >= past.length ? Math.sqrt(moved) : 0);
+    watch.shifted(shift);
     System.arraycopy(fresh, 0, then, 0, z);
     pastHead = (pastHead + 1) % past.length;
     updates++;
@@ -163,32 +177,9 @@ public final class LatentPolicyController implements PolicyController {
   private void addFactor() {
     encoder.compute(ring, factor);
     for (int j = 0; j < z; j++) {
-      factorMean[j] = factor[j];
       factorVariance[j] = GaussianPosterior.factorVariance(factor[z + j]);
     }
-    posterior.add(factorMean, factorVariance, 0);
-  }
-
-  /** The posterior's mean becomes the latent; its KL to the posterior one window ago the shift. */
-  private void takePosterior() {
-    posterior.posterior(fresh, postVariance);
-    double norm = 0;
-    double change = 0;
-    for (int j = 0; j < z; j++) {
-      double d = fresh[j] - latent[j];
-      change += d * d;
-      norm += fresh[j] * fresh[j];
-      latent[j] = fresh[j];
-    }
-    double[] then = past[pastHead];
-    double[] thenVariance = pastVariance[pastHead];
-    watch.shifted(
-        updates >= past.length ? GaussianPosterior.kl(fresh, postVariance, then, thenVariance) : 0);
-    System.arraycopy(fresh, 0, then, 0, z);
-    System.arraycopy(postVariance, 0, thenVariance, 0, z);
-    pastHead = (pastHead + 1) % past.length;
-    updates++;
-    watch.stepped(norm, updates == 1 ? 0 : change);
+    posterior.add(factor, factorVariance, 0); // the factor's means are its first z outputs
   }
 
   private void restart() {
