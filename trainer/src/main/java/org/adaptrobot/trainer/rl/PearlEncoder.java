@@ -1,6 +1,7 @@
 package org.adaptrobot.trainer.rl;
 
 import java.util.SplittableRandom;
+import org.adaptrobot.models.bayes.GaussianPosterior;
 import org.adaptrobot.models.nn.Activation;
 import org.adaptrobot.models.nn.Mlp;
 import org.adaptrobot.models.nn.ModelTape;
@@ -90,7 +91,7 @@ public final class PearlEncoder {
     double[] out = net.forward(theta, transition, 1, rowTape);
     for (int j = 0; j < z; j++) {
       mean[j] = out[j];
-      variance[j] = variance(out[z + j]);
+      variance[j] = GaussianPosterior.factorVariance(out[z + j]);
     }
   }
 
@@ -116,7 +117,7 @@ public final class PearlEncoder {
       double weighted = 0;
       for (int k = 0; k < n; k++) {
         double m = out[k * 2 * z + j];
-        double v = variance(out[k * 2 * z + z + j]);
+        double v = GaussianPosterior.factorVariance(out[k * 2 * z + z + j]);
         p.mu[k * z + j] = m;
         p.var[k * z + j] = v;
         prec += 1 / v;
@@ -129,10 +130,6 @@ public final class PearlEncoder {
     }
     p.kl = org.adaptrobot.models.bayes.GaussianPosterior.klToUnitPrior(p.postMean, p.postVar);
     return p;
-  }
-
-  static double variance(double raw) {
-    return org.adaptrobot.models.bayes.GaussianPosterior.factorVariance(raw);
   }
 
   /**
